@@ -1,0 +1,69 @@
+from django import forms
+from django.contrib import admin
+
+from portal.admin_site import CustomerScopedModelAdmin
+from tenants.permissions import Action
+
+from . import services
+from .models import Device, ProtectionPlan
+
+
+class PlanAdminForm(forms.ModelForm):
+    class Meta:
+        model = ProtectionPlan
+        fields = services.PLAN_FIELDS
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        others = ProtectionPlan.objects.filter(name__iexact=name)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(services.MSG_PLAN_NAME_TAKEN)
+        return name
+
+
+@admin.register(ProtectionPlan)
+class ProtectionPlanAdmin(CustomerScopedModelAdmin):
+    form = PlanAdminForm
+    list_display = ["name", "what_to_back_up", "schedule", "start_time", "retention_days"]
+    view_action = Action.VIEW_PLANS
+    change_action = Action.MANAGE_PLANS
+
+    def save_model(self, request, obj, form, change):
+        data = {field: form.cleaned_data[field] for field in services.PLAN_FIELDS}
+        common = {
+            "actor": request.user,
+            "tenant": request.admin_tenant,
+            "origin": self.origin(request),
+        }
+        if change:
+            saved = services.plan_update(plan=obj, data=data, **common)
+        else:
+            saved = services.plan_create(data=data, **common)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.plan_delete(
+            actor=request.user, tenant=request.admin_tenant, plan=obj, origin=self.origin(request)
+        )
+
+    def delete_queryset(self, request, queryset):
+        for plan in queryset:
+            self.delete_model(request, plan)
+
+
+@admin.register(Device)
+class DeviceAdmin(CustomerScopedModelAdmin):
+    list_display = ["hostname", "owner", "os", "agent_version", "registered_at", "last_seen_at"]
+    search_fields = ["hostname"]
+    view_action = Action.VIEW_DEVICES
+
+    def customer_queryset(self, request, tenant):
+        devices = Device.objects.select_related("owner")
+        if not request.user.is_superuser and not request.user.is_admin_role:
+            devices = devices.filter(owner=request.user)
+        return devices
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,106 @@
+"""Scoped reads of devices and protection plans.
+
+Callers pass a tenant they obtained from `tenants.selectors.tenant_for`; at a partner
+("All customers") the reads span every customer's schema in one query.
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from tenants.models import Tenant
+from tenants.permissions import Action, can
+from tenants.schemas import UnionRows
+from tenants.selectors import customers_at
+
+from .models import Device, ProtectionPlan
+
+DEVICE_SORTS = {
+    "name": ("hostname", "lower(hostname)"),
+    "owner": ("owner__username", "owner_username"),
+    "os": ("os", "os"),
+    "registered": ("registered_at", "registered_at"),
+    "customer": (None, "customer_name"),
+}
+
+_DEVICES_ACROSS = """
+SELECT d.id, d.hostname, d.os, d.agent_version, d.registered_at, d.last_seen_at,
+       u.username AS owner_username, t.name AS customer_name, t.slug AS customer_slug,
+       ARRAY(SELECT p.name FROM {schema}.agents_protectionplan p
+             JOIN {schema}.agents_device_plans dp ON dp.protectionplan_id = p.id
+             WHERE dp.device_id = d.id ORDER BY p.name) AS plan_names
+FROM {schema}.agents_device d
+JOIN tenants_user u ON u.id = d.owner_id
+JOIN tenants_tenant t ON t.id = {tenant_pk}
+"""
+
+_PLANS_ACROSS = """
+SELECT p.id, p.name, p.schedule, p.what_to_back_up, p.start_time, p.retention_days,
+       p.encryption, p.updated_at, t.name AS customer_name, t.slug AS customer_slug,
+       (SELECT count(*) FROM {schema}.agents_device_plans dp
+        WHERE dp.protectionplan_id = p.id) AS device_count
+FROM {schema}.agents_protectionplan p
+JOIN tenants_tenant t ON t.id = {tenant_pk}
+"""
+
+
+def _sort(sort: str, default: str = "name") -> tuple[str, bool]:
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in DEVICE_SORTS:
+        key, descending = default, False
+    return key, descending
+
+
+def devices_for(*, actor, tenant: Tenant, sort: str = "name"):
+    """Devices the actor may see at this level, ordered by `sort` ("name", "-owner", ...).
+
+    A plain user sees only the devices they own. Returns a queryset at a customer and a
+    paginatable `UnionRows` at a partner (All customers). The connection must already be
+    set to `tenant` (the console's base view does that).
+    """
+    key, descending = _sort(sort)
+    if tenant.is_customer:
+        devices = Device.objects.select_related("owner").prefetch_related("plans")
+        if not can(actor, Action.VIEW_ALL_DEVICES):
+            devices = devices.filter(owner=actor)
+        field = DEVICE_SORTS[key][0] or "hostname"
+        return devices.order_by(f"-{field}" if descending else field, "id")
+    column = DEVICE_SORTS[key][1]
+    return UnionRows(
+        customers=customers_at(tenant),
+        select=_DEVICES_ACROSS,
+        order_by=f"{column} {'DESC' if descending else 'ASC'}, customer_name, id",
+    )
+
+
+def plans_for(*, tenant: Tenant):
+    """Protection plans at this level: a customer's own, or every customer's at a partner."""
+    if tenant.is_customer:
+        return ProtectionPlan.objects.all().order_by("name")
+    return UnionRows(
+        customers=customers_at(tenant),
+        select=_PLANS_ACROSS,
+        order_by="lower(name), customer_name, id",
+    )
+
+
+def plan_in(*, tenant: Tenant, plan_id) -> ProtectionPlan:
+    """One plan of this customer (the connection is set to it), or Http404."""
+    if not tenant.is_customer:
+        raise Http404("Protection plans belong to a customer.")
+    return get_object_or_404(ProtectionPlan, pk=plan_id)
+
+
+def device_counts(customers: list[Tenant]) -> dict[int, dict[str, int]]:
+    """Per customer: devices and protected devices (one or more plans applied)."""
+    rows = UnionRows(
+        customers=customers,
+        select="""
+SELECT {tenant_pk} AS tenant_id, count(*) AS devices,
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM {schema}.agents_device_plans dp
+                                      WHERE dp.device_id = d.id)) AS protected
+FROM {schema}.agents_device d
+""",
+        order_by="tenant_id",
+    )
+    return {r["tenant_id"]: {"devices": r["devices"], "protected": r["protected"]} for r in rows[:]}

@@ -1,0 +1,77 @@
+"""Every write to protection plans (and, later, devices). Console, admin, API and CLI call these.
+
+Each service takes the customer tenant explicitly and runs in its schema, in one transaction
+with its audit event (public schema, same database).
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_tenants.utils import tenant_context
+
+from tenants import audit
+from tenants.audit import Origin
+from tenants.models import Tenant
+from tenants.permissions import Action, require
+from tenants.selectors import tenants_visible_to
+
+from .models import ProtectionPlan
+
+MSG_PLANS_NEED_CUSTOMER = "Select a customer to manage its protection plans."
+MSG_PLAN_NAME_TAKEN = "A protection plan with this name already exists."
+
+PLAN_FIELDS = ("name", "what_to_back_up", "schedule", "start_time", "retention_days", "encryption")
+
+
+def _check(actor, tenant: Tenant) -> None:
+    require(actor, Action.MANAGE_PLANS)
+    if not tenants_visible_to(actor).filter(pk=tenant.pk).exists():
+        raise PermissionDenied
+    if not tenant.is_customer:
+        raise ValidationError(_(MSG_PLANS_NEED_CUSTOMER))
+
+
+def _apply(plan: ProtectionPlan, data: dict) -> None:
+    unknown = set(data) - set(PLAN_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown plan fields: {sorted(unknown)}")
+    for field, value in data.items():
+        setattr(plan, field, value)
+    if ProtectionPlan.objects.filter(name__iexact=plan.name).exclude(pk=plan.pk).exists():
+        raise ValidationError({"name": _(MSG_PLAN_NAME_TAKEN)})
+    plan.full_clean()
+    plan.save()
+
+
+def plan_create(*, actor, tenant: Tenant, data: dict, origin: Origin) -> ProtectionPlan:
+    _check(actor, tenant)
+    with tenant_context(tenant), transaction.atomic():
+        plan = ProtectionPlan(created_by=actor if actor.pk else None)
+        _apply(plan, data)
+        audit.record(actor=actor, origin=origin, action="plan.create", tenant=tenant, obj=plan)
+    return plan
+
+
+def plan_update(
+    *, actor, tenant: Tenant, plan: ProtectionPlan, data: dict, origin: Origin
+) -> ProtectionPlan:
+    _check(actor, tenant)
+    with tenant_context(tenant), transaction.atomic():
+        plan = ProtectionPlan.objects.select_for_update().get(pk=plan.pk)
+        _apply(plan, data)
+        audit.record(
+            actor=actor,
+            origin=origin,
+            action="plan.update",
+            tenant=tenant,
+            obj=plan,
+            details={"fields": sorted(data)},
+        )
+    return plan
+
+
+def plan_delete(*, actor, tenant: Tenant, plan: ProtectionPlan, origin: Origin) -> None:
+    _check(actor, tenant)
+    with tenant_context(tenant), transaction.atomic():
+        audit.record(actor=actor, origin=origin, action="plan.delete", tenant=tenant, obj=plan)
+        ProtectionPlan.objects.filter(pk=plan.pk).delete()

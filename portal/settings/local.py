@@ -1,0 +1,9 @@
+"""Developer settings: the README's run command. Never use these in production."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+PORTAL_ENVIRONMENT = "local"
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env.str("SECRET_KEY", default="local-development-only-not-a-secret")  # noqa: S105
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])

@@ -1,0 +1,181 @@
+from django import forms
+from django.contrib import admin
+from django.db.models import Q
+
+from portal.admin_site import ScopedModelAdmin
+
+from . import services
+from .models import AuditEvent, Tenant, User
+from .permissions import Action
+from .selectors import tenants_visible_to, users_at
+
+
+def _level(queryset, tenant, tenant_field: str):
+    """Rows of one admin level: a partner's covers its customers too."""
+    if tenant is None:
+        return queryset
+    scope = Q(**{tenant_field: tenant})
+    if tenant.is_partner:
+        scope |= Q(**{f"{tenant_field}__parent": tenant})
+    return queryset.filter(scope)
+
+
+class CustomerAddForm(forms.ModelForm):
+    request = None  # set per request by TenantAdmin.get_form
+
+    class Meta:
+        model = Tenant
+        fields = ["name"]
+
+    def clean(self):
+        data = super().clean()
+        if "name" in data:
+            services.customer_create_check(
+                actor=self.request.user, partner=self.request.admin_tenant, name=data["name"]
+            )
+        return data
+
+
+@admin.register(Tenant)
+class TenantAdmin(ScopedModelAdmin):
+    list_display = ["name", "slug", "kind", "parent", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug"]
+    change_action = Action.MANAGE_CUSTOMERS
+    fields = ["name", "slug", "kind", "parent", "schema_name", "created_at"]
+    readonly_fields = ["slug", "kind", "parent", "schema_name", "created_at"]
+
+    def scoped_queryset(self, request, tenant):
+        visible = tenants_visible_to(request.user)
+        if tenant is None:
+            return visible
+        return visible.filter(Q(pk=tenant.pk) | Q(parent=tenant))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            return type("CustomerAddForm", (CustomerAddForm,), {"request": request})
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["name"] if obj is None else super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_add_permission(self, request):
+        tenant = getattr(request, "admin_tenant", None)
+        return bool(tenant and tenant.is_partner and super().has_add_permission(request))
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["name"])
+            return
+        created = services.customer_create(
+            actor=request.user,
+            partner=request.admin_tenant,
+            name=form.cleaned_data["name"],
+            origin=self.origin(request),
+        )
+        obj.pk = created.pk
+        obj.__dict__.update({k: v for k, v in created.__dict__.items() if k != "_state"})
+
+
+class UserAddForm(forms.ModelForm):
+    password = forms.CharField(widget=forms.PasswordInput, min_length=8)
+    request = None  # set per request by UserAdmin.get_form
+
+    class Meta:
+        model = User
+        fields = ["username", "tenant", "role", "email", "first_name", "last_name"]
+
+    def validate_unique(self):
+        # The service's rules below include username uniqueness (case-insensitive).
+        pass
+
+    def clean(self):
+        data = super().clean()
+        if data.get("tenant") and data.get("username") and data.get("role"):
+            services.user_create_check(
+                actor=self.request.user,
+                tenant=data["tenant"],
+                username=data["username"],
+                role=data["role"],
+            )
+        return data
+
+
+@admin.register(User)
+class UserAdmin(ScopedModelAdmin):
+    list_display = ["username", "tenant", "role", "email", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["username", "email"]
+    change_action = Action.MANAGE_USERS
+    fields = ["username", "tenant", "role", "email", "first_name", "last_name", "is_active"]
+    readonly_fields = ["username", "tenant", "role"]
+
+    def scoped_queryset(self, request, tenant):
+        if tenant is None:
+            return User.objects.select_related("tenant")
+        return users_at(actor=request.user, tenant=tenant)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            return super().get_form(request, obj, change, **kwargs)
+        form = type("UserAddForm", (UserAddForm,), {"request": request})
+        form.base_fields["tenant"].queryset = self._tenant_choices(request)
+        return form
+
+    def _tenant_choices(self, request):
+        tenants = tenants_visible_to(request.user)
+        tenant = getattr(request, "admin_tenant", None)
+        if tenant is None:
+            return tenants
+        return tenants.filter(Q(pk=tenant.pk) | Q(parent=tenant))
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["username", "password", "tenant", "role", "email", "first_name", "last_name"]
+        return self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a user also unregisters their devices; that arrives with the agents work.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["email", "first_name", "last_name", "is_active"])
+            return
+        data = form.cleaned_data
+        created = services.user_create(
+            actor=request.user,
+            tenant=data["tenant"],
+            username=data["username"],
+            password=data["password"],
+            role=data["role"],
+            email=data.get("email", ""),
+            first_name=data.get("first_name", ""),
+            last_name=data.get("last_name", ""),
+            origin=self.origin(request),
+        )
+        obj.pk = created.pk
+        obj.__dict__.update({k: v for k, v in created.__dict__.items() if k != "_state"})
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ScopedModelAdmin):
+    list_display = ["at", "actor_name", "tenant", "action", "object_repr", "source", "ip_address"]
+    list_filter = ["source", "action"]
+
+    def scoped_queryset(self, request, tenant):
+        if tenant is None:
+            return AuditEvent.objects.select_related("tenant")
+        return _level(AuditEvent.objects.select_related("tenant"), tenant, "tenant")
+
+    def has_change_permission(self, request, obj=None):
+        return False

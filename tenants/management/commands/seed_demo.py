@@ -1,0 +1,123 @@
+"""Create the demo tenants, users and plans. Idempotent; refuses to run in production."""
+
+import datetime
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django_tenants.utils import tenant_context
+
+from agents.models import ProtectionPlan
+from tenants.models import Tenant, User
+
+Role = User.Role
+
+# (partner name, slug, partner admin, customers); a customer is
+# (name, slug, [(username, role)], [plan names]).
+DEMO = [
+    (
+        "Demo MSP",
+        "demo-msp",
+        "msp-admin",
+        [
+            (
+                "Globex",
+                "globex",
+                [
+                    ("globex-admin", Role.COMPANY_ADMIN),
+                    ("globex-alice", Role.USER),
+                    ("globex-bob", Role.USER),
+                    ("globex-auditor", Role.READONLY_ADMIN),
+                ],
+                ["Daily backup", "Weekly full image"],
+            ),
+            (
+                "Initech",
+                "initech",
+                [("initech-admin", Role.COMPANY_ADMIN), ("initech-carol", Role.USER)],
+                ["Servers nightly"],
+            ),
+        ],
+    ),
+    (
+        "Other MSP",
+        "other-msp",
+        "other-admin",
+        [("Umbrella", "umbrella", [("umbrella-dave", Role.USER)], [])],
+    ),
+]
+
+PLAN_SETTINGS = {
+    "Daily backup": {"schedule": "daily", "what_to_back_up": "files"},
+    "Weekly full image": {"schedule": "weekly", "what_to_back_up": "entire_machine"},
+    "Servers nightly": {
+        "schedule": "daily",
+        "what_to_back_up": "disks",
+        "start_time": datetime.time(1, 30),
+    },
+}
+
+
+class Command(BaseCommand):
+    help = "Create the demo partners, customers, users and protection plans (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", required=True, help="Password for every demo login.")
+        parser.add_argument(
+            "--if-absent",
+            action="store_true",
+            help="Do nothing when the demo partner already exists (keeps changed passwords).",
+        )
+
+    def handle(self, *args, password, if_absent, **options):
+        if settings.PORTAL_ENVIRONMENT == "production":
+            raise CommandError("seed_demo refuses to run with production settings.")
+        if if_absent and Tenant.objects.filter(slug="demo-msp").exists():
+            self.stdout.write("Demo data already present.")
+            return
+        with transaction.atomic():
+            for partner_name, slug, admin, customers in DEMO:
+                partner = self._tenant(partner_name, slug, Tenant.Kind.PARTNER, None)
+                self._user(admin, partner, Role.PARTNER_ADMIN, password)
+                for name, cslug, users, plans in customers:
+                    customer = self._tenant(name, cslug, Tenant.Kind.CUSTOMER, partner)
+                    for username, role in users:
+                        self._user(username, customer, role, password)
+                    with tenant_context(customer):
+                        for plan in plans:
+                            ProtectionPlan.objects.get_or_create(
+                                name=plan, defaults=PLAN_SETTINGS[plan]
+                            )
+            superuser = self._user("platform-admin", None, "", password)
+            if not superuser.is_superuser:
+                superuser.is_superuser = superuser.is_staff = True
+                superuser.save(update_fields=["is_superuser", "is_staff"])
+        self.stdout.write(self.style.SUCCESS("Demo data is in place."))
+
+    def _tenant(self, name, slug, kind, parent) -> Tenant:
+        tenant = Tenant.objects.filter(slug=slug).first()
+        if tenant is None:
+            tenant = Tenant(
+                name=name,
+                slug=slug,
+                kind=kind,
+                parent=parent,
+                schema_name=Tenant.schema_name_for(slug),
+            )
+            tenant.save(verbosity=0)
+        return tenant
+
+    def _user(self, username, tenant, role, password) -> User:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(
+                username=username,
+                tenant=tenant,
+                role=role,
+                is_superuser=tenant is None,
+                is_staff=tenant is None,
+                email=f"{username}@example.com",
+            )
+        user.set_password(password)
+        user.save()
+        return user

@@ -1,0 +1,54 @@
+"""Who may do what: the one map every entry point (console, admin, API, CLI) consults.
+
+Scope (which tenants a user can reach) is a separate question, answered by
+`tenants.selectors.tenant_for`; these actions only say what a role may do inside its scope.
+"""
+
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+
+from .models import User
+
+Role = User.Role
+
+
+class Action(StrEnum):
+    VIEW_DEVICES = "view_devices"
+    VIEW_ALL_DEVICES = "view_all_devices"  # not just one's own
+    VIEW_PLANS = "view_plans"
+    MANAGE_PLANS = "manage_plans"
+    VIEW_MANAGEMENT = "view_management"
+    MANAGE_USERS = "manage_users"
+    MANAGE_CUSTOMERS = "manage_customers"
+
+
+_ADMIN_VIEW = {
+    Action.VIEW_DEVICES,
+    Action.VIEW_ALL_DEVICES,
+    Action.VIEW_PLANS,
+    Action.VIEW_MANAGEMENT,
+}
+
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.PARTNER_ADMIN: frozenset(
+        _ADMIN_VIEW | {Action.MANAGE_PLANS, Action.MANAGE_USERS, Action.MANAGE_CUSTOMERS}
+    ),
+    Role.COMPANY_ADMIN: frozenset(_ADMIN_VIEW | {Action.MANAGE_PLANS, Action.MANAGE_USERS}),
+    Role.READONLY_ADMIN: frozenset(_ADMIN_VIEW),
+    Role.USER: frozenset({Action.VIEW_DEVICES, Action.VIEW_PLANS}),
+}
+
+
+def can(user, action: Action) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return action in ROLE_ACTIONS.get(user.role, frozenset())
+
+
+def require(user, action: Action) -> None:
+    """Raise PermissionDenied unless the user's role allows the action."""
+    if not can(user, action):
+        raise PermissionDenied

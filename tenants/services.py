@@ -1,0 +1,134 @@
+"""Every write to tenants and users. Console, admin, API and CLI all call these."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from . import audit
+from .audit import Origin
+from .models import Tenant, User
+from .permissions import Action, require
+from .selectors import tenants_visible_to
+
+Role = User.Role
+
+ROLES_FOR_KIND = {
+    Tenant.Kind.PARTNER: {Role.PARTNER_ADMIN},
+    Tenant.Kind.CUSTOMER: {Role.COMPANY_ADMIN, Role.USER, Role.READONLY_ADMIN},
+}
+
+MSG_ROLE_NOT_FOR_TENANT = "This role cannot be given to a user of this tenant."
+MSG_PARTNER_ADMIN_ONLY_BY_PARTNER = "Only a partner administrator can add partner administrators."
+MSG_USERNAME_TAKEN = "A user with that username already exists."
+MSG_CUSTOMER_NAME_TAKEN = "This partner already has a customer with that name."
+
+
+def _unique_slug(name: str) -> str:
+    base = (slugify(name) or "tenant")[:30].strip("-")
+    slug, n = base, 1
+    while Tenant.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _ensure_in_scope(actor, tenant: Tenant) -> None:
+    if not tenants_visible_to(actor).filter(pk=tenant.pk).exists():
+        raise PermissionDenied
+
+
+def _create_tenant(*, name: str, kind: str, parent: Tenant | None, slug: str | None) -> Tenant:
+    slug = slug or _unique_slug(name)
+    tenant = Tenant(
+        name=name.strip(),
+        slug=slug,
+        kind=kind,
+        parent=parent,
+        schema_name=Tenant.schema_name_for(slug),
+    )
+    tenant.full_clean()
+    tenant.save(verbosity=0)
+    return tenant
+
+
+@transaction.atomic
+def partner_create(*, actor, name: str, slug: str | None = None, origin: Origin) -> Tenant:
+    """Create a partner tenant. Only the platform superuser may."""
+    if not actor.is_superuser:
+        raise PermissionDenied
+    partner = _create_tenant(name=name, kind=Tenant.Kind.PARTNER, parent=None, slug=slug)
+    audit.record(actor=actor, origin=origin, action="tenant.create", tenant=partner, obj=partner)
+    return partner
+
+
+def customer_create_check(*, actor, partner: Tenant, name: str) -> None:
+    require(actor, Action.MANAGE_CUSTOMERS)
+    _ensure_in_scope(actor, partner)
+    if not partner.is_partner:
+        raise ValidationError(_("Customers can only be created under a partner."))
+    if Tenant.objects.filter(parent=partner, name__iexact=name.strip()).exists():
+        raise ValidationError({"name": _(MSG_CUSTOMER_NAME_TAKEN)})
+
+
+@transaction.atomic
+def customer_create(
+    *, actor, partner: Tenant, name: str, slug: str | None = None, origin: Origin
+) -> Tenant:
+    """Create a customer tenant under a partner; its schema is cloned from the template."""
+    customer_create_check(actor=actor, partner=partner, name=name)
+    customer = _create_tenant(name=name, kind=Tenant.Kind.CUSTOMER, parent=partner, slug=slug)
+    audit.record(actor=actor, origin=origin, action="tenant.create", tenant=customer, obj=customer)
+    return customer
+
+
+def user_create_check(*, actor, tenant: Tenant, username: str, role: str) -> None:
+    """The rules for creating a user, for forms that want them before saving."""
+    require(actor, Action.MANAGE_USERS)
+    _ensure_in_scope(actor, tenant)
+    if role not in ROLES_FOR_KIND[tenant.kind]:
+        raise ValidationError({"role": _(MSG_ROLE_NOT_FOR_TENANT)})
+    if role == Role.PARTNER_ADMIN and not (actor.is_superuser or actor.is_partner_admin):
+        raise PermissionDenied(_(MSG_PARTNER_ADMIN_ONLY_BY_PARTNER))
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _(MSG_USERNAME_TAKEN)})
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor,
+    tenant: Tenant,
+    username: str,
+    password: str | None,
+    role: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    origin: Origin,
+) -> User:
+    """Create a user of `tenant` with `role`, after checking the actor may."""
+    user_create_check(actor=actor, tenant=tenant, username=username, role=role)
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        tenant=tenant,
+        role=role,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit.record(
+        actor=actor,
+        origin=origin,
+        action="user.create",
+        tenant=tenant,
+        obj=user,
+        details={"role": role},
+    )
+    return user

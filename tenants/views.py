@@ -1,0 +1,122 @@
+"""Management portal: customers, users, Monitoring > Usage and the audit log."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView
+
+from agents.selectors import device_counts
+from portal.forms import add_service_errors
+from portal.views import TenantScopedMixin
+
+from . import services
+from .forms import CustomerForm, UserForm
+from .models import AuditEvent
+from .permissions import Action
+from .selectors import customers_at, selector_choices, users_at
+
+
+class ManagementMixin(TenantScopedMixin):
+    required_action = Action.VIEW_MANAGEMENT
+
+
+class CustomerListView(ManagementMixin, TemplateView):
+    template_name = "tenants/customer_list.html"
+    section = "customers"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(customers=customers_at(self.tenant), **kwargs)
+
+
+class CustomerCreateView(ManagementMixin, FormView):
+    template_name = "tenants/customer_form.html"
+    section = "customers"
+    required_action = Action.MANAGE_CUSTOMERS
+    form_class = CustomerForm
+
+    def form_valid(self, form):
+        try:
+            customer = services.customer_create(
+                actor=self.request.user,
+                partner=self.tenant,
+                name=form.cleaned_data["name"],
+                origin=self.origin(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Customer “%s” was created.") % customer.name)
+        return redirect("customers", tenant_id=self.tenant.slug)
+
+
+class UserListView(ManagementMixin, TemplateView):
+    template_name = "tenants/user_list.html"
+    section = "users"
+
+    def get_context_data(self, **kwargs):
+        users = users_at(actor=self.request.user, tenant=self.tenant)
+        page = Paginator(users, 50).get_page(self.request.GET.get("page"))
+        return super().get_context_data(page=page, **kwargs)
+
+
+class UserCreateView(ManagementMixin, FormView):
+    template_name = "tenants/user_form.html"
+    section = "users"
+    required_action = Action.MANAGE_USERS
+    form_class = UserForm
+
+    def get_form_kwargs(self):
+        level = (
+            [self.tenant, *customers_at(self.tenant)] if self.tenant.is_partner else [self.tenant]
+        )
+        allowed = {t.pk for t in selector_choices(self.request.user)}
+        return {**super().get_form_kwargs(), "tenants": [t for t in level if t.pk in allowed]}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            user = services.user_create(
+                actor=self.request.user,
+                tenant=data["tenant"],
+                username=data["username"],
+                password=data["password"],
+                role=data["role"],
+                email=data["email"],
+                origin=self.origin(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("User “%s” was created.") % user.username)
+        return redirect("users", tenant_id=self.tenant.slug)
+
+
+class UsageView(ManagementMixin, TemplateView):
+    """Monitoring > Usage. The Protection tab counts each customer's devices."""
+
+    template_name = "tenants/usage.html"
+    section = "usage"
+
+    def get_context_data(self, **kwargs):
+        customers = customers_at(self.tenant)
+        counts = device_counts(customers)
+        rows = [
+            {"customer": c, **counts.get(c.pk, {"devices": 0, "protected": 0})} for c in customers
+        ]
+        return super().get_context_data(rows=rows, **kwargs)
+
+
+class AuditLogView(ManagementMixin, TemplateView):
+    template_name = "tenants/audit_list.html"
+    section = "audit"
+
+    def get_context_data(self, **kwargs):
+        scope = Q(tenant=self.tenant)
+        if self.tenant.is_partner:
+            scope |= Q(tenant__parent=self.tenant)
+        events = AuditEvent.objects.filter(scope).select_related("tenant")
+        page = Paginator(events, 50).get_page(self.request.GET.get("page"))
+        return super().get_context_data(page=page, **kwargs)

@@ -1,0 +1,1 @@
+"""Registration tokens (public schema). The model arrives with the registration-token work."""
