@@ -1,0 +1,123 @@
+"""Protection plans in the console: list, create, edit, delete, per role."""
+
+import pytest
+from django.urls import reverse
+from django_tenants.utils import tenant_context
+
+from agents.models import ProtectionPlan
+from tenants.models import AuditEvent
+
+FORM = {
+    "name": "Laptops",
+    "what_to_back_up": "files",
+    "schedule": "weekly",
+    "start_time": "21:30",
+    "retention_days": "60",
+    "encryption": "on",
+}
+
+
+def url(name, slug, **kwargs):
+    return reverse(name, kwargs={"tenant_id": slug, **kwargs})
+
+
+def plan_id(tenant, name):
+    with tenant_context(tenant):
+        return ProtectionPlan.objects.get(name=name).pk
+
+
+@pytest.mark.parametrize(
+    "username", ["globex-admin", "globex-auditor", "globex-alice", "msp-admin"]
+)
+def test_plan_list_shows_the_customers_plans(login, username):
+    html = login(username).get(url("plans", "globex")).content.decode()
+    assert "Daily backup" in html and "Weekly full image" in html
+    assert "Servers nightly" not in html
+
+
+def test_all_customers_plan_list_shows_every_customer_without_create(login):
+    response = login("msp-admin").get(url("plans", "demo-msp"))
+    html = response.content.decode()
+    assert {"Daily backup", "Weekly full image", "Servers nightly"} <= {
+        p["name"] for p in response.context["page"].object_list
+    }
+    assert "Create plan" not in html
+    assert "Select a customer to manage its protection plans." in html
+
+
+def test_company_admin_creates_a_plan(login, tenants):
+    response = login("globex-admin").post(url("plan-create", "globex"), FORM)
+    assert response.status_code == 302
+    with tenant_context(tenants["globex"]):
+        plan = ProtectionPlan.objects.get(name="Laptops")
+    assert plan.schedule == "weekly" and plan.retention_days == 60
+    event = AuditEvent.objects.get(action="plan.create", object_id=str(plan.pk))
+    assert event.source == "ui" and event.ip_address == "127.0.0.1"
+
+
+def test_duplicate_name_is_reported_on_the_form(login):
+    response = login("globex-admin").post(
+        url("plan-create", "globex"), {**FORM, "name": "Daily Backup"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"] == [
+        "A protection plan with this name already exists."
+    ]
+
+
+def test_partner_admin_edits_a_customer_plan(login, tenants):
+    pk = plan_id(tenants["initech"], "Servers nightly")
+    response = login("msp-admin").post(
+        url("plan-edit", "initech", plan_id=pk), {**FORM, "name": "Servers nightly"}
+    )
+    assert response.status_code == 302
+    with tenant_context(tenants["initech"]):
+        assert ProtectionPlan.objects.get(pk=pk).schedule == "weekly"
+
+
+def test_company_admin_deletes_a_plan_after_confirming(login, tenants):
+    pk = plan_id(tenants["globex"], "Weekly full image")
+    client = login("globex-admin")
+    confirm = client.get(url("plan-delete", "globex", plan_id=pk))
+    assert "Weekly full image" in confirm.content.decode()
+    with tenant_context(tenants["globex"]):
+        assert ProtectionPlan.objects.filter(pk=pk).exists()
+    assert client.post(url("plan-delete", "globex", plan_id=pk)).status_code == 302
+    with tenant_context(tenants["globex"]):
+        assert not ProtectionPlan.objects.filter(pk=pk).exists()
+
+
+@pytest.mark.parametrize("username", ["globex-auditor", "globex-alice"])
+def test_read_only_admin_and_user_see_plans_but_cannot_change_them(login, tenants, username):
+    client = login(username)
+    pk = plan_id(tenants["globex"], "Daily backup")
+    assert "Create plan" not in client.get(url("plans", "globex")).content.decode()
+    assert client.get(url("plan-create", "globex")).status_code == 403
+    assert client.post(url("plan-create", "globex"), FORM).status_code == 403
+    assert client.post(url("plan-edit", "globex", plan_id=pk), FORM).status_code == 403
+    assert client.post(url("plan-delete", "globex", plan_id=pk)).status_code == 403
+    with tenant_context(tenants["globex"]):
+        assert ProtectionPlan.objects.filter(pk=pk, name="Daily backup").exists()
+        assert not ProtectionPlan.objects.filter(name="Laptops").exists()
+
+
+def test_another_customers_plan_answers_404(login, tenants):
+    initech_plan = plan_id(tenants["initech"], "Servers nightly")
+    client = login("globex-admin")
+    # Through another tenant's URL ...
+    assert client.get(url("plan-edit", "initech", plan_id=initech_plan)).status_code == 404
+    # ... and through the admin's own tenant URL with a foreign id.
+    globex_ids = set()
+    with tenant_context(tenants["globex"]):
+        globex_ids = set(ProtectionPlan.objects.values_list("pk", flat=True))
+    foreign = max(globex_ids) + 1000
+    assert client.get(url("plan-edit", "globex", plan_id=foreign)).status_code == 404
+    assert client.post(url("plan-delete", "globex", plan_id=foreign)).status_code == 404
+
+
+def test_create_at_all_customers_is_refused_with_a_message(login):
+    client = login("msp-admin")
+    response = client.get(url("plan-create", "demo-msp"), follow=True)
+    assert "Select a customer to manage its protection plans." in response.content.decode()
+    response = client.post(url("plan-create", "demo-msp"), FORM)
+    assert "Select a customer to manage its protection plans." in response.content.decode()

@@ -1,0 +1,49 @@
+"""Test fixtures. The demo tenants are created once per test session (their schemas are
+cloned from the template schema), and every test runs in a transaction that is rolled back,
+so tests may create tenants, users and plans freely."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from tenants.models import Tenant, User
+from tenants.schemas import ensure_template_schema
+
+DEMO_PASSWORD = "demo-test-password"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        ensure_template_schema()
+        call_command("seed_demo", password=DEMO_PASSWORD, verbosity=0)
+        connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_each_test():
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def tenants(db) -> dict[str, Tenant]:
+    """The demo tenants by slug: demo-msp, globex, initech, other-msp, umbrella."""
+    return {t.slug: t for t in Tenant.objects.all()}
+
+
+@pytest.fixture
+def users(db) -> dict[str, User]:
+    """The demo users by username (msp-admin, globex-alice, platform-admin, ...)."""
+    return {u.username: u for u in User.objects.select_related("tenant")}
+
+
+@pytest.fixture
+def login(client, users):
+    """Sign the test client in as a demo user: `login("globex-admin")`."""
+
+    def _login(username: str):
+        client.force_login(users[username])
+        return client
+
+    return _login

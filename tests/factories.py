@@ -1,0 +1,28 @@
+"""Building test data in the right schema. Devices are written directly until agents can
+register them through the API."""
+
+import itertools
+
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from agents.models import Device, ProtectionPlan
+
+_serial = itertools.count(1)
+
+
+def make_device(tenant, owner, *, hostname=None, plans=(), **fields) -> Device:
+    n = next(_serial)
+    with tenant_context(tenant):
+        device = Device.objects.create(
+            hostname=hostname or f"host-{n}",
+            os=fields.pop("os", "Ubuntu 24.04"),
+            machine_id=fields.pop("machine_id", f"machine-{n}"),
+            agent_version=fields.pop("agent_version", "1.0.0"),
+            owner=owner,
+            registered_at=fields.pop("registered_at", timezone.now()),
+            **fields,
+        )
+        for name in plans:
+            device.plans.add(ProtectionPlan.objects.get(name=name))
+    return device

@@ -1,0 +1,178 @@
+"""The Protection console shell: the tenant selector, Devices > All devices, scoping."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import make_device
+
+
+def devices_url(slug):
+    return reverse("devices", kwargs={"tenant_id": slug})
+
+
+def test_login_page_is_djangos_standard_url(client, db):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    assert b'name="username"' in response.content
+
+
+def test_anonymous_visitor_is_sent_to_login(client, db):
+    response = client.get(devices_url("globex"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_logout_is_djangos_standard_url(login):
+    client = login("globex-alice")
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert client.get(devices_url("globex")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "username,home",
+    [
+        ("msp-admin", "demo-msp"),
+        ("globex-admin", "globex"),
+        ("globex-alice", "globex"),
+        ("umbrella-dave", "umbrella"),
+    ],
+)
+def test_home_opens_the_console_at_the_users_own_level(login, username, home):
+    response = login(username).get("/")
+    assert response.status_code == 302
+    assert response["Location"] == devices_url(home)
+
+
+def test_menu_has_the_manual_labels(login):
+    html = login("globex-admin").get(devices_url("globex")).content.decode()
+    for label in ("Devices", "All devices", "Protection plans", "Protection console"):
+        assert label in html
+
+
+def test_partner_selector_offers_all_customers_and_each_customer(login):
+    response = login("msp-admin").get(devices_url("demo-msp"))
+    selector = response.context["selector"]
+    assert [e["tenant"].slug for e in selector] == ["demo-msp", "globex", "initech"]
+    assert [e["url"] for e in selector] == [
+        devices_url("demo-msp"),
+        devices_url("globex"),
+        devices_url("initech"),
+    ]
+    html = response.content.decode()
+    assert "All customers" in html and "Umbrella" not in html
+
+
+def test_selector_shows_the_current_customer_name(login):
+    response = login("msp-admin").get(devices_url("globex"))
+    current = [e["tenant"].slug for e in response.context["selector"] if e["current"]]
+    assert current == ["globex"]
+    assert 'aria-current="page"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "username,slug",
+    [
+        ("msp-admin", "umbrella"),
+        ("msp-admin", "other-msp"),
+        ("other-admin", "globex"),
+        ("globex-admin", "initech"),
+        ("globex-alice", "initech"),
+        ("globex-alice", "demo-msp"),
+        ("initech-admin", "globex"),
+    ],
+)
+def test_another_tenants_console_answers_404(login, username, slug):
+    for name in ("devices", "plans"):
+        url = reverse(name, kwargs={"tenant_id": slug})
+        assert login(username).get(url).status_code == 404
+
+
+def test_empty_device_list_says_what_to_do_next(login):
+    html = login("globex-alice").get(devices_url("globex")).content.decode()
+    assert "No devices yet" in html
+    assert "registration token" in html
+
+
+def test_user_sees_only_their_own_devices(login, tenants, users):
+    make_device(tenants["globex"], users["globex-alice"], hostname="alice-laptop")
+    make_device(tenants["globex"], users["globex-bob"], hostname="bob-desktop")
+    html = login("globex-alice").get(devices_url("globex")).content.decode()
+    assert "alice-laptop" in html and "bob-desktop" not in html
+
+
+@pytest.mark.parametrize("username", ["globex-admin", "globex-auditor", "msp-admin"])
+def test_administrators_see_every_device_of_the_customer(login, tenants, users, username):
+    make_device(tenants["globex"], users["globex-alice"], hostname="alice-laptop")
+    make_device(tenants["globex"], users["globex-bob"], hostname="bob-desktop")
+    make_device(tenants["initech"], users["initech-carol"], hostname="carol-server")
+    html = login(username).get(devices_url("globex")).content.decode()
+    assert "alice-laptop" in html and "bob-desktop" in html
+    assert "carol-server" not in html
+
+
+def test_all_customers_lists_every_managed_customers_devices_with_a_customer_column(
+    login, tenants, users
+):
+    make_device(tenants["globex"], users["globex-alice"], hostname="alice-laptop")
+    make_device(
+        tenants["initech"],
+        users["initech-carol"],
+        hostname="carol-server",
+        plans=["Servers nightly"],
+    )
+    make_device(tenants["umbrella"], users["umbrella-dave"], hostname="dave-pc")
+    response = login("msp-admin").get(devices_url("demo-msp"))
+    html = response.content.decode()
+    assert "Customer" in html
+    rows = {(d["hostname"], d["customer_name"]) for d in response.context["page"].object_list}
+    assert rows == {("alice-laptop", "Globex"), ("carol-server", "Initech")}
+    assert "Servers nightly" in html
+
+
+def test_all_customers_device_list_is_paginated_and_sorted(login, tenants, users, settings):
+    settings.CONSOLE_PAGE_SIZE = 2
+    for name in ("c-host", "a-host", "b-host"):
+        make_device(tenants["globex"], users["globex-alice"], hostname=name)
+    make_device(tenants["initech"], users["initech-carol"], hostname="d-host")
+    client = login("msp-admin")
+    first = client.get(devices_url("demo-msp"), {"sort": "name"}).context["page"]
+    second = client.get(devices_url("demo-msp"), {"sort": "name", "page": 2}).context["page"]
+    assert [d["hostname"] for d in first.object_list] == ["a-host", "b-host"]
+    assert [d["hostname"] for d in second.object_list] == ["c-host", "d-host"]
+    assert first.paginator.count == 4
+    newest_first = client.get(devices_url("demo-msp"), {"sort": "-name"}).context["page"]
+    assert [d["hostname"] for d in newest_first.object_list] == ["d-host", "c-host"]
+
+
+def test_all_customers_device_list_query_count_does_not_grow_with_customers(
+    login, tenants, users, django_assert_max_num_queries
+):
+    from tenants import services
+    from tenants.audit import CLI
+
+    client = login("msp-admin")
+    for n in range(3):
+        customer = services.customer_create(
+            actor=users["msp-admin"], partner=tenants["demo-msp"], name=f"Extra {n}", origin=CLI
+        )
+        make_device(customer, users["msp-admin"], hostname=f"extra-{n}")
+    # session, user, tenant, selector tenants, customers, count, page (+ search_path sets)
+    with django_assert_max_num_queries(10):
+        response = client.get(devices_url("demo-msp"))
+    assert response.context["page"].paginator.count == 3
+
+
+def test_customer_device_list_query_count_is_constant(
+    login, tenants, users, django_assert_num_queries
+):
+    client = login("globex-admin")
+    make_device(tenants["globex"], users["globex-alice"], plans=["Daily backup"])
+    client.get(devices_url("globex"))
+    # search_path x2, session, user, tenant, selector, count, devices, plans
+    with django_assert_num_queries(9) as first:
+        client.get(devices_url("globex"))
+    for _ in range(5):
+        make_device(tenants["globex"], users["globex-bob"], plans=["Daily backup"])
+    with django_assert_num_queries(len(first.captured_queries)):
+        client.get(devices_url("globex"))

@@ -1,0 +1,69 @@
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context, tenant_context
+
+from agents.models import Device, ProtectionPlan
+from tenants import services
+from tenants.audit import CLI
+from tenants.models import Tenant
+from tests.factories import make_device
+
+
+def test_each_customer_sees_only_the_plans_in_its_own_schema(tenants):
+    with tenant_context(tenants["globex"]):
+        assert set(ProtectionPlan.objects.values_list("name", flat=True)) == {
+            "Daily backup",
+            "Weekly full image",
+        }
+    with tenant_context(tenants["initech"]):
+        assert list(ProtectionPlan.objects.values_list("name", flat=True)) == ["Servers nightly"]
+
+
+def test_a_device_written_in_one_schema_does_not_exist_in_another(tenants, users):
+    make_device(tenants["globex"], users["globex-alice"], hostname="alice-laptop")
+    with tenant_context(tenants["initech"]):
+        assert not Device.objects.filter(hostname="alice-laptop").exists()
+    with tenant_context(tenants["globex"]):
+        assert Device.objects.get(hostname="alice-laptop").owner == users["globex-alice"]
+
+
+def test_tenant_tables_do_not_exist_in_the_public_schema(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'public' AND table_name LIKE 'agents_%%'"
+        )
+        assert cursor.fetchall() == []
+
+
+def test_new_customer_is_cloned_from_the_template_and_usable_at_once(tenants, users):
+    customer = services.customer_create(
+        actor=users["msp-admin"], partner=tenants["demo-msp"], name="Hooli", origin=CLI
+    )
+    assert customer.schema_name == "t_hooli"
+    # Cloned, not migrated: the tenant apps' migrations are recorded as applied (faked).
+    with schema_context(customer.schema_name), connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM django_migrations WHERE app = 'agents'")
+        assert cursor.fetchone()[0] >= 2
+    with tenant_context(customer):
+        plan = ProtectionPlan.objects.create(name="First plan")
+        assert list(ProtectionPlan.objects.all()) == [plan]
+    make_device(customer, users["msp-admin"], hostname="first-device")
+    with tenant_context(customer):
+        assert Device.objects.count() == 1
+
+
+def test_template_schema_holds_no_data(db):
+    with schema_context("tenant_template"):
+        assert ProtectionPlan.objects.count() == 0
+        assert Device.objects.count() == 0
+
+
+@pytest.mark.parametrize("kind,parent", [("customer", None), ("partner", "demo-msp")])
+def test_customer_needs_a_partner_and_partner_has_none(tenants, kind, parent):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Tenant.objects.filter(slug="initech").update(
+            kind=kind, parent=tenants[parent] if parent else None
+        )

@@ -1,0 +1,57 @@
+import pytest
+from django.http import Http404
+
+from tenants.selectors import selector_choices, tenant_for, tenants_visible_to
+
+
+def slugs(queryset):
+    return sorted(t.slug for t in queryset)
+
+
+@pytest.mark.parametrize(
+    "username,visible",
+    [
+        ("msp-admin", ["demo-msp", "globex", "initech"]),
+        ("other-admin", ["other-msp", "umbrella"]),
+        ("globex-admin", ["globex"]),
+        ("globex-alice", ["globex"]),
+        ("globex-auditor", ["globex"]),
+        ("initech-carol", ["initech"]),
+        ("platform-admin", ["demo-msp", "globex", "initech", "other-msp", "umbrella"]),
+    ],
+)
+def test_each_role_sees_exactly_its_scope(users, username, visible):
+    assert slugs(tenants_visible_to(users[username])) == visible
+
+
+def test_inactive_user_sees_nothing(users):
+    user = users["globex-admin"]
+    user.is_active = False
+    assert slugs(tenants_visible_to(user)) == []
+
+
+@pytest.mark.parametrize(
+    "username,slug",
+    [
+        ("msp-admin", "umbrella"),
+        ("msp-admin", "other-msp"),
+        ("other-admin", "globex"),
+        ("globex-admin", "initech"),
+        ("globex-admin", "demo-msp"),
+        ("globex-alice", "initech"),
+        ("msp-admin", "no-such-tenant"),
+    ],
+)
+def test_tenant_outside_the_scope_is_not_found(users, username, slug):
+    with pytest.raises(Http404):
+        tenant_for(actor=users[username], tenant_id=slug)
+
+
+def test_selector_lists_all_customers_first_then_each_customer(users):
+    choices = selector_choices(users["msp-admin"])
+    assert [t.slug for t in choices] == ["demo-msp", "globex", "initech"]
+    assert choices[0].is_partner
+
+
+def test_company_admin_selector_has_only_its_tenant(users):
+    assert [t.slug for t in selector_choices(users["globex-admin"])] == ["globex"]
