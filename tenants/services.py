@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from . import audit
 from .audit import Origin
@@ -48,7 +49,10 @@ def _create_tenant(*, name: str, kind: str, parent: Tenant | None, slug: str | N
         schema_name=Tenant.schema_name_for(slug),
     )
     tenant.full_clean()
-    tenant.save(verbosity=0)
+    # django-tenants creates tenants from the public schema only; the caller may be a page
+    # that has pointed the connection at the partner's schema.
+    with schema_context(get_public_schema_name()):
+        tenant.save(verbosity=0)
     return tenant
 
 
