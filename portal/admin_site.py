@@ -55,6 +55,8 @@ class PortalAdminSite(admin.AdminSite):
             if request.user.is_authenticated and self.has_permission(request):
                 request.admin_tenant = admin_tenant(request)
                 if request.admin_tenant is not None:
+                    # django-tenants' admin index reads request.tenant to show tenant apps.
+                    request.tenant = request.admin_tenant
                     connection.set_tenant(request.admin_tenant)
             return inner(request, *args, **kwargs)
 

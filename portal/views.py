@@ -31,6 +31,7 @@ class TenantScopedMixin(LoginRequiredMixin):
         if self.required_action is not None and not can(request.user, self.required_action):
             self.raise_exception = True
             return self.handle_no_permission()
+        request.tenant = self.tenant
         connection.set_tenant(self.tenant)
         return super().dispatch(request, *args, **kwargs)
 

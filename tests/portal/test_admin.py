@@ -199,3 +199,11 @@ def test_scoped_model_admin_refuses_a_get_queryset_override():
         class Careless(ScopedModelAdmin):
             def get_queryset(self, request):
                 return None
+
+
+def test_admin_index_offers_tenant_models_once_a_tenant_is_selected(login):
+    client = login("msp-admin")
+    select(client, "globex")
+    html = client.get("/admin/").content.decode()
+    assert reverse("admin:agents_protectionplan_changelist") in html
+    assert "Not available for global schema" not in html
