@@ -14,6 +14,7 @@ from tenants.audit import Origin
 from tenants.models import Tenant
 from tenants.permissions import Action, require
 from tenants.selectors import tenants_visible_to
+from tokens.models import RegistrationToken
 
 from .models import ProtectionPlan
 
@@ -59,6 +60,8 @@ def plan_update(
     with tenant_context(tenant), transaction.atomic():
         plan = ProtectionPlan.objects.select_for_update().get(pk=plan.pk)
         _apply(plan, data)
+        # Tokens keep the name of their plan for listing; follow a rename.
+        RegistrationToken.objects.filter(tenant=tenant, plan_id=plan.pk).update(plan_name=plan.name)
         audit.record(
             actor=actor,
             origin=origin,
@@ -74,4 +77,8 @@ def plan_delete(*, actor, tenant: Tenant, plan: ProtectionPlan, origin: Origin) 
     _check(actor, tenant)
     with tenant_context(tenant), transaction.atomic():
         audit.record(actor=actor, origin=origin, action="plan.delete", tenant=tenant, obj=plan)
+        # A token bound to the plan no longer offers one.
+        RegistrationToken.objects.filter(tenant=tenant, plan_id=plan.pk).update(
+            plan_id=None, plan_name=""
+        )
         ProtectionPlan.objects.filter(pk=plan.pk).delete()

@@ -11,18 +11,23 @@ from django.views.generic import FormView, TemplateView
 from portal.forms import add_service_errors
 from portal.views import TenantScopedMixin
 from tenants.permissions import Action
+from tokens.panes import AddDevicesPaneMixin
 
 from . import selectors, services
 from .forms import ProtectionPlanForm
 
 
-class DeviceListView(TenantScopedMixin, TemplateView):
+class DeviceListView(AddDevicesPaneMixin, TenantScopedMixin, TemplateView):
+    """Devices > All devices, with the Add devices and Manage active tokens panes."""
+
     template_name = "agents/device_list.html"
     required_action = Action.VIEW_DEVICES
     section = "devices"
 
     def get_context_data(self, **kwargs):
+        pane = self.pane_context(**kwargs)
         context = super().get_context_data(**kwargs)
+        context.update(pane)
         sort = self.request.GET.get("sort", "name")
         devices = selectors.devices_for(actor=self.request.user, tenant=self.tenant, sort=sort)
         page = Paginator(devices, settings.CONSOLE_PAGE_SIZE).get_page(self.request.GET.get("page"))

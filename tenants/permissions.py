@@ -21,6 +21,9 @@ class Action(StrEnum):
     VIEW_MANAGEMENT = "view_management"
     MANAGE_USERS = "manage_users"
     MANAGE_CUSTOMERS = "manage_customers"
+    GENERATE_TOKENS = "generate_tokens"  # and delete them
+    VIEW_ALL_TOKENS = "view_all_tokens"  # not just one's own
+    ACT_FOR_OTHERS = "act_for_others"  # tokens for other users, with a protection plan
 
 
 _ADMIN_VIEW = {
@@ -28,15 +31,20 @@ _ADMIN_VIEW = {
     Action.VIEW_ALL_DEVICES,
     Action.VIEW_PLANS,
     Action.VIEW_MANAGEMENT,
+    Action.VIEW_ALL_TOKENS,
+}
+_ADMIN_CHANGE = {
+    Action.MANAGE_PLANS,
+    Action.MANAGE_USERS,
+    Action.GENERATE_TOKENS,
+    Action.ACT_FOR_OTHERS,
 }
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.PARTNER_ADMIN: frozenset(
-        _ADMIN_VIEW | {Action.MANAGE_PLANS, Action.MANAGE_USERS, Action.MANAGE_CUSTOMERS}
-    ),
-    Role.COMPANY_ADMIN: frozenset(_ADMIN_VIEW | {Action.MANAGE_PLANS, Action.MANAGE_USERS}),
+    Role.PARTNER_ADMIN: frozenset(_ADMIN_VIEW | _ADMIN_CHANGE | {Action.MANAGE_CUSTOMERS}),
+    Role.COMPANY_ADMIN: frozenset(_ADMIN_VIEW | _ADMIN_CHANGE),
     Role.READONLY_ADMIN: frozenset(_ADMIN_VIEW),
-    Role.USER: frozenset({Action.VIEW_DEVICES, Action.VIEW_PLANS}),
+    Role.USER: frozenset({Action.VIEW_DEVICES, Action.VIEW_PLANS, Action.GENERATE_TOKENS}),
 }
 
 

@@ -11,6 +11,7 @@ from django.views.generic import FormView, TemplateView
 from agents.selectors import device_counts
 from portal.forms import add_service_errors
 from portal.views import TenantScopedMixin
+from tokens.selectors import active_token_counts
 
 from . import services
 from .forms import CustomerForm, UserForm
@@ -95,7 +96,7 @@ class UserCreateView(ManagementMixin, FormView):
 
 
 class UsageView(ManagementMixin, TemplateView):
-    """Monitoring > Usage. The Protection tab counts each customer's devices."""
+    """Monitoring > Usage. The Protection tab counts each customer's devices and tokens."""
 
     template_name = "tenants/usage.html"
     section = "usage"
@@ -103,8 +104,14 @@ class UsageView(ManagementMixin, TemplateView):
     def get_context_data(self, **kwargs):
         customers = customers_at(self.tenant)
         counts = device_counts(customers)
+        tokens = active_token_counts(customers)
         rows = [
-            {"customer": c, **counts.get(c.pk, {"devices": 0, "protected": 0})} for c in customers
+            {
+                "customer": c,
+                **counts.get(c.pk, {"devices": 0, "protected": 0}),
+                "active_tokens": tokens.get(c.pk, 0),
+            }
+            for c in customers
         ]
         return super().get_context_data(rows=rows, **kwargs)
 

@@ -1,1 +1,77 @@
-"""Registration tokens (public schema). The model arrives with the registration-token work."""
+"""Registration tokens: public schema, because an agent presents one before its tenant is known.
+
+Only a SHA-256 digest of the value and its first two symbols are stored; the value itself
+exists only in the response that creates it.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import values
+
+
+class TokenQuerySet(models.QuerySet):
+    def active(self, now=None):
+        return self.filter(deleted_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class RegistrationToken(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tenant = models.ForeignKey(
+        "tenants.Tenant",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="registration_tokens",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="registration_tokens",
+        help_text=_("Machines registered with the token are registered under this user."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+    # A plan in the tenant's schema; its name is kept here so lists need no schema hop.
+    plan_id = models.BigIntegerField(_("protection plan"), null=True, blank=True)
+    plan_name = models.CharField(_("protection plan"), max_length=100, blank=True)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("token"), max_length=values.PREFIX_LENGTH, editable=False)
+    registrations = models.PositiveIntegerField(_("machines registered"), default=0)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    objects = TokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("registration token")
+        indexes = [
+            models.Index(
+                fields=["tenant", "expires_at"],
+                name="token_active_by_tenant",
+                condition=Q(deleted_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return self.masked
+
+    @property
+    def masked(self) -> str:
+        return values.masked(self.prefix)
+
+    def is_active(self, now=None) -> bool:
+        return self.deleted_at is None and self.expires_at > (now or timezone.now())

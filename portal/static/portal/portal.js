@@ -1,13 +1,75 @@
 // Small progressive enhancements; every page works without this file.
 (function () {
   "use strict";
-  // Escape closes an open tenant selector and returns focus to it.
+
+  function closeUrl(pane) {
+    return pane.getAttribute("data-close-url");
+  }
+
+  // A right-hand pane: focus moves into it when it opens, Escape (or the backdrop) closes it
+  // and focus returns to the button that opens it.
+  var pane = document.querySelector("[data-pane]");
+  if (pane) {
+    var title = pane.querySelector("#pane-title");
+    var result = pane.querySelector("[data-token-value]");
+    var firstField = pane.querySelector(".token-form select, .token-form input:not([type=hidden])");
+    (result ? pane.querySelector("[data-copy-target]") : firstField || title).focus();
+    var backdrop = document.querySelector(".pane-backdrop");
+    if (backdrop) {
+      backdrop.addEventListener("click", function () { window.location = closeUrl(pane); });
+    }
+  } else if (window.location.search === "" && sessionStorage.getItem("paneOpener")) {
+    var opener = document.querySelector("[data-opens-pane]");
+    if (opener) opener.focus();
+    sessionStorage.removeItem("paneOpener");
+  }
+  document.querySelectorAll("[data-opens-pane]").forEach(function (button) {
+    button.addEventListener("click", function () { sessionStorage.setItem("paneOpener", "1"); });
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
-    document.querySelectorAll("details[open]").forEach(function (details) {
-      details.removeAttribute("open");
-      var summary = details.querySelector("summary");
-      if (summary) summary.focus();
+    var open = document.querySelectorAll("details[open]");
+    if (open.length) {
+      open.forEach(function (details) {
+        details.removeAttribute("open");
+        var summary = details.querySelector("summary");
+        if (summary) summary.focus();
+      });
+      return;
+    }
+    if (pane) window.location = closeUrl(pane);
+  });
+
+  // Copy the generated token to the clipboard, with a visible confirmation.
+  document.querySelectorAll("[data-copy-target]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var source = document.getElementById(button.getAttribute("data-copy-target"));
+      var status = button.parentElement.querySelector("[data-copy-status]");
+      var text = source.textContent.trim();
+      function done(ok) {
+        if (status) status.textContent = ok ? "Copied to clipboard" : "Copy failed: select the token and copy it";
+        button.textContent = ok ? "Copied" : "Copy";
+      }
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });
+      } else {
+        var range = document.createRange();
+        range.selectNodeContents(source);
+        var selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        done(document.execCommand("copy"));
+      }
     });
   });
+
+  // Show the custom lifetime fields only when "Custom" is chosen.
+  var lifetime = document.querySelector("select[name=lifetime]");
+  var custom = document.querySelector("[data-custom-lifetime]");
+  if (lifetime && custom) {
+    var sync = function () { custom.hidden = lifetime.value !== "custom"; };
+    lifetime.addEventListener("change", sync);
+    sync();
+  }
 })();

@@ -1,0 +1,54 @@
+"""The All devices page's right-hand panes: "Add devices" (with Registration token) and
+"Manage active tokens". Mixed into the page view; the token views extend that page."""
+
+from django.utils.translation import gettext as _
+
+from agents.models import ProtectionPlan
+from tenants.models import User
+from tenants.permissions import Action, can
+
+from . import selectors, services
+from .forms import TokenGenerateForm
+
+PANES = {"add", "tokens"}
+
+
+class AddDevicesPaneMixin:
+    pane: str | None = None
+
+    def get(self, request, *args, **kwargs):
+        pane = request.GET.get("pane")
+        self.pane = pane if pane in PANES else None
+        return super().get(request, *args, **kwargs)
+
+    def token_form(self, data=None) -> TokenGenerateForm:
+        user = self.request.user
+        if not (can(user, Action.ACT_FOR_OTHERS) and self.tenant.is_customer):
+            return TokenGenerateForm(data=data)
+        # The connection already points at this customer's schema.
+        return TokenGenerateForm(
+            data=data,
+            users=User.objects.filter(tenant=self.tenant, is_active=True).order_by("username"),
+            plans=ProtectionPlan.objects.order_by("name"),
+            initial_user=user if user.tenant_id == self.tenant.pk else None,
+        )
+
+    def pane_context(self, **kwargs) -> dict:
+        user = self.request.user
+        may_generate = can(user, Action.GENERATE_TOKENS)
+        context = {
+            "pane": self.pane,
+            "may_generate": may_generate,
+            "generate_refusal": "",
+            "step": kwargs.get("step") or self.request.GET.get("step"),
+        }
+        if self.pane == "add":
+            if may_generate and not self.tenant.is_customer:
+                context["generate_refusal"] = _(services.MSG_ALL_CUSTOMERS)
+            context["token_form"] = kwargs.get("token_form") or self.token_form()
+            context["issued"] = kwargs.get("issued")
+            context["portal_address"] = self.request.build_absolute_uri("/").rstrip("/")
+        if self.pane == "tokens":
+            context["tokens"] = list(selectors.tokens_active_for(actor=user, tenant=self.tenant))
+            context["confirm_delete"] = kwargs.get("confirm_delete")
+        return context

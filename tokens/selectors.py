@@ -1,0 +1,47 @@
+"""Scoped reads of registration tokens."""
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from tenants.models import Tenant
+from tenants.permissions import Action, can
+from tenants.selectors import tenants_visible_to
+
+from .models import RegistrationToken
+
+
+def tokens_active_for(*, actor, tenant: Tenant) -> QuerySet[RegistrationToken]:
+    """Active tokens at a level the actor was scoped to: a customer's, or at a partner
+    ("All customers") every customer's. Users see only their own tokens."""
+    tokens = RegistrationToken.objects.active().select_related("user", "created_by", "tenant")
+    if tenant.is_customer:
+        tokens = tokens.filter(tenant=tenant)
+    else:
+        tokens = tokens.filter(tenant__parent=tenant)
+    if not can(actor, Action.VIEW_ALL_TOKENS):
+        tokens = tokens.filter(user=actor)
+    return tokens.order_by("-created_at", "-id")
+
+
+def token_for(*, actor, token_id) -> RegistrationToken:
+    """An active token the actor may see, by its public id; Http404 for anything else."""
+    tokens = RegistrationToken.objects.active().select_related("user", "created_by", "tenant")
+    tokens = tokens.filter(tenant__in=tenants_visible_to(actor))
+    if not can(actor, Action.VIEW_ALL_TOKENS):
+        tokens = tokens.filter(user=actor)
+    try:
+        return tokens.get(public_id=token_id)
+    except (RegistrationToken.DoesNotExist, ValidationError, ValueError):
+        raise Http404("No such registration token.") from None
+
+
+def active_token_counts(customers: list[Tenant]) -> dict[int, int]:
+    """Per customer id: how many of its tokens are active."""
+    rows = (
+        RegistrationToken.objects.active()
+        .filter(tenant__in=customers)
+        .values("tenant_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["tenant_id"]: row["n"] for row in rows}

@@ -1,0 +1,168 @@
+"""Generating and deleting registration tokens: the one place their rules live.
+
+The console, the admin, the REST API and the `tokens` command all call these functions.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import tenant_context
+
+from agents.models import ProtectionPlan
+from tenants import audit
+from tenants.audit import Origin
+from tenants.models import Tenant, User
+from tenants.permissions import Action, can, require
+from tenants.selectors import tenants_visible_to
+
+from . import values
+from .models import RegistrationToken
+
+MIN_LIFETIME = datetime.timedelta(seconds=60)
+MAX_LIFETIME = datetime.timedelta(days=365)
+DEFAULT_LIFETIME = datetime.timedelta(days=3)
+
+MSG_ALL_CUSTOMERS = "You cannot generate a token on the All customers level."
+MSG_LIFETIME = "The token lifetime must be between 60 seconds and 1 year."
+MSG_UNKNOWN_USER = "There is no such user in this customer."
+MSG_UNKNOWN_PLAN = "There is no such protection plan in this customer."
+MSG_OWN_ACCOUNT_ONLY = "You can generate registration tokens only for your own account."
+MSG_PLAN_ADMINS_ONLY = "Only administrators can bind a protection plan to a token."
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new token and its value. The value is never stored; show it once, then drop it."""
+
+    token: RegistrationToken
+    value: str
+
+
+def _in_scope(actor, tenant: Tenant) -> bool:
+    return tenants_visible_to(actor).filter(pk=tenant.pk).exists()
+
+
+def _token_owner(*, actor, tenant: Tenant, user_id) -> User:
+    if user_id in (None, ""):
+        user_id = actor.pk
+    try:
+        owner = User.objects.get(pk=int(user_id))
+    except (User.DoesNotExist, ValueError, TypeError):
+        owner = None
+    if owner is not None and owner.pk != actor.pk and not can(actor, Action.ACT_FOR_OTHERS):
+        raise PermissionDenied(_(MSG_OWN_ACCOUNT_ONLY))
+    # Tokens are only ever issued for active users of this very customer.
+    if owner is None or owner.tenant_id != tenant.pk or not owner.is_active:
+        raise ValidationError({"user_id": _(MSG_UNKNOWN_USER)})
+    return owner
+
+
+def _bound_plan(*, actor, tenant: Tenant, plan_id) -> ProtectionPlan | None:
+    if plan_id in (None, ""):
+        return None
+    if not can(actor, Action.ACT_FOR_OTHERS):
+        raise PermissionDenied(_(MSG_PLAN_ADMINS_ONLY))
+    try:
+        with tenant_context(tenant):
+            return ProtectionPlan.objects.get(pk=int(plan_id))
+    except (ProtectionPlan.DoesNotExist, ValueError, TypeError):
+        raise ValidationError({"plan_id": _(MSG_UNKNOWN_PLAN)}) from None
+
+
+def _lifetime(lifetime) -> datetime.timedelta:
+    if not isinstance(lifetime, datetime.timedelta):
+        try:
+            lifetime = datetime.timedelta(seconds=int(lifetime))
+        except (TypeError, ValueError, OverflowError):
+            raise ValidationError({"expires_in": _(MSG_LIFETIME)}) from None
+    if not MIN_LIFETIME <= lifetime <= MAX_LIFETIME:
+        raise ValidationError({"expires_in": _(MSG_LIFETIME)})
+    return lifetime
+
+
+def token_create_check(*, actor, tenant: Tenant) -> None:
+    """May the actor generate tokens at this level at all? (Before asking for details.)"""
+    require(actor, Action.GENERATE_TOKENS)
+    if not _in_scope(actor, tenant):
+        raise PermissionDenied
+    if not tenant.is_customer:
+        raise ValidationError(_(MSG_ALL_CUSTOMERS))
+
+
+def token_create(
+    *,
+    actor,
+    tenant: Tenant,
+    user_id=None,
+    lifetime=DEFAULT_LIFETIME,
+    plan_id=None,
+    origin: Origin,
+) -> IssuedToken:
+    """Issue a token for `user_id` (default: the actor) of the customer `tenant`."""
+    token_create_check(actor=actor, tenant=tenant)
+    owner = _token_owner(actor=actor, tenant=tenant, user_id=user_id)
+    lifetime = _lifetime(lifetime)
+    plan = _bound_plan(actor=actor, tenant=tenant, plan_id=plan_id)
+    value = values.generate()
+    normalized = values.normalize(value)
+    now = timezone.now()
+    with transaction.atomic():
+        token = RegistrationToken.objects.create(
+            tenant=tenant,
+            user=owner,
+            created_by=actor,
+            created_at=now,
+            expires_at=now + lifetime,
+            plan_id=plan.pk if plan else None,
+            plan_name=plan.name if plan else "",
+            digest=values.digest(normalized),
+            prefix=values.prefix(normalized),
+        )
+        audit.record(
+            actor=actor,
+            origin=origin,
+            action="token.create",
+            tenant=tenant,
+            obj=token,
+            on_behalf_of=owner,
+            details={
+                "token_id": str(token.public_id),
+                "prefix": token.prefix,
+                "user": owner.username,
+                "plan": token.plan_name or None,
+                "expires_at": token.expires_at.isoformat(),
+            },
+        )
+    return IssuedToken(token=token, value=value)
+
+
+def token_delete(*, actor, token: RegistrationToken, origin: Origin) -> None:
+    """Delete (revoke) a token: no new registration or plan change can use it."""
+    require(actor, Action.GENERATE_TOKENS)
+    if not _in_scope(actor, token.tenant):
+        raise PermissionDenied
+    if token.user_id != actor.pk and not can(actor, Action.ACT_FOR_OTHERS):
+        raise PermissionDenied
+    with transaction.atomic():
+        updated = RegistrationToken.objects.filter(pk=token.pk, deleted_at__isnull=True).update(
+            deleted_at=timezone.now()
+        )
+        if not updated:
+            return
+        audit.record(
+            actor=actor,
+            origin=origin,
+            action="token.delete",
+            tenant=token.tenant,
+            obj=token,
+            on_behalf_of=token.user,
+            details={
+                "token_id": str(token.public_id),
+                "prefix": token.prefix,
+                "plan": token.plan_name or None,
+            },
+        )
