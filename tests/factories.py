@@ -26,3 +26,23 @@ def make_device(tenant, owner, *, hostname=None, plans=(), **fields) -> Device:
         for name in plans:
             device.plans.add(ProtectionPlan.objects.get(name=name))
     return device
+
+
+def make_token(tenant, user, *, actor=None, plan=None, lifetime=None):
+    """A token through the real service; returns (token, value)."""
+    from tenants.audit import CLI
+    from tokens import services
+
+    plan_id = None
+    if plan:
+        with tenant_context(tenant):
+            plan_id = ProtectionPlan.objects.get(name=plan).pk
+    issued = services.token_create(
+        actor=actor or user,
+        tenant=tenant,
+        user_id=user.pk,
+        plan_id=plan_id,
+        lifetime=lifetime or services.DEFAULT_LIFETIME,
+        origin=CLI,
+    )
+    return issued.token, issued.value

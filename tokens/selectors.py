@@ -8,7 +8,24 @@ from tenants.models import Tenant
 from tenants.permissions import Action, can
 from tenants.selectors import tenants_visible_to
 
+from . import values
 from .models import RegistrationToken
+
+
+def token_by_value(text: str, *, now=None) -> RegistrationToken | None:
+    """The active token a typed value names, or None (unknown, expired and deleted alike).
+
+    Raises `values.MalformedToken` for a mistyped value before touching the database; a
+    well-formed one costs one query on the unique digest index, whatever the number of
+    tokens and tenants. Expiry is checked here, at use time, not by a cleanup job.
+    """
+    normalized = values.normalize(text)
+    return (
+        RegistrationToken.objects.active(now)
+        .select_related("tenant", "user")
+        .filter(digest=values.digest(normalized))
+        .first()
+    )
 
 
 def tokens_active_for(*, actor, tenant: Tenant) -> QuerySet[RegistrationToken]:

@@ -1,0 +1,135 @@
+from django import forms
+from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from agents.models import ProtectionPlan
+from portal.admin_site import ScopedModelAdmin
+from tenants.models import User
+from tenants.permissions import Action, can
+
+from . import selectors, services
+from .forms import LIFETIME_PRESETS
+from .models import RegistrationToken
+
+
+class TokenAddForm(forms.ModelForm):
+    """Generate a token for a user of the selected customer. Rules are the service's."""
+
+    request = None  # set per request by RegistrationTokenAdmin.get_form
+
+    user = forms.ModelChoiceField(label=_("User"), queryset=User.objects.none())
+    lifetime = forms.TypedChoiceField(
+        label=_("Token lifetime"),
+        choices=LIFETIME_PRESETS,
+        coerce=int,
+        initial=int(services.DEFAULT_LIFETIME.total_seconds()),
+    )
+    plan = forms.TypedChoiceField(
+        label=_("Protection plan"), required=False, coerce=int, empty_value=None
+    )
+
+    class Meta:
+        model = RegistrationToken
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tenant = getattr(self.request, "admin_tenant", None)
+        if tenant is not None and tenant.is_customer:
+            self.fields["user"].queryset = User.objects.filter(tenant=tenant, is_active=True)
+            # The admin view has already pointed the connection at this customer's schema.
+            plans = [(p.pk, p.name) for p in ProtectionPlan.objects.order_by("name")]
+        else:
+            plans = []
+        self.fields["plan"].choices = [("", _("No plan")), *plans]
+
+    def clean(self):
+        data = super().clean()
+        tenant = getattr(self.request, "admin_tenant", None)
+        if tenant is None:
+            raise forms.ValidationError(_(services.MSG_ALL_CUSTOMERS))
+        services.token_create_check(actor=self.request.user, tenant=tenant)
+        return data
+
+
+@admin.register(RegistrationToken)
+class RegistrationTokenAdmin(ScopedModelAdmin):
+    """Active tokens of the selected level. Values are shown once, right after generating."""
+
+    list_display = [
+        "masked",
+        "tenant",
+        "user",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "plan_name",
+        "registrations",
+        "last_used_at",
+    ]
+    list_select_related = ["tenant", "user", "created_by"]
+    view_action = Action.VIEW_ALL_TOKENS
+    change_action = Action.GENERATE_TOKENS
+    readonly_fields = list_display
+    fields = list_display
+
+    @admin.display(description=_("token"))
+    def masked(self, token):
+        return token.masked
+
+    def scoped_queryset(self, request, tenant):
+        if tenant is None:
+            return RegistrationToken.objects.active().select_related("tenant", "user", "created_by")
+        return selectors.tokens_active_for(actor=request.user, tenant=tenant)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return can(request.user, Action.GENERATE_TOKENS)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            return super().get_form(request, obj, change, **kwargs)
+        return type("TokenAddForm", (TokenAddForm,), {"request": request})
+
+    def get_fields(self, request, obj=None):
+        return ["user", "lifetime", "plan"] if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        issued = services.token_create(
+            actor=request.user,
+            tenant=request.admin_tenant,
+            user_id=data["user"].pk,
+            lifetime=data["lifetime"],
+            plan_id=data["plan"],
+            origin=self.origin(request),
+        )
+        obj.pk, obj.prefix = issued.token.pk, issued.token.prefix
+        request.issued_token = issued
+
+    def response_add(self, request, obj, post_url_continue=None):
+        issued = getattr(request, "issued_token", None)
+        if issued is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Registration token generated"),
+            "issued": issued,
+            "opts": self.opts,
+        }
+        response = TemplateResponse(request, "admin/tokens/token_created.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def delete_model(self, request, obj):
+        services.token_delete(actor=request.user, token=obj, origin=self.origin(request))
+
+    def delete_queryset(self, request, queryset):
+        for token in queryset:
+            self.delete_model(request, token)

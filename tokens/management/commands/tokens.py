@@ -1,0 +1,116 @@
+"""`manage.py tokens create|list|delete`: the token service from the command line.
+
+The command acts as `--as USERNAME` (default: the first active platform superuser), so the
+same rules and the same audit trail apply as in the console and the API.
+"""
+
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.http import Http404
+from django_tenants.utils import tenant_context
+
+from agents.models import ProtectionPlan
+from tenants.audit import CLI
+from tenants.models import User
+from tenants.selectors import tenant_for
+
+from ... import selectors, services
+from ...values import masked
+
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "mo": 2592000, "y": 31536000}
+
+
+def parse_lifetime(text: str) -> int:
+    """'3d', '12h', '90m', '1w', '1mo', '1y' or plain seconds, as seconds."""
+    match = re.fullmatch(r"\s*(\d+)\s*(mo|[smhdwy])?\s*", text.lower())
+    if not match:
+        raise CommandError(f"Cannot read the lifetime {text!r}; try 3d, 12h, 90m, 1w, 1mo or 1y.")
+    return int(match.group(1)) * UNITS[match.group(2) or "s"]
+
+
+class Command(BaseCommand):
+    help = "Generate, list and delete registration tokens."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--as", dest="actor", help="Act as this user (default: a superuser).")
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="Generate a token; its value is printed once.")
+        create.add_argument("--tenant", required=True, help="Customer identifier, e.g. globex.")
+        create.add_argument("--user", required=True, help="Username the machines register under.")
+        create.add_argument("--lifetime", default="3d", help="Default 3d (60 s to 1 year).")
+        create.add_argument("--plan", help="Name of a protection plan of the customer.")
+        listing = sub.add_parser("list", help="List active tokens (first two symbols only).")
+        listing.add_argument("--tenant", required=True)
+        delete = sub.add_parser("delete", help="Delete a token by its id.")
+        delete.add_argument("token_id")
+
+    def handle(self, *args, action, actor, **options):
+        user = self._actor(actor)
+        try:
+            getattr(self, f"_{action}")(user, **options)
+        except (ValidationError, PermissionDenied, Http404) as error:
+            raise CommandError(self._describe(error)) from None
+
+    def _actor(self, username):
+        users = User.objects.filter(is_active=True)
+        user = users.filter(username=username).first() if username else None
+        if username and user is None:
+            raise CommandError(f"No active user {username!r}.")
+        user = user or users.filter(is_superuser=True).order_by("pk").first()
+        if user is None:
+            raise CommandError("No active superuser to act as; pass --as USERNAME.")
+        return user
+
+    def _create(self, actor, *, tenant, user, lifetime, plan, **_):
+        customer = tenant_for(actor=actor, tenant_id=tenant)
+        owner = User.objects.filter(username=user).first()
+        plan_id = self._plan_id(customer, plan) if plan else None
+        issued = services.token_create(
+            actor=actor,
+            tenant=customer,
+            user_id=owner.pk if owner else -1,
+            lifetime=parse_lifetime(lifetime),
+            plan_id=plan_id,
+            origin=CLI,
+        )
+        token = issued.token
+        self.stdout.write(f"Token:   {issued.value}")
+        self.stdout.write(f"Id:      {token.public_id}")
+        self.stdout.write(f"User:    {token.user.username} ({customer.name})")
+        self.stdout.write(f"Expires: {token.expires_at.isoformat()}")
+        self.stdout.write(f"Plan:    {token.plan_name or '-'}")
+        self.stdout.write("The value is not stored: copy it now.")
+
+    def _plan_id(self, customer, name):
+        with tenant_context(customer):
+            plan = ProtectionPlan.objects.filter(name=name).first()
+        if plan is None:
+            raise CommandError(services.MSG_UNKNOWN_PLAN)
+        return plan.pk
+
+    def _list(self, actor, *, tenant, **_):
+        level = tenant_for(actor=actor, tenant_id=tenant)
+        tokens = selectors.tokens_active_for(actor=actor, tenant=level)
+        for t in tokens:
+            self.stdout.write(
+                f"{t.public_id}  {masked(t.prefix)}  {t.tenant.slug:<12} {t.user.username:<16} "
+                f"expires {t.expires_at:%Y-%m-%d %H:%M} UTC  plan {t.plan_name or '-':<20} "
+                f"machines {t.registrations}"
+            )
+        if not tokens:
+            self.stdout.write("No active tokens.")
+
+    def _delete(self, actor, *, token_id, **_):
+        token = selectors.token_for(actor=actor, token_id=token_id)
+        services.token_delete(actor=actor, token=token, origin=CLI)
+        self.stdout.write(f"Deleted token {token.masked} ({token.public_id}).")
+
+    @staticmethod
+    def _describe(error) -> str:
+        if isinstance(error, Http404):
+            return "Not found (or outside your scope)."
+        if isinstance(error, PermissionDenied):
+            return str(error) or "Not allowed."
+        return "; ".join(error.messages)
