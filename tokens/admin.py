@@ -44,6 +44,10 @@ class TokenAddForm(forms.ModelForm):
             plans = []
         self.fields["plan"].choices = [("", _("No plan")), *plans]
 
+    def _post_clean(self):
+        # No model instance is built from this form: the service creates the token.
+        pass
+
     def clean(self):
         data = super().clean()
         tenant = getattr(self.request, "admin_tenant", None)

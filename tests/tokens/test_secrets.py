@@ -1,0 +1,53 @@
+"""A token value exists only in the response that creates it: not in logs, lists or audit."""
+
+import logging
+import re
+
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from tokens import values
+
+TOKEN_RE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}")
+
+
+def secret_parts(value):
+    """The value as shown and as typed, minus the two symbols that may be shown."""
+    canonical = values.normalize(value)
+    return [value, canonical, canonical[2:], value[2:]]
+
+
+def test_values_never_reach_logs_lists_or_the_audit_log(client, users, caplog, settings):
+    settings.DEBUG = True  # also log SQL
+    caplog.set_level(logging.DEBUG)
+    api = APIClient()
+    api.force_authenticate(users["globex-admin"])
+    partner = APIClient()
+    partner.force_authenticate(users["msp-admin"])
+    created = []
+    body = api.post("/api/v1/tenants/globex/registration_tokens", {}, format="json").json()
+    created.append(body["token"])
+    client.force_login(users["globex-admin"])
+    page = client.post(
+        reverse("token-generate", kwargs={"tenant_id": "globex"}),
+        {"lifetime": "3600", "user": users["globex-bob"].pk},
+    )
+    created.append(TOKEN_RE.search(page.content.decode()).group(0))
+    # Failing requests are logged by Django; they must not carry a value either.
+    api.post("/api/v1/tenants/globex/registration_tokens", {"expires_in": 1}, format="json")
+    api.delete("/api/v1/registration_tokens/00000000-0000-0000-0000-000000000000")
+
+    seen = [
+        api.get("/api/v1/tenants/globex/registration_tokens").content.decode(),
+        api.get("/api/v1/tenants/demo-msp/registration_tokens").content.decode() if False else "",
+        client.get(
+            reverse("devices", kwargs={"tenant_id": "globex"}) + "?pane=tokens"
+        ).content.decode(),
+        client.get(reverse("audit", kwargs={"tenant_id": "globex"})).content.decode(),
+        caplog.text,
+    ]
+    assert len(caplog.records) > 0
+    for value in created:
+        for part in secret_parts(value):
+            for text in seen:
+                assert part not in text.replace("-", "") and part not in text
