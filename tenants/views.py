@@ -124,6 +124,6 @@ class AuditLogView(ManagementMixin, TemplateView):
         scope = Q(tenant=self.tenant)
         if self.tenant.is_partner:
             scope |= Q(tenant__parent=self.tenant)
-        events = AuditEvent.objects.filter(scope).select_related("tenant")
+        events = AuditEvent.objects.filter(scope).select_related("tenant", "on_behalf_of")
         page = Paginator(events, 50).get_page(self.request.GET.get("page"))
         return super().get_context_data(page=page, **kwargs)

@@ -161,3 +161,25 @@ def test_audit_log_shows_events_of_the_scope_only(login, tenants, users):
     partner_events = login("msp-admin").get(url("audit", "demo-msp")).context["page"].object_list
     assert {e.object_repr for e in partner_events} == {"Audited", "Elsewhere"}
     assert login("other-admin").get(url("audit", "globex")).status_code == 404
+
+
+def test_usage_counts_active_tokens_per_customer(login, tenants, users):
+    from tests.factories import make_token
+
+    make_token(tenants["globex"], users["globex-alice"])
+    make_token(tenants["globex"], users["globex-bob"])
+    deleted, _ = make_token(tenants["initech"], users["initech-carol"])
+    deleted.deleted_at = deleted.created_at
+    deleted.save()
+    rows = login("msp-admin").get(url("usage", "demo-msp")).context["rows"]
+    assert {r["customer"].slug: r["active_tokens"] for r in rows} == {"globex": 2, "initech": 0}
+
+
+def test_audit_log_shows_token_events_with_initiator_and_on_behalf_of(login, tenants, users):
+    from tests.factories import make_token
+
+    token, value = make_token(tenants["globex"], users["globex-bob"], actor=users["msp-admin"])
+    html = login("globex-admin").get(url("audit", "globex")).content.decode()
+    assert "token.create" in html and token.masked in html
+    assert "msp-admin" in html and "globex-bob" in html
+    assert value not in html
