@@ -1,6 +1,7 @@
 """Devices and protection plans: the models that live in each customer's own schema."""
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -37,13 +38,6 @@ class ProtectionPlan(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
     )
     encryption = models.BooleanField(_("encrypt backups"), default=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("modified"), auto_now=True)
 
@@ -55,8 +49,13 @@ class ProtectionPlan(models.Model):
 
 
 class Device(models.Model):
-    """A machine registered by an agent, owned by a user of this customer."""
+    """A machine registered by an agent, owned by a user of this customer.
 
+    The agent's credential is kept in the public schema (tokens.AgentCredential), so an
+    agent request finds its tenant in one indexed lookup before this schema is selected.
+    """
+
+    agent_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     hostname = models.CharField(_("name"), max_length=255)
     os = models.CharField(_("operating system"), max_length=100)
     machine_id = models.CharField(max_length=128, unique=True)
@@ -71,6 +70,9 @@ class Device(models.Model):
         ProtectionPlan, verbose_name=_("protection plans"), blank=True, related_name="devices"
     )
     registered_at = models.DateTimeField(_("registered"), default=timezone.now)
+    # The token it (last) registered with: its public id and the two symbols lists may show.
+    registered_token_id = models.UUIDField(null=True, blank=True, db_index=True)
+    registered_token_prefix = models.CharField(max_length=2, blank=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
 
     class Meta:

@@ -47,7 +47,7 @@ def _apply(plan: ProtectionPlan, data: dict) -> None:
 def plan_create(*, actor, tenant: Tenant, data: dict, origin: Origin) -> ProtectionPlan:
     _check(actor, tenant)
     with tenant_context(tenant), transaction.atomic():
-        plan = ProtectionPlan(created_by=actor if actor.pk else None)
+        plan = ProtectionPlan()
         _apply(plan, data)
         audit.record(actor=actor, origin=origin, action="plan.create", tenant=tenant, obj=plan)
     return plan

@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from agents import apis as agent_apis
 from tenants import apis as tenant_apis
 from tokens import apis as token_apis
 
@@ -22,6 +23,12 @@ urlpatterns = [
         token_apis.TokenDetailApi.as_view(),
         name="api-token",
     ),
+    path("agents/register", agent_apis.RegisterApi.as_view(), name="api-agent-register"),
+    path("agents/me", agent_apis.MeApi.as_view(), name="api-agent-me"),
+    path("agents/me/plan/apply", agent_apis.PlanApplyApi.as_view(), name="api-agent-plan-apply"),
+    path("agents/me/plan/revoke", agent_apis.PlanRevokeApi.as_view(), name="api-agent-plan-revoke"),
+    path("agents/me/unregister", agent_apis.UnregisterApi.as_view(), name="api-agent-unregister"),
+    path("ping", agent_apis.PingApi.as_view(), name="api-ping"),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -75,3 +75,30 @@ class RegistrationToken(models.Model):
 
     def is_active(self, now=None) -> bool:
         return self.deleted_at is None and self.expires_at > (now or timezone.now())
+
+
+class AgentCredential(models.Model):
+    """An agent's own credential: which tenant and device a Bearer secret belongs to.
+
+    Public schema, so the secret's digest resolves the tenant in one indexed query; the
+    device itself lives in that tenant's schema. Re-registering replaces the digest, so the
+    previous secret stops working.
+    """
+
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="agent_credentials"
+    )
+    device_id = models.BigIntegerField()
+    agent_id = models.UUIDField(unique=True)
+    secret_digest = models.CharField(max_length=64, unique=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "device_id"], name="one_credential_per_device"
+            ),
+        ]
+
+    def __str__(self):
+        return f"agent {self.agent_id}"

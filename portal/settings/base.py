@@ -127,7 +127,16 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
 
 # --- Cache ----------------------------------------------------------------------------------
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
+# Shared by every worker process (agent throttling counts failures here): a file cache on
+# this machine by default, Redis (CACHE_URL=redis://...) in production.
+CACHES = {
+    "default": env.cache("CACHE_URL", default=f"filecache://{BASE_DIR / '.cache' / 'portal'}")
+}
+
+# Failed registration-token uses (unknown, expired, deleted, mistyped) allowed per client
+# address within the window, before that address gets 429.
+AGENT_TOKEN_FAILURE_LIMIT = env.int("AGENT_TOKEN_FAILURE_LIMIT", default=10)
+AGENT_TOKEN_FAILURE_WINDOW = env.int("AGENT_TOKEN_FAILURE_WINDOW", default=600)
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

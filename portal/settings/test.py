@@ -1,6 +1,9 @@
 """Settings for the test suite."""
 
+import tempfile
+
 from .base import *  # noqa: F403
+from .base import env
 
 PORTAL_ENVIRONMENT = "test"
 DEBUG = False
@@ -11,4 +14,14 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# A cache directory of this test run's own, shared with any server process the tests start.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env.str(
+            "PORTAL_TEST_CACHE_DIR", default=tempfile.mkdtemp(prefix="portal-cache-")
+        ),
+    }
 }

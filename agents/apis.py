@@ -1,0 +1,245 @@
+"""REST API for agents: registration with a token, then the agent's own credential."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tenants.audit import Origin
+from tenants.models import AuditEvent
+from tokens.values import MalformedToken
+
+from . import registration, throttling
+from .registration import Agent
+
+
+def _origin(request) -> Origin:
+    return Origin.from_request(request, AuditEvent.Source.AGENT)
+
+
+def _client(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _error(message: str, code: int) -> Response:
+    return Response({"detail": message}, status=code)
+
+
+THROTTLED = "Too many failed attempts from this address. Try again later."
+
+
+class AgentSecretAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <agent_secret>`; the request's user is the Agent."""
+
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            return None
+        agent = registration.agent_for_secret(secret.strip())
+        if agent is None:
+            raise AuthenticationFailed(registration.MSG_INVALID_SECRET)
+        return agent, agent.credential
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="agents"'
+
+
+class AgentSecretScheme(OpenApiAuthenticationExtension):
+    """Documents the agent credential in the OpenAPI schema."""
+
+    target_class = AgentSecretAuthentication
+    name = "agentSecret"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The agent_secret from registration.",
+        }
+
+
+class TokenUsingView(APIView):
+    """Endpoints that take a registration token: failures count against the client address,
+    and a client over the limit gets 429 before its token is even read."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.throttled_out = throttling.is_blocked(_client(request))
+
+    def token_failure(self, message: str, code: int) -> Response:
+        throttling.record_failure(_client(self.request))
+        return _error(message, code)
+
+    def guarded(self, action):
+        if self.throttled_out:
+            return _error(THROTTLED, status.HTTP_429_TOO_MANY_REQUESTS)
+        try:
+            return action()
+        except MalformedToken:
+            return self.token_failure(registration.MSG_MISTYPED_TOKEN, status.HTTP_400_BAD_REQUEST)
+        except registration.InvalidToken:
+            return self.token_failure(registration.MSG_INVALID_TOKEN, status.HTTP_401_UNAUTHORIZED)
+
+
+class RegisterInput(serializers.Serializer):
+    token = serializers.CharField(max_length=100, trim_whitespace=False)
+    hostname = serializers.CharField(max_length=255)
+    os = serializers.CharField(max_length=100)
+    machine_id = serializers.CharField(max_length=128)
+    agent_version = serializers.CharField(
+        max_length=40, required=False, default="", allow_blank=True
+    )
+
+
+class Named(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+
+
+class RegisterOutput(serializers.Serializer):
+    agent_id = serializers.CharField()
+    agent_secret = serializers.CharField(help_text="Returned once. Send as a Bearer credential.")
+    tenant = Named()
+    owner = inline_serializer(
+        "Owner", {"id": serializers.CharField(), "username": serializers.CharField()}
+    )
+    plan_available = Named(allow_null=True)
+
+
+class RegisterApi(TokenUsingView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=RegisterInput,
+        responses={201: RegisterOutput, 200: RegisterOutput},
+        summary="Register a machine with a registration token",
+    )
+    def post(self, request):
+        data = RegisterInput(data=request.data)
+        if not self.throttled_out:
+            data.is_valid(raise_exception=True)
+        return self.guarded(lambda: self._register(data.validated_data))
+
+    def _register(self, data):
+        result = registration.agent_register(
+            token_value=data["token"],
+            hostname=data["hostname"],
+            os=data["os"],
+            machine_id=data["machine_id"],
+            agent_version=data["agent_version"],
+            origin=_origin(self.request),
+        )
+        token, owner = result.token, result.token.user
+        body = {
+            "agent_id": str(result.device.agent_id),
+            "agent_secret": result.secret,
+            "tenant": {"id": result.tenant.slug, "name": result.tenant.name},
+            "owner": {"id": str(owner.pk), "username": owner.username},
+            "plan_available": {"id": str(token.plan_id), "name": token.plan_name}
+            if token.plan_id
+            else None,
+        }
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(body, status=code, headers={"Cache-Control": "no-store"})
+
+
+class AgentView(APIView):
+    authentication_classes = [AgentSecretAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @property
+    def agent(self) -> Agent:
+        return self.request.user
+
+
+class MeApi(AgentView):
+    @extend_schema(
+        summary="This agent's device",
+        responses=inline_serializer(
+            "AgentMe",
+            {
+                "agent_id": serializers.CharField(),
+                "hostname": serializers.CharField(),
+                "os": serializers.CharField(),
+                "tenant": Named(),
+                "owner": serializers.DictField(),
+                "plans": Named(many=True),
+            },
+        ),
+    )
+    def get(self, request):
+        device, tenant = self.agent.device, self.agent.tenant
+        return Response(
+            {
+                "agent_id": str(device.agent_id),
+                "hostname": device.hostname,
+                "os": device.os,
+                "tenant": {"id": tenant.slug, "name": tenant.name},
+                "owner": {"id": str(device.owner_id), "username": device.owner.username},
+                "plans": [{"id": str(p.pk), "name": p.name} for p in device.plans.order_by("name")],
+            }
+        )
+
+
+class PlanTokenInput(serializers.Serializer):
+    token = serializers.CharField(max_length=100, trim_whitespace=False)
+
+
+class PlanChangeApi(AgentView, TokenUsingView):
+    apply = True
+
+    @extend_schema(
+        request=PlanTokenInput,
+        responses={
+            200: inline_serializer(
+                "PlanChanged", {"plan": Named(), "applied": serializers.BooleanField()}
+            )
+        },
+    )
+    def post(self, request):
+        data = PlanTokenInput(data=request.data)
+        if not self.throttled_out:
+            data.is_valid(raise_exception=True)
+        return self.guarded(lambda: self._change(data.validated_data["token"]))
+
+    def _change(self, token_value):
+        change = registration.plan_apply if self.apply else registration.plan_revoke
+        try:
+            plan = change(agent=self.agent, token_value=token_value, origin=_origin(self.request))
+        except registration.TokenOfAnotherTenant:
+            return _error(registration.MSG_OTHER_TENANT, status.HTTP_403_FORBIDDEN)
+        except registration.NoPlanOnToken:
+            return _error(registration.MSG_NO_PLAN, status.HTTP_409_CONFLICT)
+        return Response({"plan": {"id": str(plan.pk), "name": plan.name}, "applied": self.apply})
+
+
+class PlanApplyApi(PlanChangeApi):
+    apply = True
+
+
+class PlanRevokeApi(PlanChangeApi):
+    apply = False
+
+
+class UnregisterApi(AgentView):
+    @extend_schema(request=None, responses={204: None}, summary="Unregister this machine")
+    def post(self, request):
+        registration.agent_unregister(agent=self.agent, origin=_origin(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PingApi(APIView):
+    """A trivial endpoint: the benchmark's baseline for one DRF request."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=inline_serializer("Ping", {"ok": serializers.BooleanField()}))
+    def get(self, request):
+        return Response({"ok": True})
