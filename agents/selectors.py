@@ -4,6 +4,7 @@ Callers pass a tenant they obtained from `tenants.selectors.tenant_for`; at a pa
 ("All customers") the reads span every customer's schema in one query.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -23,7 +24,8 @@ DEVICE_SORTS = {
 }
 
 _DEVICES_ACROSS = """
-SELECT d.id, d.hostname, d.os, d.agent_version, d.registered_at, d.last_seen_at,
+SELECT d.id, d.agent_id, d.hostname, d.os, d.agent_version, d.registered_at, d.last_seen_at,
+       d.registered_token_prefix,
        u.username AS owner_username, t.name AS customer_name, t.slug AS customer_slug,
        ARRAY(SELECT p.name FROM {schema}.agents_protectionplan p
              JOIN {schema}.agents_device_plans dp ON dp.protectionplan_id = p.id
@@ -51,10 +53,11 @@ def _sort(sort: str, default: str = "name") -> tuple[str, bool]:
     return key, descending
 
 
-def devices_for(*, actor, tenant: Tenant, sort: str = "name"):
+def devices_for(*, actor, tenant: Tenant, sort: str = "name", token_id=None):
     """Devices the actor may see at this level, ordered by `sort` ("name", "-owner", ...).
 
-    A plain user sees only the devices they own. Returns a queryset at a customer and a
+    A plain user sees only the devices they own. `token_id` (a token's public id) keeps
+    the devices registered with that token. Returns a queryset at a customer and a
     paginatable `UnionRows` at a partner (All customers). The connection must already be
     set to `tenant` (the console's base view does that).
     """
@@ -63,14 +66,33 @@ def devices_for(*, actor, tenant: Tenant, sort: str = "name"):
         devices = Device.objects.select_related("owner").prefetch_related("plans")
         if not can(actor, Action.VIEW_ALL_DEVICES):
             devices = devices.filter(owner=actor)
+        if token_id:
+            devices = devices.filter(registered_token_id=token_id)
         field = DEVICE_SORTS[key][0] or "hostname"
         return devices.order_by(f"-{field}" if descending else field, "id")
     column = DEVICE_SORTS[key][1]
+    select, params = _DEVICES_ACROSS, []
+    if token_id:
+        select, params = select + " WHERE d.registered_token_id = %s", [token_id]
     return UnionRows(
         customers=customers_at(tenant),
-        select=_DEVICES_ACROSS,
+        select=select,
+        params=params,
         order_by=f"{column} {'DESC' if descending else 'ASC'}, customer_name, id",
     )
+
+
+def device_in(*, actor, tenant: Tenant, agent_id) -> Device:
+    """One device of this customer the actor may see (connection set to it), or Http404."""
+    if not tenant.is_customer:
+        raise Http404("Devices belong to a customer.")
+    devices = Device.objects.select_related("owner")
+    if not can(actor, Action.VIEW_ALL_DEVICES):
+        devices = devices.filter(owner=actor)
+    try:
+        return devices.get(agent_id=agent_id)
+    except (Device.DoesNotExist, ValueError, DjangoValidationError):
+        raise Http404("No such device.") from None
 
 
 def plans_for(*, tenant: Tenant):

@@ -24,6 +24,7 @@ class Action(StrEnum):
     GENERATE_TOKENS = "generate_tokens"  # and delete them
     VIEW_ALL_TOKENS = "view_all_tokens"  # not just one's own
     ACT_FOR_OTHERS = "act_for_others"  # tokens for other users, with a protection plan
+    UNREGISTER_DEVICES = "unregister_devices"
 
 
 _ADMIN_VIEW = {
@@ -38,6 +39,7 @@ _ADMIN_CHANGE = {
     Action.MANAGE_USERS,
     Action.GENERATE_TOKENS,
     Action.ACT_FOR_OTHERS,
+    Action.UNREGISTER_DEVICES,
 }
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {

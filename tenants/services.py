@@ -4,7 +4,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+
+from agents.models import Device
+from tokens.models import AgentCredential
 
 from . import audit
 from .audit import Origin
@@ -136,3 +139,48 @@ def user_create(
         details={"role": role},
     )
     return user
+
+
+MSG_CANNOT_DELETE_SELF = "You cannot delete your own account."
+
+
+def user_delete_check(*, actor, user: User) -> None:
+    require(actor, Action.MANAGE_USERS)
+    if user.tenant is None or not tenants_visible_to(actor).filter(pk=user.tenant_id).exists():
+        raise PermissionDenied
+    if user.pk == actor.pk:
+        raise ValidationError(_(MSG_CANNOT_DELETE_SELF))
+    if user.role == Role.PARTNER_ADMIN and not (actor.is_superuser or actor.is_partner_admin):
+        raise PermissionDenied
+
+
+def user_device_count(user: User) -> int:
+    """How many devices deleting this user would unregister (they own them)."""
+    if user.tenant is None:
+        return 0
+    with tenant_context(user.tenant):
+        return Device.objects.filter(owner=user).count()
+
+
+def user_delete(*, actor, user: User, origin: Origin) -> int:
+    """Delete a user and unregister their devices (as the vendor does); returns how many.
+
+    Their tokens go with them. Runs in the user's own schema, the only one holding devices
+    (tokens are only ever issued to users of the same customer).
+    """
+    user_delete_check(actor=actor, user=user)
+    tenant = user.tenant
+    with tenant_context(tenant), transaction.atomic():
+        device_ids = list(Device.objects.filter(owner=user).values_list("pk", flat=True))
+        AgentCredential.objects.filter(tenant=tenant, device_id__in=device_ids).delete()
+        Device.objects.filter(pk__in=device_ids).delete()
+        audit.record(
+            actor=actor,
+            origin=origin,
+            action="user.delete",
+            tenant=tenant,
+            obj=user,
+            details={"devices_unregistered": len(device_ids)},
+        )
+        user.delete()
+    return len(device_ids)

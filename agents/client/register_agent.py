@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Register this machine with the Management portal, or unregister it.
+
+    python3 register_agent.py -o register -a https://portal.example.com --token XXXX-...
+    python3 register_agent.py -o register -a https://portal.example.com --options-file token.conf
+    python3 register_agent.py -o unregister
+
+The token carries the identity of the user the machine is registered under; nobody types a
+password here. After registration the agent uses its own credential, kept in a config file
+readable only by its owner (default ~/.config/protection-agent/agent.json, or --config, or
+the PROTECTION_AGENT_CONFIG environment variable). The options file holds `key=value` lines
+(token, address), so the token stays out of the command line and shell history.
+
+Standard library only. Exit status 0 on success, 1 when the portal refuses, 2 on bad usage.
+"""
+
+import argparse
+import json
+import os
+import platform
+import socket
+import sys
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+AGENT_VERSION = "1.0.0"
+DEFAULT_CONFIG = Path.home() / ".config" / "protection-agent" / "agent.json"
+
+
+def config_path(option: str | None) -> Path:
+    return Path(option or os.environ.get("PROTECTION_AGENT_CONFIG") or DEFAULT_CONFIG)
+
+
+def read_options_file(path: str) -> dict:
+    options = {}
+    for line in Path(path).read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            options[key.strip().lower()] = value.strip()
+    return options
+
+
+def write_private(path: Path, data: dict) -> None:
+    """Write JSON readable and writable by the owner only (0600), replacing any old file."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = path.with_suffix(".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(data, handle, indent=2)
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
+def machine_id(config_dir: Path) -> str:
+    """A stable id for this machine: the OS's own where there is one, else one we keep."""
+    for candidate in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+        try:
+            value = Path(candidate).read_text().strip()
+        except OSError:
+            continue
+        if value:
+            return value
+    kept = config_dir / "machine-id"
+    if kept.exists():
+        return kept.read_text().strip()
+    value = str(uuid.uuid4())
+    kept.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    kept.write_text(value)
+    return value
+
+
+def call(address: str, path: str, body: dict | None, secret: str | None = None):
+    """POST JSON; returns (status, parsed body). Never prints the token or the secret."""
+    data = json.dumps(body or {}).encode()
+    request = urllib.request.Request(address.rstrip("/") + path, data=data, method="POST")
+    request.add_header("Content-Type", "application/json")
+    if secret:
+        request.add_header("Authorization", f"Bearer {secret}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else {}
+    except urllib.error.HTTPError as error:
+        try:
+            return error.code, json.loads(error.read() or b"{}")
+        except ValueError:
+            return error.code, {}
+
+
+def reason(status: int, body: dict) -> str:
+    return body.get("detail") or f"HTTP {status}"
+
+
+def register(args) -> int:
+    options = read_options_file(args.options_file) if args.options_file else {}
+    token = args.token or options.get("token")
+    address = args.address or options.get("address")
+    if not token or not address:
+        print("Registration failed: give the portal address (-a) and a token (--token).")
+        return 2
+    if not address.startswith(("http://", "https://")):
+        print("Registration failed: the portal address must start with http:// or https://.")
+        return 2
+    path = config_path(args.config)
+    status, body = call(
+        address,
+        "/api/v1/agents/register",
+        {
+            "token": token,
+            "hostname": args.hostname or socket.gethostname(),
+            "os": platform.platform(),
+            "machine_id": args.machine_id or machine_id(path.parent),
+            "agent_version": AGENT_VERSION,
+        },
+    )
+    if status not in (200, 201):
+        print(f"Registration failed: {reason(status, body)}")
+        return 1
+    write_private(
+        path,
+        {
+            "address": address.rstrip("/"),
+            "agent_id": body["agent_id"],
+            "agent_secret": body["agent_secret"],
+            "tenant": body["tenant"],
+            "owner": body["owner"],
+        },
+    )
+    again = "registered again" if status == 200 else "registered"
+    plan = body.get("plan_available")
+    hint = f" Protection plan available: {plan['name']}." if plan else ""
+    owner, tenant = body["owner"]["username"], body["tenant"]["name"]
+    print(f"Machine {again} as agent {body['agent_id']} under {owner} ({tenant}).{hint}")
+    return 0
+
+
+def unregister(args) -> int:
+    path = config_path(args.config)
+    try:
+        config = json.loads(path.read_text())
+    except (OSError, ValueError):
+        print(f"Unregistration failed: this machine is not registered (no {path}).")
+        return 1
+    status, body = call(
+        config["address"], "/api/v1/agents/me/unregister", None, config["agent_secret"]
+    )
+    if status != 204:
+        print(f"Unregistration failed: {reason(status, body)}")
+        return 1
+    path.unlink()
+    print("Machine unregistered.")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Register this machine with the Management portal."
+    )
+    parser.add_argument("-o", "--operation", choices=["register", "unregister"], required=True)
+    parser.add_argument(
+        "-a", "--address", help="The portal address, e.g. https://portal.example.com"
+    )
+    parser.add_argument(
+        "-t", "--type", default="cloud", help="Kept for compatibility; only 'cloud'."
+    )
+    parser.add_argument("--token", help="The registration token.")
+    parser.add_argument("--options-file", help="A file of key=value lines: token=..., address=...")
+    parser.add_argument(
+        "--config", help=f"Where the agent identity is kept (default {DEFAULT_CONFIG})."
+    )
+    parser.add_argument("--hostname", help="Register under this name instead of the host name.")
+    parser.add_argument("--machine-id", help="Use this machine id instead of the system's.")
+    args = parser.parse_args(argv)
+    try:
+        return register(args) if args.operation == "register" else unregister(args)
+    except (OSError, urllib.error.URLError) as error:
+        print(f"{args.operation.capitalize()} failed: {error}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
