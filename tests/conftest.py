@@ -3,6 +3,7 @@ cloned from the template schema), and every test runs in a transaction that is r
 so tests may create tenants, users and plans freely."""
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 
@@ -24,6 +25,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def _public_schema_after_each_test():
     yield
     connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache_after_each_test():
+    """Throttling counters live in the shared cache; no test inherits another's."""
+    yield
+    cache.clear()
 
 
 @pytest.fixture

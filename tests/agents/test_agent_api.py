@@ -1,0 +1,327 @@
+"""The agent endpoints, in process: registration, the agent's credential, plans, errors."""
+
+import datetime
+import logging
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+from rest_framework.test import APIClient
+
+from agents.models import Device, ProtectionPlan
+from agents.registration import MSG_INVALID_TOKEN, MSG_NO_PLAN
+from tenants.audit import CLI
+from tenants.models import AuditEvent
+from tests.factories import make_token
+from tokens import services, values
+from tokens.models import AgentCredential, RegistrationToken
+
+REGISTER = "/api/v1/agents/register"
+
+
+def register(token, machine="m-1", hostname="alice-laptop", address="10.0.0.1", **extra):
+    body = {"token": token, "hostname": hostname, "os": "Ubuntu 24.04", "machine_id": machine}
+    return APIClient().post(REGISTER, {**body, **extra}, format="json", REMOTE_ADDR=address)
+
+
+def agent(secret):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
+
+
+def devices_in(tenant):
+    with tenant_context(tenant):
+        return list(Device.objects.select_related("owner").prefetch_related("plans"))
+
+
+def unknown_but_well_formed():
+    canonical = values.normalize(values.generate())
+    return values.format_value(canonical)
+
+
+def test_register_creates_the_device_under_the_tokens_user_and_customer(tenants, users):
+    token, value = make_token(tenants["globex"], users["globex-alice"])
+    response = register(value, agent_version="1.2.3")
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == {"agent_id", "agent_secret", "tenant", "owner", "plan_available"}
+    assert body["tenant"] == {"id": "globex", "name": "Globex"}
+    assert body["owner"] == {"id": str(users["globex-alice"].pk), "username": "globex-alice"}
+    assert body["plan_available"] is None
+    assert len(body["agent_secret"]) >= 32
+    [device] = devices_in(tenants["globex"])
+    assert (device.hostname, device.owner, device.agent_version) == (
+        "alice-laptop",
+        users["globex-alice"],
+        "1.2.3",
+    )
+    assert str(device.agent_id) == body["agent_id"]
+    assert device.registered_token_prefix == token.prefix
+    assert devices_in(tenants["initech"]) == []
+    token.refresh_from_db()
+    assert token.registrations == 1 and token.last_used_at is not None
+    event = AuditEvent.objects.get(action="device.register")
+    assert (event.source, event.tenant, event.ip_address) == (
+        "agent",
+        tenants["globex"],
+        "10.0.0.1",
+    )
+
+
+def test_the_plan_is_offered_but_not_applied_at_registration(tenants, users):
+    _, value = make_token(
+        tenants["globex"], users["globex-bob"], actor=users["globex-admin"], plan="Daily backup"
+    )
+    body = register(value).json()
+    assert body["plan_available"]["name"] == "Daily backup"
+    [device] = devices_in(tenants["globex"])
+    assert list(device.plans.all()) == []
+
+
+def test_the_secret_is_stored_as_a_digest_only(tenants, users):
+    _, value = make_token(tenants["globex"], users["globex-alice"])
+    secret = register(value).json()["agent_secret"]
+    row = str(list(AgentCredential.objects.values()))
+    assert secret not in row and secret[8:24] not in row
+
+
+def test_a_token_registers_any_number_of_machines(tenants, users):
+    token, value = make_token(tenants["globex"], users["globex-alice"])
+    for n in range(3):
+        assert register(value, machine=f"m-{n}").status_code == 201
+    token.refresh_from_db()
+    assert token.registrations == 3 and len(devices_in(tenants["globex"])) == 3
+
+
+def test_reregistering_a_machine_keeps_the_device_and_its_owner_follows_the_token(tenants, users):
+    _, alices = make_token(tenants["globex"], users["globex-alice"])
+    _, bobs = make_token(tenants["globex"], users["globex-bob"])
+    first = register(alices, machine="same").json()
+    second = register(bobs, machine="same", hostname="renamed")
+    assert second.status_code == 200
+    assert second.json()["agent_id"] == first["agent_id"]
+    [device] = devices_in(tenants["globex"])
+    assert (device.owner, device.hostname) == (users["globex-bob"], "renamed")
+    # The new secret replaces the old one.
+    assert agent(first["agent_secret"]).get("/api/v1/agents/me").status_code == 401
+    assert agent(second.json()["agent_secret"]).get("/api/v1/agents/me").status_code == 200
+
+
+def test_malformed_body_is_400(tenants, users):
+    _, value = make_token(tenants["globex"], users["globex-alice"])
+    response = APIClient().post(REGISTER, {"token": value, "os": "x"}, format="json")
+    assert response.status_code == 400
+    assert "hostname" in response.json()
+
+
+def test_mistyped_token_is_400_and_says_so(tenants, users):
+    _, value = make_token(tenants["globex"], users["globex-alice"])
+    canonical = values.normalize(value)
+    mistyped = canonical[:-3] + ("A" if canonical[-3] != "A" else "B") + canonical[-2:]
+    response = register(mistyped)
+    assert response.status_code == 400
+    assert "mistyped" in response.json()["detail"]
+
+
+def test_unknown_expired_and_deleted_tokens_get_one_identical_401(tenants, users):
+    _, expiring = make_token(tenants["globex"], users["globex-alice"], lifetime=60)
+    deleted, deleted_value = make_token(tenants["globex"], users["globex-alice"])
+    services.token_delete(actor=users["globex-alice"], token=deleted, origin=CLI)
+    answers = [
+        register(unknown_but_well_formed(), address="10.0.0.2"),
+        register(deleted_value, address="10.0.0.3"),
+    ]
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=61)):
+        answers.append(register(expiring, address="10.0.0.4"))
+    assert [a.status_code for a in answers] == [401, 401, 401]
+    assert {a.content for a in answers} == {answers[0].content}
+    assert answers[0].json() == {"detail": MSG_INVALID_TOKEN}
+    assert devices_in(tenants["globex"]) == []
+
+
+def test_nothing_registers_under_a_partner_tenant(tenants, users):
+    canonical = values.normalize(values.generate())
+    RegistrationToken.objects.create(
+        tenant=tenants["demo-msp"],
+        user=users["msp-admin"],
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+        digest=values.digest(canonical),
+        prefix=canonical[:2],
+    )
+    assert register(values.format_value(canonical)).status_code == 401
+
+
+def test_repeated_failures_from_one_address_get_429_without_slowing_others(tenants, users):
+    _, value = make_token(tenants["globex"], users["globex-alice"])
+    for _ in range(settings.AGENT_TOKEN_FAILURE_LIMIT):
+        assert register(unknown_but_well_formed(), address="10.9.9.9").status_code == 401
+    # Now even a good token from that address waits ...
+    assert register(value, address="10.9.9.9").status_code == 429
+    # ... while another client registers as usual.
+    assert register(value, address="10.1.1.1").status_code == 201
+
+
+def test_agent_me_describes_the_device(tenants, users):
+    _, value = make_token(tenants["globex"], users["globex-alice"])
+    secret = register(value, hostname="desk").json()["agent_secret"]
+    body = agent(secret).get("/api/v1/agents/me").json()
+    assert body["hostname"] == "desk" and body["os"] == "Ubuntu 24.04"
+    assert body["tenant"] == {"id": "globex", "name": "Globex"}
+    assert body["owner"]["username"] == "globex-alice"
+    assert body["plans"] == []
+    assert "agent_secret" not in body
+
+
+def test_requests_without_a_valid_secret_are_401(db):
+    assert APIClient().get("/api/v1/agents/me").status_code in (401, 403)
+    response = agent("agt_not-a-real-secret").get("/api/v1/agents/me")
+    assert response.status_code == 401
+    assert "Bearer" in response["WWW-Authenticate"]
+
+
+@pytest.fixture
+def registered(tenants, users):
+    """Alice's machine, registered with an admin's token that carries "Daily backup"."""
+    _, value = make_token(
+        tenants["globex"], users["globex-alice"], actor=users["globex-admin"], plan="Daily backup"
+    )
+    secret = register(value).json()["agent_secret"]
+    return value, agent(secret)
+
+
+def plans_of(tenants):
+    [device] = devices_in(tenants["globex"])
+    return [p.name for p in device.plans.all()]
+
+
+def test_apply_and_revoke_the_tokens_plan_idempotently(registered, tenants):
+    value, client = registered
+    for _ in range(2):
+        response = client.post("/api/v1/agents/me/plan/apply", {"token": value}, format="json")
+        assert response.status_code == 200
+        assert plans_of(tenants) == ["Daily backup"]
+    assert [p["name"] for p in client.get("/api/v1/agents/me").json()["plans"]] == ["Daily backup"]
+    for _ in range(2):
+        assert (
+            client.post(
+                "/api/v1/agents/me/plan/revoke", {"token": value}, format="json"
+            ).status_code
+            == 200
+        )
+        assert plans_of(tenants) == []
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="plan.").values_list("action", flat=True)
+    )
+    assert sorted(actions) == ["plan.apply", "plan.apply", "plan.revoke", "plan.revoke"]
+
+
+def test_token_without_a_plan_answers_409_with_the_vendors_message(registered, tenants, users):
+    _, client = registered
+    _, plain = make_token(tenants["globex"], users["globex-alice"])
+    response = client.post("/api/v1/agents/me/plan/apply", {"token": plain}, format="json")
+    assert response.status_code == 409
+    assert (
+        response.json()["detail"]
+        == MSG_NO_PLAN
+        == "No protection plan can be assigned using this registration token"
+    )
+
+
+def test_token_of_another_tenant_answers_403(registered, tenants, users):
+    _, client = registered
+    _, initech = make_token(
+        tenants["initech"],
+        users["initech-carol"],
+        actor=users["initech-admin"],
+        plan="Servers nightly",
+    )
+    assert (
+        client.post("/api/v1/agents/me/plan/apply", {"token": initech}, format="json").status_code
+        == 403
+    )
+
+
+def test_unknown_or_deleted_token_answers_401_for_plans(registered, tenants, users):
+    value, client = registered
+    assert (
+        client.post(
+            "/api/v1/agents/me/plan/apply", {"token": unknown_but_well_formed()}, format="json"
+        ).status_code
+        == 401
+    )
+    token = RegistrationToken.objects.get(digest=values.digest(values.normalize(value)))
+    services.token_delete(actor=users["globex-admin"], token=token, origin=CLI)
+    assert (
+        client.post("/api/v1/agents/me/plan/revoke", {"token": value}, format="json").status_code
+        == 401
+    )
+
+
+def test_deleting_the_token_leaves_registered_machines_working(registered, tenants, users):
+    value, client = registered
+    token = RegistrationToken.objects.get(digest=values.digest(values.normalize(value)))
+    services.token_delete(actor=users["globex-admin"], token=token, origin=CLI)
+    assert register(value, machine="another").status_code == 401
+    assert client.get("/api/v1/agents/me").status_code == 200
+
+
+def test_unregister_removes_the_device_and_locks_the_secret_out(registered, tenants):
+    _, client = registered
+    assert client.post("/api/v1/agents/me/unregister").status_code == 204
+    assert devices_in(tenants["globex"]) == []
+    assert client.get("/api/v1/agents/me").status_code == 401
+    assert AgentCredential.objects.count() == 0
+
+
+def test_a_deleted_plan_is_no_longer_offered(registered, tenants, users):
+    from agents import services as plan_services
+
+    value, client = registered
+    with tenant_context(tenants["globex"]):
+        plan = ProtectionPlan.objects.get(name="Daily backup")
+    plan_services.plan_delete(
+        actor=users["globex-admin"], tenant=tenants["globex"], plan=plan, origin=CLI
+    )
+    assert (
+        client.post("/api/v1/agents/me/plan/apply", {"token": value}, format="json").status_code
+        == 409
+    )
+
+
+def test_registration_query_count_is_constant(tenants, users, django_assert_num_queries):
+    _, value = make_token(tenants["globex"], users["globex-alice"])
+    register(value, machine="warm-up")
+    for _ in range(10):
+        make_token(tenants["initech"], users["initech-carol"])
+    # token lookup, SET search_path, SAVEPOINT, token usage, device upsert, credential upsert,
+    # audit insert, RELEASE, SET search_path back
+    with django_assert_num_queries(9):
+        assert register(value, machine="new").status_code == 201
+    with django_assert_num_queries(9):
+        assert register(value, machine="new").status_code == 200
+
+
+def test_secrets_and_tokens_stay_out_of_logs_and_other_responses(tenants, users, caplog):
+    caplog.set_level(logging.DEBUG)
+    _, value = make_token(
+        tenants["globex"], users["globex-alice"], actor=users["globex-admin"], plan="Daily backup"
+    )
+    secret = register(value).json()["agent_secret"]
+    client = agent(secret)
+    outputs = [
+        client.get("/api/v1/agents/me").content.decode(),
+        client.post(
+            "/api/v1/agents/me/plan/apply", {"token": value}, format="json"
+        ).content.decode(),
+        register(unknown_but_well_formed()).content.decode(),
+        agent(secret + "x").get("/api/v1/agents/me").content.decode(),
+        str(list(AuditEvent.objects.values())),
+        caplog.text,
+    ]
+    canonical = values.normalize(value)
+    for text in outputs:
+        assert secret not in text and secret[4:20] not in text
+        assert canonical[2:] not in text.replace("-", "")
