@@ -1,0 +1,121 @@
+"""A real portal, served by gunicorn with several worker processes, for end-to-end tests.
+
+It runs on a database of its own (created and seeded here, dropped afterwards), so the tests
+talk to it only as agents and browsers do: over HTTP on 127.0.0.1. Its cache directory is
+this test run's, so the test process and every worker share throttling state.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "live-demo-password"
+
+
+@dataclass
+class LivePortal:
+    url: str
+    database_url: str
+    dsn: str
+
+    def sql(self, query: str, params=()):
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            return conn.execute(query, params).fetchall()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_params(name: str) -> tuple[str, str]:
+    db = settings.DATABASES["default"]
+    host, port, user = db.get("HOST") or "", db.get("PORT") or "", db.get("USER") or ""
+    url = f"postgres://{quote(user)}@{quote(host, safe='')}{':' + str(port) if port else ''}/{name}"
+    dsn = f"host={host} dbname={name} user={user}" + (f" port={port}" if port else "")
+    return url, dsn
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/v1/ping", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not start:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def live_portal(django_db_setup, django_db_blocker, tmp_path_factory):
+    name = f"{connection.settings_dict['NAME']}_live"
+    url, dsn = _server_params(name)
+    admin_dsn = _server_params("postgres")[1]
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DATABASE_URL": url,
+        "PORTAL_TEST_CACHE_DIR": settings.CACHES["default"]["LOCATION"],
+    }
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "setup_portal", "-v0"], env=env, cwd=ROOT, check=True)
+    subprocess.run(
+        [*manage, "seed_demo", "--password", PASSWORD, "-v0"], env=env, cwd=ROOT, check=True
+    )
+    port = _free_port()
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "portal.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "3",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--no-control-socket",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    portal = LivePortal(url=f"http://127.0.0.1:{port}", database_url=url, dsn=dsn)
+    try:
+        _wait_until_up(portal.url, process, log)
+        yield portal
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
