@@ -97,7 +97,10 @@ def database_from_env(default: str | None = None) -> dict:
     config = env.db("DATABASE_URL", default=default) if default else env.db("DATABASE_URL")
     config["ENGINE"] = "django_tenants.postgresql_backend"
     config["HOST"] = unquote(config.get("HOST") or "")
-    config.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+    # Persistent connections: a new PostgreSQL connection per request halves agent throughput
+    # (measured by tests/benchmarks/bench_agent_register.py). Requests reset search_path.
+    config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    config["CONN_HEALTH_CHECKS"] = True
     return config
 
 
