@@ -9,6 +9,7 @@ from django.db import connection
 
 from tenants.models import Tenant, User
 from tenants.schemas import ensure_template_schema
+from tests.live.server import live_portal  # noqa: E402, F401  (a session fixture)
 
 DEMO_PASSWORD = "demo-test-password"
 

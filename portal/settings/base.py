@@ -81,6 +81,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # portal is the project package, not an app, so its tags are named here.
+            "libraries": {"portal_tags": "portal.templatetags.portal_tags"},
         },
     },
 ]

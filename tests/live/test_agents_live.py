@@ -11,8 +11,8 @@ from pathlib import Path
 from django.conf import settings
 
 from agents import throttling
-from tests.live.conftest import PASSWORD
 from tests.live.http import Session, hostnames, post_json
+from tests.live.server import PASSWORD
 from tokens import values
 
 CLIENT = Path(__file__).resolve().parents[2] / "agents" / "client"

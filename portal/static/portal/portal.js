@@ -47,9 +47,9 @@
       var source = document.getElementById(button.getAttribute("data-copy-target"));
       var status = button.parentElement.querySelector("[data-copy-status]");
       var text = source.textContent.trim();
+      var text_ = document.getElementById("i18n").dataset;
       function done(ok) {
-        if (status) status.textContent = ok ? "Copied to clipboard" : "Copy failed: select the token and copy it";
-        button.textContent = ok ? "Copied" : "Copy";
+        if (status) status.textContent = ok ? text_.copied : text_.copyFailed;
       }
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });

@@ -1,4 +1,4 @@
-"""A real portal, served by gunicorn with several worker processes, for end-to-end tests.
+"""Fixture: a real portal, served by gunicorn with several worker processes, for end-to-end tests.
 
 It runs on a database of its own (created and seeded here, dropped afterwards), so the tests
 talk to it only as agents and browsers do: over HTTP on 127.0.0.1. Its cache directory is

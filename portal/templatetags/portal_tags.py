@@ -1,0 +1,38 @@
+"""Template helpers shared by the console and the management portal."""
+
+from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag
+def when(moment, absolute=False):
+    """A relative time ("3 hours ago", "in 2 days", "just now") with the exact time on hover
+    and in the machine-readable `datetime`; `absolute=True` also prints the exact time."""
+    if moment is None:
+        return "—"
+    now = timezone.now()
+    seconds = (moment - now).total_seconds()
+    if abs(seconds) < 60:
+        relative = _("just now")
+    elif seconds > 0:
+        relative = _("in %(time)s") % {"time": timeuntil(moment, now, depth=1)}
+    else:
+        relative = _("%(time)s ago") % {"time": timesince(moment, now, depth=1)}
+    exact = date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    if absolute:
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time><br><small>{}</small>',
+            moment.isoformat(),
+            exact,
+            relative,
+            exact,
+        )
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>', moment.isoformat(), exact, relative
+    )
