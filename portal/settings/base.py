@@ -56,6 +56,8 @@ AUTH_USER_MODEL = "tenants.User"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the vendored static files from the app itself, in every environment.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Every request starts and ends in the public schema; views select a tenant explicitly.
     "portal.middleware.PublicSchemaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

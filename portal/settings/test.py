@@ -25,3 +25,8 @@ CACHES = {
         ),
     }
 }
+
+# Static files straight from the apps and portal/static, no collectstatic needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT = None

@@ -27,6 +27,22 @@
     button.addEventListener("click", function () { sessionStorage.setItem("paneOpener", "1"); });
   });
 
+  // Keep Tab inside an open pane (the page behind it is inert anyway).
+  if (pane) {
+    pane.addEventListener("keydown", function (event) {
+      if (event.key !== "Tab") return;
+      var focusable = Array.prototype.filter.call(
+        pane.querySelectorAll("a[href], button:not([disabled]), input:not([type=hidden]), select, textarea, [tabindex='0']"),
+        function (el) { return el.offsetParent !== null; }
+      );
+      if (!focusable.length) return;
+      var first = focusable[0], last = focusable[focusable.length - 1];
+      if (event.shiftKey && document.activeElement === first) { last.focus(); event.preventDefault(); }
+      else if (!event.shiftKey && document.activeElement === last) { first.focus(); event.preventDefault(); }
+      else if (!pane.contains(document.activeElement)) { first.focus(); event.preventDefault(); }
+    });
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     var open = document.querySelectorAll("details[open]");
