@@ -71,8 +71,11 @@ def new_page(browser, portal, request):
     yield _new_page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     if contexts and contexts[-1].pages:
-        contexts[-1].pages[-1].screenshot(
-            path=SCREENSHOTS / f"{request.node.name}.png", full_page=False
+        page = contexts[-1].pages[-1]
+        # Token values are masked even in throwaway screenshots.
+        secrets = [page.locator("[data-token-value]"), page.locator("pre.command")]
+        page.screenshot(
+            path=SCREENSHOTS / f"{request.node.name}.png", animations="disabled", mask=secrets
         )
     for context in contexts:
         context.close()
