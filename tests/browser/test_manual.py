@@ -111,14 +111,16 @@ def test_manage_active_tokens_shows_two_characters_and_deletes(login, portal):
     tokens = page.get_by_role("dialog", name="Active tokens")
     expect(tokens).to_be_visible()
     masked = value[:2] + "••-••••"
-    row = tokens.get_by_role("row").filter(has_text=masked).first
-    expect(row).to_be_visible()
+    rows = tokens.get_by_role("row").filter(has_text=masked)
+    expect(rows.first).to_be_visible()
+    before = rows.count()  # another token may share the two characters
     expect(tokens).not_to_contain_text(value[2:7])
-    row.get_by_role("checkbox").check()
+    rows.first.get_by_role("checkbox").check()
     tokens.get_by_role("button", name="Delete").click()
     confirm = page.get_by_role("alertdialog")
     expect(confirm).to_contain_text("Delete 1 token?")
     confirm.get_by_role("button", name="Delete").click()
     expect(page.get_by_text("1 token was deleted.")).to_be_visible()
-    expect(page.get_by_role("dialog", name="Active tokens")).not_to_contain_text(masked)
+    remaining = page.get_by_role("dialog", name="Active tokens").get_by_role("row")
+    expect(remaining.filter(has_text=masked)).to_have_count(before - 1)
     assert register(portal, value, "never-registered")[0] == 401
