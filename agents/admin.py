@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from portal.admin_site import CustomerScopedModelAdmin
 from tenants.permissions import Action
@@ -55,12 +56,30 @@ class ProtectionPlanAdmin(CustomerScopedModelAdmin):
 
 @admin.register(Device)
 class DeviceAdmin(CustomerScopedModelAdmin):
-    list_display = ["hostname", "owner", "os", "agent_version", "registered_at", "last_seen_at"]
+    list_display = [
+        "hostname",
+        "owner",
+        "os",
+        "agent_version",
+        "protection",
+        "registered_at",
+        "registered_with",
+        "last_seen_at",
+    ]
     search_fields = ["hostname"]
+
+    @admin.display(description=_("protection plans"))
+    def protection(self, device):
+        return ", ".join(device.plan_names) or _("Not protected")
+
+    @admin.display(description=_("registered with token"))
+    def registered_with(self, device):
+        return f"{device.registered_token_prefix}••" if device.registered_token_prefix else "—"
+
     view_action = Action.VIEW_DEVICES
 
     def customer_queryset(self, request, tenant):
-        devices = Device.objects.select_related("owner")
+        devices = Device.objects.select_related("owner").prefetch_related("plans")
         if not request.user.is_superuser and not request.user.is_admin_role:
             devices = devices.filter(owner=request.user)
         return devices

@@ -1,5 +1,6 @@
 """REST API for agents: registration with a token, then the agent's own credential."""
 
+from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -26,7 +27,7 @@ def _client(request) -> str:
 
 
 def _error(message: str, code: int) -> Response:
-    return Response({"detail": message}, status=code)
+    return Response({"detail": gettext(message)}, status=code)
 
 
 THROTTLED = "Too many failed attempts from this address. Try again later."
@@ -42,7 +43,7 @@ class AgentSecretAuthentication(BaseAuthentication):
             return None
         agent = registration.agent_for_secret(secret.strip())
         if agent is None:
-            raise AuthenticationFailed(registration.MSG_INVALID_SECRET)
+            raise AuthenticationFailed(gettext(registration.MSG_INVALID_SECRET))
         return agent, agent.credential
 
     def authenticate_header(self, request):
