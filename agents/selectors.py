@@ -8,12 +8,21 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from portal.sorting import parse_sort
 from tenants.models import Tenant
 from tenants.permissions import Action, can
 from tenants.schemas import UnionRows
 from tenants.selectors import customers_at
 
 from .models import Device, ProtectionPlan
+
+PLAN_SORTS = {
+    "name": ("name", "lower(name)"),
+    "customer": (None, "customer_name"),
+    "schedule": ("schedule", "schedule"),
+    "source": ("what_to_back_up", "what_to_back_up"),
+    "retention": ("retention_days", "retention_days"),
+}
 
 DEVICE_SORTS = {
     "name": ("hostname", "lower(hostname)"),
@@ -45,14 +54,6 @@ JOIN tenants_tenant t ON t.id = {tenant_pk}
 """
 
 
-def _sort(sort: str, default: str = "name") -> tuple[str, bool]:
-    descending = sort.startswith("-")
-    key = sort.lstrip("-")
-    if key not in DEVICE_SORTS:
-        key, descending = default, False
-    return key, descending
-
-
 def devices_for(*, actor, tenant: Tenant, sort: str = "name", token_id=None):
     """Devices the actor may see at this level, ordered by `sort` ("name", "-owner", ...).
 
@@ -61,7 +62,7 @@ def devices_for(*, actor, tenant: Tenant, sort: str = "name", token_id=None):
     paginatable `UnionRows` at a partner (All customers). The connection must already be
     set to `tenant` (the console's base view does that).
     """
-    key, descending = _sort(sort)
+    key, descending = parse_sort(sort, DEVICE_SORTS, "name")
     if tenant.is_customer:
         devices = Device.objects.select_related("owner").prefetch_related("plans")
         if not can(actor, Action.VIEW_ALL_DEVICES):
@@ -95,14 +96,17 @@ def device_in(*, actor, tenant: Tenant, agent_id) -> Device:
         raise Http404("No such device.") from None
 
 
-def plans_for(*, tenant: Tenant):
+def plans_for(*, tenant: Tenant, sort: str = "name"):
     """Protection plans at this level: a customer's own, or every customer's at a partner."""
+    key, descending = parse_sort(sort, PLAN_SORTS, "name")
+    field, column = PLAN_SORTS[key]
     if tenant.is_customer:
-        return ProtectionPlan.objects.all().order_by("name")
+        field = field or "name"
+        return ProtectionPlan.objects.order_by(f"-{field}" if descending else field, "id")
     return UnionRows(
         customers=customers_at(tenant),
         select=_PLANS_ACROSS,
-        order_by="lower(name), customer_name, id",
+        order_by=f"{column} {'DESC' if descending else 'ASC'}, customer_name, id",
     )
 
 

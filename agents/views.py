@@ -107,9 +107,10 @@ class PlanListView(TenantScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        plans = selectors.plans_for(tenant=self.tenant)
+        sort = self.request.GET.get("sort", "name")
+        plans = selectors.plans_for(tenant=self.tenant, sort=sort)
         page = Paginator(plans, settings.CONSOLE_PAGE_SIZE).get_page(self.request.GET.get("page"))
-        context.update(page=page, all_customers=self.tenant.is_partner)
+        context.update(page=page, sort=sort, all_customers=self.tenant.is_partner)
         return context
 
 

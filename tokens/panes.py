@@ -1,6 +1,8 @@
 """The All devices page's right-hand panes: "Add devices" (with Registration token) and
 "Manage active tokens". Mixed into the page view; the token views extend that page."""
 
+from django.conf import settings
+from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 
 from agents.models import ProtectionPlan
@@ -49,6 +51,14 @@ class AddDevicesPaneMixin:
             context["issued"] = kwargs.get("issued")
             context["portal_address"] = self.request.build_absolute_uri("/").rstrip("/")
         if self.pane == "tokens":
-            context["tokens"] = list(selectors.tokens_active_for(actor=user, tenant=self.tenant))
-            context["confirm_delete"] = kwargs.get("confirm_delete")
+            sort = self.request.GET.get("tsort", "-created")
+            tokens = selectors.tokens_active_for(actor=user, tenant=self.tenant, sort=sort)
+            paginator = Paginator(tokens, settings.CONSOLE_PAGE_SIZE)
+            page = paginator.get_page(self.request.GET.get("tpage"))
+            context.update(
+                tokens=page.object_list,
+                tokens_page=page,
+                token_sort=sort,
+                confirm_delete=kwargs.get("confirm_delete"),
+            )
         return context

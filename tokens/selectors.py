@@ -1,9 +1,10 @@
 """Scoped reads of registration tokens."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.http import Http404
 
+from portal.sorting import parse_sort
 from tenants.models import Tenant
 from tenants.permissions import Action, can
 from tenants.selectors import tenants_visible_to
@@ -28,7 +29,19 @@ def token_by_value(text: str, *, now=None) -> RegistrationToken | None:
     )
 
 
-def tokens_active_for(*, actor, tenant: Tenant) -> QuerySet[RegistrationToken]:
+TOKEN_SORTS = {
+    "created": "created_at",
+    "expires": "expires_at",
+    "user": "user__username",
+    "customer": "tenant__name",
+    "registrations": "registrations",
+    "last_used": "last_used_at",
+}
+
+
+def tokens_active_for(
+    *, actor, tenant: Tenant, sort: str = "-created"
+) -> QuerySet[RegistrationToken]:
     """Active tokens at a level the actor was scoped to: a customer's, or at a partner
     ("All customers") every customer's. Users see only their own tokens."""
     tokens = RegistrationToken.objects.active().select_related("user", "created_by", "tenant")
@@ -38,7 +51,9 @@ def tokens_active_for(*, actor, tenant: Tenant) -> QuerySet[RegistrationToken]:
         tokens = tokens.filter(tenant__parent=tenant)
     if not can(actor, Action.VIEW_ALL_TOKENS):
         tokens = tokens.filter(user=actor)
-    return tokens.order_by("-created_at", "-id")
+    key, descending = parse_sort(sort, TOKEN_SORTS, "-created")
+    field = TOKEN_SORTS[key]
+    return tokens.order_by(F(field).desc(nulls_last=True) if descending else F(field).asc(), "-id")
 
 
 def token_for(*, actor, token_id) -> RegistrationToken:

@@ -36,3 +36,29 @@ def when(moment, absolute=False):
     return format_html(
         '<time datetime="{}" title="{}">{}</time>', moment.isoformat(), exact, relative
     )
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, label, key, param="sort", current=None):
+    """A sortable column header: a link that toggles the order, with aria-sort set.
+
+    `param` is the query parameter (a pane's table uses its own) and `current` its value
+    (default: the context's `sort`). Keeps the page's other query parameters (an open pane,
+    a filter) and starts again at the first page.
+    """
+    request = context["request"]
+    current = current if current is not None else context.get("sort") or ""
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("tpage", None)
+    ascending = current == key
+    params[param] = f"-{key}" if ascending else key
+    state = "ascending" if ascending else "descending" if current == f"-{key}" else None
+    arrow = {"ascending": " ▲", "descending": " ▼"}.get(state, "")
+    return format_html(
+        '<th scope="col"{}><a href="?{}">{}<span aria-hidden="true">{}</span></a></th>',
+        format_html(' aria-sort="{}"', state) if state else "",
+        params.urlencode(),
+        label,
+        arrow,
+    )

@@ -170,6 +170,10 @@ def test_manage_active_tokens_lists_the_prefix_and_the_columns(login, tenants, u
         tenants["globex"], users["globex-bob"], actor=users["globex-admin"], plan="Daily backup"
     )
     html = login("globex-admin").get(devices("globex", pane="tokens")).content.decode()
+    headers = [
+        re.sub(r"<[^>]+>|[▲▼]", "", h).strip()
+        for h in re.findall(r"<th[^>]*>(.*?)</th>", html, re.S)
+    ]
     for column in (
         "Token",
         "User",
@@ -180,7 +184,7 @@ def test_manage_active_tokens_lists_the_prefix_and_the_columns(login, tenants, u
         "Machines registered",
         "Last used",
     ):
-        assert f">{column}</th>" in html
+        assert column in headers
     assert token.masked in html and value not in html
     assert values.normalize(value)[2:6] not in html.replace(token.masked, "")
     assert "globex-bob" in html and "globex-admin" in html and "Daily backup" in html
@@ -222,8 +226,8 @@ def test_token_list_query_count_does_not_grow(login, tenants, users, django_asse
     client = login("globex-admin")
     make_token(tenants["globex"], users["globex-alice"])
     client.get(devices("globex", pane="tokens"))
-    # search_path x2, session, user, tenant, tokens, selector, device count
-    with django_assert_num_queries(8) as first:
+    # search_path x2, session, user, tenant, token count, token page, selector, device count
+    with django_assert_num_queries(9) as first:
         client.get(devices("globex", pane="tokens"))
     for _ in range(15):
         make_token(tenants["globex"], users["globex-bob"])
