@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.net import client_address
 from tenants.audit import Origin
 from tenants.models import AuditEvent
 from tokens.values import MalformedToken
@@ -23,7 +24,7 @@ def _origin(request) -> Origin:
 
 
 def _client(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_address(request)
 
 
 def _error(message: str, code: int) -> Response:

@@ -197,11 +197,13 @@ def _plan_token(agent: Agent, token_value: str) -> tuple[RegistrationToken, Prot
 def _plan_change(agent: Agent, token_value: str, *, apply: bool, origin: Origin) -> ProtectionPlan:
     token, plan = _plan_token(agent, token_value)
     with transaction.atomic():
+        now = timezone.now()
+        if not RegistrationToken.objects.active(now).filter(pk=token.pk).update(last_used_at=now):
+            raise InvalidToken  # deleted or expired a moment ago
         if apply:
             agent.device.plans.add(plan)
         else:
             agent.device.plans.remove(plan)
-        RegistrationToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         audit.record(
             actor=token.user,
             origin=origin,

@@ -67,11 +67,18 @@ class TenantAdmin(ScopedModelAdmin):
         return bool(tenant and tenant.is_partner and super().has_add_permission(request))
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        # Deleting a tenant drops its schema: a platform operation for the command line
+        # (django-tenants' delete_tenant), not a click in the admin.
+        return False
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save(update_fields=["name"])
+            services.tenant_rename(
+                actor=request.user,
+                tenant=Tenant.objects.get(pk=obj.pk),
+                name=form.cleaned_data["name"],
+                origin=self.origin(request),
+            )
             return
         created = services.customer_create(
             actor=request.user,
@@ -141,15 +148,28 @@ class UserAdmin(ScopedModelAdmin):
         return self.fields
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
+        if obj is None:
+            return []
+        if obj.pk == request.user.pk:  # nobody locks themselves out
+            return [*self.readonly_fields, "is_active"]
+        return self.readonly_fields
 
     def has_delete_permission(self, request, obj=None):
-        # Deleting a user also unregisters their devices; that arrives with the agents work.
+        # Deleting a user also unregisters their devices, after a confirmation that says how
+        # many: that lives in the management portal (Users > Delete), not here.
         return False
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save(update_fields=["email", "first_name", "last_name", "is_active"])
+            data = {
+                f: form.cleaned_data[f] for f in services.USER_EDITABLE if f in form.cleaned_data
+            }
+            services.user_update(
+                actor=request.user,
+                user=User.objects.get(pk=obj.pk),
+                data=data,
+                origin=self.origin(request),
+            )
             return
         data = form.cleaned_data
         created = services.user_create(

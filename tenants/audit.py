@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from portal.net import client_address
+
 from .models import AuditEvent, Tenant
 
 
@@ -14,7 +16,7 @@ class Origin:
 
     @classmethod
     def from_request(cls, request, source: str) -> "Origin":
-        return cls(source=source, ip_address=request.META.get("REMOTE_ADDR") or None)
+        return cls(source=source, ip_address=client_address(request) or None)
 
 
 CLI = Origin(source=AuditEvent.Source.CLI)

@@ -2,17 +2,18 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
 from agents.models import Device
-from tokens.models import AgentCredential
+from tokens.models import AgentCredential, RegistrationToken
 
 from . import audit
 from .audit import Origin
 from .models import Tenant, User
-from .permissions import Action, require
+from .permissions import Action, can, require
 from .selectors import tenants_visible_to
 
 Role = User.Role
@@ -171,6 +172,9 @@ def user_delete(*, actor, user: User, origin: Origin) -> int:
     user_delete_check(actor=actor, user=user)
     tenant = user.tenant
     with tenant_context(tenant), transaction.atomic():
+        # Revoke the user's tokens first: this waits for any registration holding a token
+        # row, so no device can appear under the user after it is counted below.
+        RegistrationToken.objects.filter(user=user).update(deleted_at=timezone.now())
         device_ids = list(Device.objects.filter(owner=user).values_list("pk", flat=True))
         AgentCredential.objects.filter(tenant=tenant, device_id__in=device_ids).delete()
         Device.objects.filter(pk__in=device_ids).delete()
@@ -184,3 +188,56 @@ def user_delete(*, actor, user: User, origin: Origin) -> int:
         )
         user.delete()
     return len(device_ids)
+
+
+USER_EDITABLE = ("email", "first_name", "last_name", "is_active")
+
+
+@transaction.atomic
+def user_update(*, actor, user: User, data: dict, origin: Origin) -> User:
+    """Change a user's contact details or active flag. A deactivated user cannot sign in,
+    and their registration tokens stop working (checked at use)."""
+    require(actor, Action.MANAGE_USERS)
+    if user.tenant is None or not tenants_visible_to(actor).filter(pk=user.tenant_id).exists():
+        raise PermissionDenied
+    if user.pk == actor.pk and data.get("is_active") is False:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    changed = sorted(f for f in USER_EDITABLE if f in data and getattr(user, f) != data[f])
+    for field in changed:
+        setattr(user, field, data[field])
+    if changed:
+        user.save(update_fields=changed)
+        audit.record(
+            actor=actor,
+            origin=origin,
+            action="user.update",
+            tenant=user.tenant,
+            obj=user,
+            details={"fields": changed},
+        )
+    return user
+
+
+@transaction.atomic
+def tenant_rename(*, actor, tenant: Tenant, name: str, origin: Origin) -> Tenant:
+    """Rename a tenant (partner: its customers; superuser: any), from the public schema."""
+    if not (actor.is_superuser or (tenant.is_customer and can(actor, Action.MANAGE_CUSTOMERS))):
+        raise PermissionDenied
+    _ensure_in_scope(actor, tenant)
+    name = name.strip()
+    siblings = Tenant.objects.filter(parent=tenant.parent, name__iexact=name).exclude(pk=tenant.pk)
+    if tenant.is_customer and siblings.exists():
+        raise ValidationError({"name": _(MSG_CUSTOMER_NAME_TAKEN)})
+    old = tenant.name
+    with schema_context(get_public_schema_name()):
+        Tenant.objects.filter(pk=tenant.pk).update(name=name)
+    tenant.name = name
+    audit.record(
+        actor=actor,
+        origin=origin,
+        action="tenant.rename",
+        tenant=tenant,
+        obj=tenant,
+        details={"from": old, "to": name},
+    )
+    return tenant

@@ -18,13 +18,14 @@ def token_by_value(text: str, *, now=None) -> RegistrationToken | None:
 
     Raises `values.MalformedToken` for a mistyped value before touching the database; a
     well-formed one costs one query on the unique digest index, whatever the number of
-    tokens and tenants. Expiry is checked here, at use time, not by a cleanup job.
+    tokens and tenants. Expiry is checked here, at use time, not by a cleanup job; so is
+    the user: a deactivated user's tokens stop working with the account.
     """
     normalized = values.normalize(text)
     return (
         RegistrationToken.objects.active(now)
         .select_related("tenant", "user")
-        .filter(digest=values.digest(normalized))
+        .filter(digest=values.digest(normalized), user__is_active=True)
         .first()
     )
 

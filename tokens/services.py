@@ -49,12 +49,14 @@ def _in_scope(actor, tenant: Tenant) -> bool:
 def _token_owner(*, actor, tenant: Tenant, user_id) -> User:
     if user_id in (None, ""):
         user_id = actor.pk
+    # Refuse another account before looking it up, so the answer never tells which user
+    # ids exist.
+    if str(user_id) != str(actor.pk) and not can(actor, Action.ACT_FOR_OTHERS):
+        raise PermissionDenied(_(MSG_OWN_ACCOUNT_ONLY))
     try:
         owner = User.objects.get(pk=int(user_id))
     except (User.DoesNotExist, ValueError, TypeError):
         owner = None
-    if owner is not None and owner.pk != actor.pk and not can(actor, Action.ACT_FOR_OTHERS):
-        raise PermissionDenied(_(MSG_OWN_ACCOUNT_ONLY))
     # Tokens are only ever issued for active users of this very customer.
     if owner is None or owner.tenant_id != tenant.pk or not owner.is_active:
         raise ValidationError({"user_id": _(MSG_UNKNOWN_USER)})

@@ -144,6 +144,9 @@ CACHES = {
 # address within the window, before that address gets 429.
 AGENT_TOKEN_FAILURE_LIMIT = env.int("AGENT_TOKEN_FAILURE_LIMIT", default=10)
 AGENT_TOKEN_FAILURE_WINDOW = env.int("AGENT_TOKEN_FAILURE_WINDOW", default=600)
+# How many reverse proxies in front of the portal append to X-Forwarded-For (0: none). The
+# client address for throttling and the audit log is taken from that hop.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
