@@ -11,7 +11,7 @@ class CustomerForm(forms.Form):
 
 class UserForm(forms.Form):
     tenant = forms.ChoiceField(label=_("Tenant"))
-    username = forms.CharField(label=_("Login"), max_length=150)
+    username = forms.CharField(label=_("Username"), max_length=150)
     email = forms.EmailField(label=_("Email"), required=False)
     password = forms.CharField(
         label=_("Password"), widget=forms.PasswordInput(render_value=False), min_length=8

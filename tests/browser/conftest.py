@@ -88,7 +88,7 @@ def login(new_page):
     def _login(username: str, **size):
         page = new_page(**size)
         page.goto("/accounts/login/")
-        page.get_by_label("Login").fill(username)
+        page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url("**/console/**")
