@@ -17,7 +17,6 @@ import itertools
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
+from tests.live.server import start_gunicorn
+
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "portal_bench"
 
@@ -39,12 +40,6 @@ def _urls() -> tuple[str, str]:
     parts = urlsplit(os.environ["DATABASE_URL"])
     server = urlunsplit(parts._replace(path="/postgres"))
     return server, urlunsplit(parts._replace(path=f"/{NAME}"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _phase(fn, seconds: float, concurrency: int) -> float:
@@ -117,25 +112,7 @@ def main() -> None:
     ).stdout
     token = re.search(r"Token:\s+(\S+)", out).group(1)
 
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "portal.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--no-control-socket",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    server, base = start_gunicorn(env=env, workers=args.workers)
     try:
         for _ in range(100):
             try:

@@ -35,7 +35,30 @@ class LivePortal:
             return conn.execute(query, params).fetchall()
 
 
-def _free_port() -> int:
+def start_gunicorn(*, env: dict, workers: int, threads: int = 1, log: Path | None = None):
+    """Serve the portal with gunicorn on a free loopback port: (process, base URL)."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "portal.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--no-control-socket",
+        "--log-level",
+        "warning",
+    ]
+    if threads > 1:
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
+    output = log.open("w") if log else None
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -66,7 +89,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
 @pytest.fixture(scope="session")
 def live_portal(django_db_setup, django_db_blocker, tmp_path_factory):
     name = f"{connection.settings_dict['NAME']}_live"
-    url, dsn = _server_params(name)
+    database_url, dsn = _server_params(name)
     admin_dsn = _server_params("postgres")[1]
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -74,7 +97,7 @@ def live_portal(django_db_setup, django_db_blocker, tmp_path_factory):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": url,
+        "DATABASE_URL": database_url,
         "PORTAL_TEST_CACHE_DIR": settings.CACHES["default"]["LOCATION"],
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
@@ -82,32 +105,9 @@ def live_portal(django_db_setup, django_db_blocker, tmp_path_factory):
     subprocess.run(
         [*manage, "seed_demo", "--password", PASSWORD, "-v0"], env=env, cwd=ROOT, check=True
     )
-    port = _free_port()
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "portal.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "3",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--no-control-socket",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    portal = LivePortal(url=f"http://127.0.0.1:{port}", database_url=url, dsn=dsn)
+    process, url = start_gunicorn(env=env, workers=3, threads=4, log=log)
+    portal = LivePortal(url=url, database_url=database_url, dsn=dsn)
     try:
         _wait_until_up(portal.url, process, log)
         yield portal
