@@ -13,7 +13,7 @@ from tenants import audit
 from tenants.audit import Origin
 from tenants.models import Tenant
 from tenants.permissions import Action, require
-from tenants.selectors import tenants_visible_to
+from tenants.selectors import in_scope
 from tokens.models import RegistrationToken
 
 from .models import ProtectionPlan
@@ -26,7 +26,7 @@ PLAN_FIELDS = ("name", "what_to_back_up", "schedule", "start_time", "retention_d
 
 def _check(actor, tenant: Tenant) -> None:
     require(actor, Action.MANAGE_PLANS)
-    if not tenants_visible_to(actor).filter(pk=tenant.pk).exists():
+    if not in_scope(actor, tenant.pk):
         raise PermissionDenied
     if not tenant.is_customer:
         raise ValidationError(_(MSG_PLANS_NEED_CUSTOMER))

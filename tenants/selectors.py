@@ -25,6 +25,12 @@ def tenants_visible_to(user) -> QuerySet[Tenant]:
     return tenants.filter(pk=user.tenant_id)
 
 
+def in_scope(actor, tenant_id) -> bool:
+    """Whether the actor may work on the tenant with this primary key (services re-check
+    what views already resolved, so a new caller cannot skip the scope)."""
+    return tenant_id is not None and tenants_visible_to(actor).filter(pk=tenant_id).exists()
+
+
 def tenant_for(*, actor, tenant_id: str) -> Tenant:
     """The tenant named `tenant_id` (its slug) if the actor may see it; Http404 otherwise."""
     try:

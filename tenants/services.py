@@ -14,7 +14,7 @@ from . import audit
 from .audit import Origin
 from .models import Tenant, User
 from .permissions import Action, can, require
-from .selectors import tenants_visible_to
+from .selectors import in_scope
 
 Role = User.Role
 
@@ -39,7 +39,7 @@ def _unique_slug(name: str) -> str:
 
 
 def _ensure_in_scope(actor, tenant: Tenant) -> None:
-    if not tenants_visible_to(actor).filter(pk=tenant.pk).exists():
+    if not in_scope(actor, tenant.pk):
         raise PermissionDenied
 
 
@@ -147,7 +147,7 @@ MSG_CANNOT_DELETE_SELF = "You cannot delete your own account."
 
 def user_delete_check(*, actor, user: User) -> None:
     require(actor, Action.MANAGE_USERS)
-    if user.tenant is None or not tenants_visible_to(actor).filter(pk=user.tenant_id).exists():
+    if not in_scope(actor, user.tenant_id):
         raise PermissionDenied
     if user.pk == actor.pk:
         raise ValidationError(_(MSG_CANNOT_DELETE_SELF))
@@ -198,7 +198,7 @@ def user_update(*, actor, user: User, data: dict, origin: Origin) -> User:
     """Change a user's contact details or active flag. A deactivated user cannot sign in,
     and their registration tokens stop working (checked at use)."""
     require(actor, Action.MANAGE_USERS)
-    if user.tenant is None or not tenants_visible_to(actor).filter(pk=user.tenant_id).exists():
+    if not in_scope(actor, user.tenant_id):
         raise PermissionDenied
     if user.pk == actor.pk and data.get("is_active") is False:
         raise ValidationError(_("You cannot deactivate your own account."))

@@ -17,7 +17,7 @@ from tenants import audit
 from tenants.audit import Origin
 from tenants.models import Tenant, User
 from tenants.permissions import Action, can, require
-from tenants.selectors import tenants_visible_to
+from tenants.selectors import in_scope
 
 from . import values
 from .models import RegistrationToken
@@ -40,10 +40,6 @@ class IssuedToken:
 
     token: RegistrationToken
     value: str
-
-
-def _in_scope(actor, tenant: Tenant) -> bool:
-    return tenants_visible_to(actor).filter(pk=tenant.pk).exists()
 
 
 def _token_owner(*, actor, tenant: Tenant, user_id) -> User:
@@ -89,7 +85,7 @@ def _lifetime(lifetime) -> datetime.timedelta:
 def token_create_check(*, actor, tenant: Tenant) -> None:
     """May the actor generate tokens at this level at all? (Before asking for details.)"""
     require(actor, Action.GENERATE_TOKENS)
-    if not _in_scope(actor, tenant):
+    if not in_scope(actor, tenant.pk):
         raise PermissionDenied
     if not tenant.is_customer:
         raise ValidationError(_(MSG_ALL_CUSTOMERS))
@@ -145,7 +141,7 @@ def token_create(
 def token_delete(*, actor, token: RegistrationToken, origin: Origin) -> None:
     """Delete (revoke) a token: no new registration or plan change can use it."""
     require(actor, Action.GENERATE_TOKENS)
-    if not _in_scope(actor, token.tenant):
+    if not in_scope(actor, token.tenant_id):
         raise PermissionDenied
     if token.user_id != actor.pk and not can(actor, Action.ACT_FOR_OTHERS):
         raise PermissionDenied
