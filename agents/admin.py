@@ -7,6 +7,7 @@ from tenants.permissions import Action
 
 from . import services
 from .models import Device, ProtectionPlan
+from .selectors import devices_visible
 
 
 class PlanAdminForm(forms.ModelForm):
@@ -79,10 +80,7 @@ class DeviceAdmin(CustomerScopedModelAdmin):
     view_action = Action.VIEW_DEVICES
 
     def customer_queryset(self, request, tenant):
-        devices = Device.objects.select_related("owner").prefetch_related("plans")
-        if not request.user.is_superuser and not request.user.is_admin_role:
-            devices = devices.filter(owner=request.user)
-        return devices
+        return devices_visible(actor=request.user).prefetch_related("plans")
 
     def has_change_permission(self, request, obj=None):
         return False

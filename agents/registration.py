@@ -15,7 +15,9 @@ from django_tenants.utils import tenant_context
 
 from tenants import audit
 from tenants.audit import Origin
-from tenants.models import Tenant
+from tenants.authorization import authorize
+from tenants.models import Tenant, User
+from tenants.permissions import Action
 from tokens.models import AgentCredential, RegistrationToken
 from tokens.selectors import token_by_value
 
@@ -225,20 +227,23 @@ def plan_revoke(*, agent: Agent, token_value: str, origin: Origin) -> Protection
     return _plan_change(agent, token_value, apply=False, origin=origin)
 
 
-def device_remove(*, tenant: Tenant, device: Device, actor, origin: Origin, action: str) -> None:
+def _device_remove(*, tenant: Tenant, device: Device, actor: User, origin: Origin) -> None:
     """Unregister a device: it leaves All devices and its secret stops working at once."""
     with tenant_context(tenant), transaction.atomic():
         AgentCredential.objects.filter(tenant=tenant, device_id=device.pk).delete()
-        audit.record(actor=actor, origin=origin, action=action, tenant=tenant, obj=device)
+        audit.record(
+            actor=actor, origin=origin, action="device.unregister", tenant=tenant, obj=device
+        )
         Device.objects.filter(pk=device.pk).delete()
 
 
+def device_unregister(*, actor: User, tenant: Tenant, device: Device, origin: Origin) -> None:
+    """Unregister a device from the console (an administrator's action)."""
+    authorize(actor, Action.UNREGISTER_DEVICES, tenant=tenant)
+    _device_remove(tenant=tenant, device=device, actor=actor, origin=origin)
+
+
 def agent_unregister(*, agent: Agent, origin: Origin) -> None:
+    """An agent unregisters its own device: its credential is the authorization."""
     device = agent.device
-    device_remove(
-        tenant=agent.tenant,
-        device=device,
-        actor=device.owner,
-        origin=origin,
-        action="device.unregister",
-    )
+    _device_remove(tenant=agent.tenant, device=device, actor=device.owner, origin=origin)

@@ -5,11 +5,12 @@ Callers pass a tenant they obtained from `tenants.selectors.tenant_for`; at a pa
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from portal.sorting import parse_sort
-from tenants.models import Tenant
+from tenants.models import Tenant, User
 from tenants.permissions import Action, can
 from tenants.schemas import UnionRows
 from tenants.selectors import customers_at
@@ -64,9 +65,7 @@ def devices_for(*, actor, tenant: Tenant, sort: str = "name", token_id=None):
     """
     key, descending = parse_sort(sort, DEVICE_SORTS, "name")
     if tenant.is_customer:
-        devices = Device.objects.select_related("owner").prefetch_related("plans")
-        if not can(actor, Action.VIEW_ALL_DEVICES):
-            devices = devices.filter(owner=actor)
+        devices = devices_visible(actor=actor).prefetch_related("plans")
         if token_id:
             devices = devices.filter(registered_token_id=token_id)
         field = DEVICE_SORTS[key][0] or "hostname"
@@ -83,15 +82,21 @@ def devices_for(*, actor, tenant: Tenant, sort: str = "name", token_id=None):
     )
 
 
-def device_in(*, actor, tenant: Tenant, agent_id) -> Device:
-    """One device of this customer the actor may see (connection set to it), or Http404."""
-    if not tenant.is_customer:
-        raise Http404("Devices belong to a customer.")
+def devices_visible(*, actor: User) -> QuerySet[Device]:
+    """The devices of the current customer schema the actor may see: all of them with
+    VIEW_ALL_DEVICES, otherwise only the actor's own."""
     devices = Device.objects.select_related("owner")
     if not can(actor, Action.VIEW_ALL_DEVICES):
         devices = devices.filter(owner=actor)
+    return devices
+
+
+def device_in(*, actor: User, tenant: Tenant, agent_id) -> Device:
+    """One device of this customer the actor may see (connection set to it), or Http404."""
+    if not tenant.is_customer:
+        raise Http404("Devices belong to a customer.")
     try:
-        return devices.get(agent_id=agent_id)
+        return devices_visible(actor=actor).get(agent_id=agent_id)
     except (Device.DoesNotExist, ValueError, DjangoValidationError):
         raise Http404("No such device.") from None
 

@@ -4,16 +4,16 @@ Each service takes the customer tenant explicitly and runs in its schema, in one
 with its audit event (public schema, same database).
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from tenants import audit
 from tenants.audit import Origin
+from tenants.authorization import authorize
 from tenants.models import Tenant
-from tenants.permissions import Action, require
-from tenants.selectors import in_scope
+from tenants.permissions import Action
 from tokens.models import RegistrationToken
 
 from .models import ProtectionPlan
@@ -25,9 +25,7 @@ PLAN_FIELDS = ("name", "what_to_back_up", "schedule", "start_time", "retention_d
 
 
 def _check(actor, tenant: Tenant) -> None:
-    require(actor, Action.MANAGE_PLANS)
-    if not in_scope(actor, tenant.pk):
-        raise PermissionDenied
+    authorize(actor, Action.MANAGE_PLANS, tenant=tenant)
     if not tenant.is_customer:
         raise ValidationError(_(MSG_PLANS_NEED_CUSTOMER))
 

@@ -72,12 +72,8 @@ class DeviceUnregisterView(TenantScopedMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         device = self.device()
-        registration.device_remove(
-            tenant=self.tenant,
-            device=device,
-            actor=request.user,
-            origin=self.origin(),
-            action="device.unregister",
+        registration.device_unregister(
+            actor=request.user, tenant=self.tenant, device=device, origin=self.origin()
         )
         messages.success(request, _("Device “%s” was unregistered.") % device.hostname)
         return redirect("devices", tenant_id=self.tenant.slug)

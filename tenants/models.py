@@ -95,19 +95,6 @@ class User(AbstractUser):
             ),
         ]
 
-    @property
-    def is_partner_admin(self) -> bool:
-        return self.role == self.Role.PARTNER_ADMIN
-
-    @property
-    def is_admin_role(self) -> bool:
-        """Partner, company and read-only administrators: the roles that see a whole tenant."""
-        return self.role in {
-            self.Role.PARTNER_ADMIN,
-            self.Role.COMPANY_ADMIN,
-            self.Role.READONLY_ADMIN,
-        }
-
 
 class AuditEvent(models.Model):
     """One recorded change, written in the same transaction as the change itself."""

@@ -1,12 +1,14 @@
 """Who may do what: the one map every entry point (console, admin, API, CLI) consults.
 
 Scope (which tenants a user can reach) is a separate question, answered by
-`tenants.selectors.tenant_for`; these actions only say what a role may do inside its scope.
+`tenants.selectors`; these actions only say what a role may do inside its scope. Services
+ask both questions at once through `tenants.authorization.authorize`; pages and admin
+screens use `can` to decide what to show.
 """
 
 from enum import StrEnum
 
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.models import AnonymousUser
 
 from .models import User
 
@@ -25,6 +27,9 @@ class Action(StrEnum):
     VIEW_ALL_TOKENS = "view_all_tokens"  # not just one's own
     ACT_FOR_OTHERS = "act_for_others"  # tokens for other users, with a protection plan
     UNREGISTER_DEVICES = "unregister_devices"
+    VIEW_ALL_USERS = "view_all_users"  # not just oneself
+    MANAGE_PARTNER_ADMINS = "manage_partner_admins"  # create and delete them
+    MANAGE_PARTNERS = "manage_partners"  # create and rename partners: the platform's job
 
 
 _ADMIN_VIEW = {
@@ -33,6 +38,7 @@ _ADMIN_VIEW = {
     Action.VIEW_PLANS,
     Action.VIEW_MANAGEMENT,
     Action.VIEW_ALL_TOKENS,
+    Action.VIEW_ALL_USERS,
 }
 _ADMIN_CHANGE = {
     Action.MANAGE_PLANS,
@@ -43,22 +49,22 @@ _ADMIN_CHANGE = {
 }
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.PARTNER_ADMIN: frozenset(_ADMIN_VIEW | _ADMIN_CHANGE | {Action.MANAGE_CUSTOMERS}),
+    Role.PARTNER_ADMIN: frozenset(
+        _ADMIN_VIEW | _ADMIN_CHANGE | {Action.MANAGE_CUSTOMERS, Action.MANAGE_PARTNER_ADMINS}
+    ),
     Role.COMPANY_ADMIN: frozenset(_ADMIN_VIEW | _ADMIN_CHANGE),
     Role.READONLY_ADMIN: frozenset(_ADMIN_VIEW),
     Role.USER: frozenset({Action.VIEW_DEVICES, Action.VIEW_PLANS, Action.GENERATE_TOKENS}),
 }
 
+# The platform superuser has no role: it may do everything, including MANAGE_PARTNERS,
+# which no role has.
 
-def can(user, action: Action) -> bool:
+
+def can(user: User | AnonymousUser, action: Action) -> bool:
+    """Whether the user's role allows the action (anywhere in the user's scope)."""
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
     return action in ROLE_ACTIONS.get(user.role, frozenset())
-
-
-def require(user, action: Action) -> None:
-    """Raise PermissionDenied unless the user's role allows the action."""
-    if not can(user, action):
-        raise PermissionDenied

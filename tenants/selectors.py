@@ -4,13 +4,15 @@ Every tenant-scoped page, API call and admin screen reaches its tenant through `
 which treats "exists but outside your scope" exactly like "does not exist".
 """
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from .models import Tenant, User
+from .permissions import Action, can
 
 
-def tenants_visible_to(user) -> QuerySet[Tenant]:
+def tenants_visible_to(user: User | AnonymousUser) -> QuerySet[Tenant]:
     """The tenants a user may work on: a partner administrator's partner and its customers,
     everyone else's own tenant, and every tenant for the platform superuser."""
     tenants = Tenant.objects.select_related("parent")
@@ -21,17 +23,36 @@ def tenants_visible_to(user) -> QuerySet[Tenant]:
     if user.tenant_id is None:
         return tenants.none()
     if user.role == User.Role.PARTNER_ADMIN:
-        return tenants.filter(Q(pk=user.tenant_id) | Q(parent_id=user.tenant_id))
+        return tenants.filter(at_level(user.tenant, "pk"))
     return tenants.filter(pk=user.tenant_id)
 
 
-def in_scope(actor, tenant_id) -> bool:
-    """Whether the actor may work on the tenant with this primary key (services re-check
-    what views already resolved, so a new caller cannot skip the scope)."""
-    return tenant_id is not None and tenants_visible_to(actor).filter(pk=tenant_id).exists()
+def at_level(tenant: Tenant, field: str = "tenant") -> Q:
+    """Rows of a level: a partner's level ("All customers") covers the partner itself and
+    each of its customers; a customer's covers only itself. `field` names the tenant
+    (`"pk"` when filtering tenants themselves)."""
+    scope = Q(**{field: tenant.pk})
+    if tenant.is_partner:
+        parent = "parent_id" if field == "pk" else f"{field}__parent_id"
+        scope |= Q(**{parent: tenant.pk})
+    return scope
 
 
-def tenant_for(*, actor, tenant_id: str) -> Tenant:
+def in_scope(actor: User, tenant: Tenant | None) -> bool:
+    """Whether the actor may work on `tenant`; None is the whole platform, which only the
+    superuser reaches. Services re-check what views already resolved, so a new caller cannot
+    skip the scope."""
+    if tenant is None:
+        return actor.is_active and actor.is_superuser
+    # A service often asks twice about the same tenant in one call (generate, then act for
+    # another user); the answer is kept on the actor object, which lives for one request.
+    answers = actor.__dict__.setdefault("_in_scope_answers", {})
+    if tenant.pk not in answers:
+        answers[tenant.pk] = tenants_visible_to(actor).filter(pk=tenant.pk).exists()
+    return answers[tenant.pk]
+
+
+def tenant_for(*, actor: User | AnonymousUser, tenant_id: str) -> Tenant:
     """The tenant named `tenant_id` (its slug) if the actor may see it; Http404 otherwise."""
     try:
         return tenants_visible_to(actor).get(slug=tenant_id)
@@ -47,7 +68,7 @@ def customers_at(tenant: Tenant) -> list[Tenant]:
     return list(Tenant.objects.filter(parent=tenant).order_by("name"))
 
 
-def selector_choices(user) -> list[Tenant]:
+def selector_choices(user: User | AnonymousUser) -> list[Tenant]:
     """The tenant selector's entries: each partner first (shown as "All customers"),
     then its customers, in name order."""
     tenants = list(tenants_visible_to(user))
@@ -63,22 +84,11 @@ def selector_choices(user) -> list[Tenant]:
     return ordered
 
 
-def users_at(*, actor, tenant: Tenant) -> QuerySet[User]:
+def users_at(*, actor: User, tenant: Tenant) -> QuerySet[User]:
     """Users of a level the actor has already been scoped to: at a partner, the partner's
-    own administrators and every user of its customers."""
-    users = User.objects.select_related("tenant")
-    if tenant.is_partner:
-        users = users.filter(Q(tenant=tenant) | Q(tenant__parent=tenant))
-    else:
-        users = users.filter(tenant=tenant)
-    if not actor.is_superuser and not actor.is_admin_role:
+    own administrators and every user of its customers. Without VIEW_ALL_USERS, only the
+    actor."""
+    users = User.objects.select_related("tenant").filter(at_level(tenant))
+    if not can(actor, Action.VIEW_ALL_USERS):
         users = users.filter(pk=actor.pk)
     return users.order_by("tenant__name", "username")
-
-
-def user_in(*, tenant: Tenant, user_id) -> User:
-    """A user of exactly this customer tenant, or Http404."""
-    try:
-        return User.objects.get(pk=user_id, tenant=tenant)
-    except (User.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such user.") from None

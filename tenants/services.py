@@ -12,9 +12,9 @@ from tokens.models import AgentCredential, RegistrationToken
 
 from . import audit
 from .audit import Origin
+from .authorization import authorize
 from .models import Tenant, User
-from .permissions import Action, can, require
-from .selectors import in_scope
+from .permissions import Action
 
 Role = User.Role
 
@@ -38,11 +38,6 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-def _ensure_in_scope(actor, tenant: Tenant) -> None:
-    if not in_scope(actor, tenant.pk):
-        raise PermissionDenied
-
-
 def _create_tenant(*, name: str, kind: str, parent: Tenant | None, slug: str | None) -> Tenant:
     slug = slug or _unique_slug(name)
     tenant = Tenant(
@@ -62,17 +57,15 @@ def _create_tenant(*, name: str, kind: str, parent: Tenant | None, slug: str | N
 
 @transaction.atomic
 def partner_create(*, actor, name: str, slug: str | None = None, origin: Origin) -> Tenant:
-    """Create a partner tenant. Only the platform superuser may."""
-    if not actor.is_superuser:
-        raise PermissionDenied
+    """Create a partner tenant: a platform-level action (only the superuser has it)."""
+    authorize(actor, Action.MANAGE_PARTNERS, tenant=None)
     partner = _create_tenant(name=name, kind=Tenant.Kind.PARTNER, parent=None, slug=slug)
     audit.record(actor=actor, origin=origin, action="tenant.create", tenant=partner, obj=partner)
     return partner
 
 
 def customer_create_check(*, actor, partner: Tenant, name: str) -> None:
-    require(actor, Action.MANAGE_CUSTOMERS)
-    _ensure_in_scope(actor, partner)
+    authorize(actor, Action.MANAGE_CUSTOMERS, tenant=partner)
     if not partner.is_partner:
         raise ValidationError(_("Customers can only be created under a partner."))
     if Tenant.objects.filter(parent=partner, name__iexact=name.strip()).exists():
@@ -92,12 +85,12 @@ def customer_create(
 
 def user_create_check(*, actor, tenant: Tenant, username: str, role: str) -> None:
     """The rules for creating a user, for forms that want them before saving."""
-    require(actor, Action.MANAGE_USERS)
-    _ensure_in_scope(actor, tenant)
+    authorize(actor, Action.MANAGE_USERS, tenant=tenant)
     if role not in ROLES_FOR_KIND[tenant.kind]:
         raise ValidationError({"role": _(MSG_ROLE_NOT_FOR_TENANT)})
-    if role == Role.PARTNER_ADMIN and not (actor.is_superuser or actor.is_partner_admin):
-        raise PermissionDenied(_(MSG_PARTNER_ADMIN_ONLY_BY_PARTNER))
+    if role == Role.PARTNER_ADMIN:
+        message = _(MSG_PARTNER_ADMIN_ONLY_BY_PARTNER)
+        authorize(actor, Action.MANAGE_PARTNER_ADMINS, tenant=tenant, message=message)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _(MSG_USERNAME_TAKEN)})
 
@@ -145,14 +138,19 @@ def user_create(
 MSG_CANNOT_DELETE_SELF = "You cannot delete your own account."
 
 
-def user_delete_check(*, actor, user: User) -> None:
-    require(actor, Action.MANAGE_USERS)
-    if not in_scope(actor, user.tenant_id):
+def _authorize_on_user(actor: User, action: Action, user: User) -> None:
+    # Platform accounts (no tenant) are not managed through these services.
+    if user.tenant_id is None:
         raise PermissionDenied
+    authorize(actor, action, tenant=user.tenant)
+
+
+def user_delete_check(*, actor, user: User) -> None:
+    _authorize_on_user(actor, Action.MANAGE_USERS, user)
     if user.pk == actor.pk:
         raise ValidationError(_(MSG_CANNOT_DELETE_SELF))
-    if user.role == Role.PARTNER_ADMIN and not (actor.is_superuser or actor.is_partner_admin):
-        raise PermissionDenied
+    if user.role == Role.PARTNER_ADMIN:
+        authorize(actor, Action.MANAGE_PARTNER_ADMINS, tenant=user.tenant)
 
 
 def user_device_count(user: User) -> int:
@@ -197,9 +195,7 @@ USER_EDITABLE = ("email", "first_name", "last_name", "is_active")
 def user_update(*, actor, user: User, data: dict, origin: Origin) -> User:
     """Change a user's contact details or active flag. A deactivated user cannot sign in,
     and their registration tokens stop working (checked at use)."""
-    require(actor, Action.MANAGE_USERS)
-    if not in_scope(actor, user.tenant_id):
-        raise PermissionDenied
+    _authorize_on_user(actor, Action.MANAGE_USERS, user)
     if user.pk == actor.pk and data.get("is_active") is False:
         raise ValidationError(_("You cannot deactivate your own account."))
     changed = sorted(f for f in USER_EDITABLE if f in data and getattr(user, f) != data[f])
@@ -221,9 +217,8 @@ def user_update(*, actor, user: User, data: dict, origin: Origin) -> User:
 @transaction.atomic
 def tenant_rename(*, actor, tenant: Tenant, name: str, origin: Origin) -> Tenant:
     """Rename a tenant (partner: its customers; superuser: any), from the public schema."""
-    if not (actor.is_superuser or (tenant.is_customer and can(actor, Action.MANAGE_CUSTOMERS))):
-        raise PermissionDenied
-    _ensure_in_scope(actor, tenant)
+    action = Action.MANAGE_CUSTOMERS if tenant.is_customer else Action.MANAGE_PARTNERS
+    authorize(actor, action, tenant=tenant)
     name = name.strip()
     siblings = Tenant.objects.filter(parent=tenant.parent, name__iexact=name).exclude(pk=tenant.pk)
     if tenant.is_customer and siblings.exists():

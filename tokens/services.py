@@ -6,7 +6,7 @@ The console, the admin, the REST API and the `tokens` command all call these fun
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,9 +15,9 @@ from django_tenants.utils import tenant_context
 from agents.models import ProtectionPlan
 from tenants import audit
 from tenants.audit import Origin
+from tenants.authorization import authorize
 from tenants.models import Tenant, User
-from tenants.permissions import Action, can, require
-from tenants.selectors import in_scope
+from tenants.permissions import Action
 
 from . import values
 from .models import RegistrationToken
@@ -47,8 +47,8 @@ def _token_owner(*, actor, tenant: Tenant, user_id) -> User:
         user_id = actor.pk
     # Refuse another account before looking it up, so the answer never tells which user
     # ids exist.
-    if str(user_id) != str(actor.pk) and not can(actor, Action.ACT_FOR_OTHERS):
-        raise PermissionDenied(_(MSG_OWN_ACCOUNT_ONLY))
+    if str(user_id) != str(actor.pk):
+        authorize(actor, Action.ACT_FOR_OTHERS, tenant=tenant, message=_(MSG_OWN_ACCOUNT_ONLY))
     try:
         owner = User.objects.get(pk=int(user_id))
     except (User.DoesNotExist, ValueError, TypeError):
@@ -62,8 +62,7 @@ def _token_owner(*, actor, tenant: Tenant, user_id) -> User:
 def _bound_plan(*, actor, tenant: Tenant, plan_id) -> ProtectionPlan | None:
     if plan_id in (None, ""):
         return None
-    if not can(actor, Action.ACT_FOR_OTHERS):
-        raise PermissionDenied(_(MSG_PLAN_ADMINS_ONLY))
+    authorize(actor, Action.ACT_FOR_OTHERS, tenant=tenant, message=_(MSG_PLAN_ADMINS_ONLY))
     try:
         with tenant_context(tenant):
             return ProtectionPlan.objects.get(pk=int(plan_id))
@@ -84,9 +83,7 @@ def _lifetime(lifetime) -> datetime.timedelta:
 
 def token_create_check(*, actor, tenant: Tenant) -> None:
     """May the actor generate tokens at this level at all? (Before asking for details.)"""
-    require(actor, Action.GENERATE_TOKENS)
-    if not in_scope(actor, tenant.pk):
-        raise PermissionDenied
+    authorize(actor, Action.GENERATE_TOKENS, tenant=tenant)
     if not tenant.is_customer:
         raise ValidationError(_(MSG_ALL_CUSTOMERS))
 
@@ -140,11 +137,9 @@ def token_create(
 
 def token_delete(*, actor, token: RegistrationToken, origin: Origin) -> None:
     """Delete (revoke) a token: no new registration or plan change can use it."""
-    require(actor, Action.GENERATE_TOKENS)
-    if not in_scope(actor, token.tenant_id):
-        raise PermissionDenied
-    if token.user_id != actor.pk and not can(actor, Action.ACT_FOR_OTHERS):
-        raise PermissionDenied
+    authorize(actor, Action.GENERATE_TOKENS, tenant=token.tenant)
+    if token.user_id != actor.pk:
+        authorize(actor, Action.ACT_FOR_OTHERS, tenant=token.tenant)
     with transaction.atomic():
         updated = RegistrationToken.objects.filter(pk=token.pk, deleted_at__isnull=True).update(
             deleted_at=timezone.now()

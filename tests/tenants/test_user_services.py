@@ -17,7 +17,7 @@ def test_partner_admin_role_only_on_partner_tenants(tenants, users):
     with pytest.raises(ValidationError):
         create(users["msp-admin"], tenants["demo-msp"], role="user")
     admin = create(users["msp-admin"], tenants["demo-msp"], role="partner_admin")
-    assert admin.is_partner_admin
+    assert admin.role == "partner_admin"
 
 
 def test_usernames_are_unique_case_insensitively(tenants, users):
