@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_site import CustomerScopedModelAdmin
+from tenants.admin_base import CustomerScopedModelAdmin
 from tenants.permissions import Action
 
 from . import services

@@ -10,13 +10,15 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.net import client_address
+from tenants.api import TenantScopedAPIView, items
 from tenants.audit import Origin
 from tenants.models import AuditEvent
+from tenants.net import client_address
 from tokens.values import MalformedToken
 
 from . import registration, throttling
 from .registration import Agent
+from .selectors import plans_for
 
 
 def _origin(request) -> Origin:
@@ -245,3 +247,30 @@ class PingApi(APIView):
     @extend_schema(responses=inline_serializer("Ping", {"ok": serializers.BooleanField()}))
     def get(self, request):
         return Response({"ok": True})
+
+
+class PlanItem(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    tenant = serializers.DictField(child=serializers.CharField())
+
+
+class PlanListApi(TenantScopedAPIView):
+    @extend_schema(responses=items(PlanItem, "PlanList"), summary="Protection plans of a tenant")
+    def get(self, request, tenant_id):
+        if self.tenant.is_customer:
+            tenant = {"id": self.tenant.slug, "name": self.tenant.name}
+            plans = [
+                {"id": p.pk, "name": p.name, "tenant": tenant}
+                for p in plans_for(tenant=self.tenant)
+            ]
+        else:
+            plans = [
+                {
+                    "id": p["id"],
+                    "name": p["name"],
+                    "tenant": {"id": p["customer_slug"], "name": p["customer_name"]},
+                }
+                for p in plans_for(tenant=self.tenant)[:]
+            ]
+        return Response({"items": PlanItem(plans, many=True).data})

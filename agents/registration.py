@@ -247,3 +247,15 @@ def agent_unregister(*, agent: Agent, origin: Origin) -> None:
     """An agent unregisters its own device: its credential is the authorization."""
     device = agent.device
     _device_remove(tenant=agent.tenant, device=device, actor=device.owner, origin=origin)
+
+
+def devices_unregister_of_user(*, actor: User, user: User, origin: Origin) -> int:
+    """The agents step of deleting a user: unregister every device they own, in the user's
+    customer schema; returns how many. Runs in the caller's transaction, after the caller
+    revoked the user's tokens (so no registration can add a device meanwhile)."""
+    authorize(actor, Action.MANAGE_USERS, tenant=user.tenant)
+    with tenant_context(user.tenant):
+        device_ids = list(Device.objects.filter(owner=user).values_list("pk", flat=True))
+        AgentCredential.objects.filter(tenant=user.tenant, device_id__in=device_ids).delete()
+        Device.objects.filter(pk__in=device_ids).delete()
+    return len(device_ids)

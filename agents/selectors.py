@@ -8,12 +8,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django_tenants.utils import tenant_context
 
-from portal.sorting import parse_sort
 from tenants.models import Tenant, User
 from tenants.permissions import Action, can
 from tenants.schemas import UnionRows
 from tenants.selectors import customers_at
+from tenants.sorting import parse_sort
+from tokens.plans import PlanRef
 
 from .models import Device, ProtectionPlan
 
@@ -122,6 +124,14 @@ def plan_in(*, tenant: Tenant, plan_id) -> ProtectionPlan:
     return get_object_or_404(ProtectionPlan, pk=plan_id)
 
 
+def device_count_of(user: User) -> int:
+    """How many devices a user owns (in their customer's schema)."""
+    if user.tenant is None:
+        return 0
+    with tenant_context(user.tenant):
+        return Device.objects.filter(owner=user).count()
+
+
 def device_counts(customers: list[Tenant]) -> dict[int, dict[str, int]]:
     """Per customer: devices and protected devices (one or more plans applied)."""
     rows = UnionRows(
@@ -135,3 +145,21 @@ FROM {schema}.agents_device d
         order_by="tenant_id",
     )
     return {r["tenant_id"]: {"devices": r["devices"], "protected": r["protected"]} for r in rows[:]}
+
+
+class PlanCatalog:
+    """The customers' plans as `tokens.plans` sees them (installed by AgentsConfig.ready)."""
+
+    def choices(self, tenant: Tenant) -> list[PlanRef]:
+        with tenant_context(tenant):
+            return [PlanRef(p.pk, p.name) for p in ProtectionPlan.objects.order_by("name")]
+
+    def by_id(self, tenant: Tenant, plan_id: int) -> PlanRef | None:
+        with tenant_context(tenant):
+            plan = ProtectionPlan.objects.filter(pk=plan_id).first()
+        return PlanRef(plan.pk, plan.name) if plan else None
+
+    def by_name(self, tenant: Tenant, name: str) -> PlanRef | None:
+        with tenant_context(tenant):
+            plan = ProtectionPlan.objects.filter(name=name).first()
+        return PlanRef(plan.pk, plan.name) if plan else None

@@ -14,7 +14,8 @@ from tenants.audit import Origin
 from tenants.authorization import authorize
 from tenants.models import Tenant
 from tenants.permissions import Action
-from tokens.models import RegistrationToken
+from tokens.plans import PlanRef
+from tokens.services import tokens_follow_plan
 
 from .models import ProtectionPlan
 
@@ -58,8 +59,7 @@ def plan_update(
     with tenant_context(tenant), transaction.atomic():
         plan = ProtectionPlan.objects.select_for_update().get(pk=plan.pk)
         _apply(plan, data)
-        # Tokens keep the name of their plan for listing; follow a rename.
-        RegistrationToken.objects.filter(tenant=tenant, plan_id=plan.pk).update(plan_name=plan.name)
+        tokens_follow_plan(tenant=tenant, plan=PlanRef(plan.pk, plan.name), plan_id=plan.pk)
         audit.record(
             actor=actor,
             origin=origin,
@@ -76,7 +76,5 @@ def plan_delete(*, actor, tenant: Tenant, plan: ProtectionPlan, origin: Origin) 
     with tenant_context(tenant), transaction.atomic():
         audit.record(actor=actor, origin=origin, action="plan.delete", tenant=tenant, obj=plan)
         # A token bound to the plan no longer offers one.
-        RegistrationToken.objects.filter(tenant=tenant, plan_id=plan.pk).update(
-            plan_id=None, plan_name=""
-        )
+        tokens_follow_plan(tenant=tenant, plan=None, plan_id=plan.pk)
         ProtectionPlan.objects.filter(pk=plan.pk).delete()

@@ -10,7 +10,7 @@ urlpatterns = [
     path("tenants/<slug:tenant_id>/users", tenant_apis.UserListApi.as_view(), name="api-users"),
     path(
         "tenants/<slug:tenant_id>/protection_plans",
-        tenant_apis.PlanListApi.as_view(),
+        agent_apis.PlanListApi.as_view(),
         name="api-plans",
     ),
     path(

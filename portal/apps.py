@@ -1,4 +1,12 @@
+from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
+
+
+class PortalConfig(AppConfig):
+    """The project package as an app: its commands (seed_demo) compose every other app."""
+
+    name = "portal"
+    verbose_name = "Portal"
 
 
 class PortalAdminConfig(AdminConfig):

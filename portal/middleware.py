@@ -4,7 +4,7 @@ from django.db import connection
 class PublicSchemaMiddleware:
     """Start and end every request in the public schema.
 
-    Pages choose their tenant explicitly from the URL (see `portal.views.TenantScopedMixin`),
+    Pages choose their tenant explicitly from the URL (see `tenants.mixins.TenantScopedMixin`),
     so a tenant selected by one request can never leak into the next one on this connection.
     """
 

@@ -7,7 +7,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("console/<slug:tenant_id>/", include("agents.urls")),
-    path("console/<slug:tenant_id>/", include("tokens.urls")),
+    # Management portal pages that span apps live here; the rest are the tenants app's.
+    path("manage/<slug:tenant_id>/usage/", views.UsageView.as_view(), name="usage"),
+    path(
+        "manage/<slug:tenant_id>/users/<int:user_id>/delete/",
+        views.UserDeleteView.as_view(),
+        name="user-delete",
+    ),
     path("manage/<slug:tenant_id>/", include("tenants.urls")),
     path("api/v1/", include("portal.api_urls")),
     path("admin/", admin.site.urls),

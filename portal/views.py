@@ -1,66 +1,21 @@
-"""The console shell: the base class of every tenant-scoped page, and the home redirect."""
+"""Pages that span several apps (Monitoring > Usage, deleting a user), and the home redirect."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.utils.translation import ngettext
+from django.views.generic import TemplateView
 
-from tenants.audit import Origin
-from tenants.models import AuditEvent
-from tenants.permissions import Action, can
-from tenants.selectors import selector_choices, tenant_for, tenants_visible_to
+from agents.selectors import device_count_of, device_counts
+from tenants.models import User
+from tenants.permissions import Action
+from tenants.selectors import customers_at, tenants_visible_to, users_at
+from tenants.views import ManagementMixin
+from tokens.selectors import active_token_counts
 
-
-class TenantScopedMixin(LoginRequiredMixin):
-    """Base of every page that works on one tenant named in its URL (`<tenant_id>`).
-
-    Resolves the tenant through `tenant_for` (another customer's tenant answers 404), checks
-    `required_action` against the role map, and points the connection at the tenant's schema
-    for the rest of the request. Subclasses read `self.tenant`; they never look a tenant up
-    themselves. `section` is the URL name the tenant selector links to.
-    """
-
-    required_action: Action | None = None
-    section: str = "devices"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.tenant = tenant_for(actor=request.user, tenant_id=kwargs.pop("tenant_id"))
-        if self.required_action is not None and not can(request.user, self.required_action):
-            self.raise_exception = True
-            return self.handle_no_permission()
-        request.tenant = self.tenant
-        connection.set_tenant(self.tenant)
-        return super().dispatch(request, *args, **kwargs)
-
-    def can(self, action: Action) -> bool:
-        return can(self.request.user, action)
-
-    def origin(self) -> Origin:
-        return Origin.from_request(self.request, AuditEvent.Source.UI)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        choices = selector_choices(self.request.user)
-        context.update(
-            tenant=self.tenant,
-            section=self.section,
-            selector=[
-                {
-                    "tenant": t,
-                    "url": reverse(self.section, kwargs={"tenant_id": t.slug}),
-                    "current": t.pk == self.tenant.pk,
-                }
-                for t in choices
-            ],
-            can_manage_plans=self.can(Action.MANAGE_PLANS),
-            can_view_management=self.can(Action.VIEW_MANAGEMENT),
-            can_manage_users=self.can(Action.MANAGE_USERS),
-            can_manage_customers=self.can(Action.MANAGE_CUSTOMERS),
-        )
-        return context
+from . import services
 
 
 def home_tenant(user):
@@ -78,3 +33,61 @@ def home(request):
     if tenant is None:
         return redirect("admin:index")
     return redirect("devices", tenant_id=tenant.slug)
+
+
+class UserDeleteView(ManagementMixin, TemplateView):
+    """Confirm (saying how many devices go with the user), then delete."""
+
+    template_name = "tenants/user_confirm_delete.html"
+    section = "users"
+    required_action = Action.MANAGE_USERS
+
+    def target(self):
+        users = users_at(actor=self.request.user, tenant=self.tenant)
+        try:
+            return users.get(pk=self.kwargs["user_id"])
+        except User.DoesNotExist:
+            raise Http404("No such user.") from None
+
+    def get_context_data(self, **kwargs):
+        user = self.target()
+        return super().get_context_data(target=user, device_count=device_count_of(user), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        user = self.target()
+        try:
+            count = services.user_delete(actor=request.user, user=user, origin=self.origin())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("users", tenant_id=self.tenant.slug)
+        messages.success(
+            request,
+            ngettext(
+                "User “%(name)s” was deleted and %(n)d device was unregistered.",
+                "User “%(name)s” was deleted and %(n)d devices were unregistered.",
+                count,
+            )
+            % {"name": user.username, "n": count},
+        )
+        return redirect("users", tenant_id=self.tenant.slug)
+
+
+class UsageView(ManagementMixin, TemplateView):
+    """Monitoring > Usage. The Protection tab counts each customer's devices and tokens."""
+
+    template_name = "tenants/usage.html"
+    section = "usage"
+
+    def get_context_data(self, **kwargs):
+        customers = customers_at(self.tenant)
+        counts = device_counts(customers)
+        tokens = active_token_counts(customers)
+        rows = [
+            {
+                "customer": c,
+                **counts.get(c.pk, {"devices": 0, "protected": 0}),
+                "active_tokens": tokens.get(c.pk, 0),
+            }
+            for c in customers
+        ]
+        return super().get_context_data(rows=rows, **kwargs)

@@ -2,9 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
-from portal.admin_site import ScopedModelAdmin
-
 from . import services
+from .admin_base import ScopedModelAdmin
 from .models import AuditEvent, Tenant, User
 from .permissions import Action
 from .selectors import tenants_visible_to, users_at

@@ -2,9 +2,8 @@
 
 from dataclasses import dataclass
 
-from portal.net import client_address
-
 from .models import AuditEvent, Tenant
+from .net import client_address
 
 
 @dataclass(frozen=True)

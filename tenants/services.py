@@ -2,13 +2,9 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
-
-from agents.models import Device
-from tokens.models import AgentCredential, RegistrationToken
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from . import audit
 from .audit import Origin
@@ -153,39 +149,22 @@ def user_delete_check(*, actor, user: User) -> None:
         authorize(actor, Action.MANAGE_PARTNER_ADMINS, tenant=user.tenant)
 
 
-def user_device_count(user: User) -> int:
-    """How many devices deleting this user would unregister (they own them)."""
-    if user.tenant is None:
-        return 0
-    with tenant_context(user.tenant):
-        return Device.objects.filter(owner=user).count()
+def user_remove(*, actor: User, user: User, origin: Origin, details: dict) -> None:
+    """The tenants step of deleting a user: the audit event and the account itself.
 
-
-def user_delete(*, actor, user: User, origin: Origin) -> int:
-    """Delete a user and unregister their devices (as the vendor does); returns how many.
-
-    Their tokens go with them. Runs in the user's own schema, the only one holding devices
-    (tokens are only ever issued to users of the same customer).
+    `portal.services.user_delete` composes it with the other apps' steps (tokens revoked,
+    devices unregistered) in one transaction, after `user_delete_check`.
     """
     user_delete_check(actor=actor, user=user)
-    tenant = user.tenant
-    with tenant_context(tenant), transaction.atomic():
-        # Revoke the user's tokens first: this waits for any registration holding a token
-        # row, so no device can appear under the user after it is counted below.
-        RegistrationToken.objects.filter(user=user).update(deleted_at=timezone.now())
-        device_ids = list(Device.objects.filter(owner=user).values_list("pk", flat=True))
-        AgentCredential.objects.filter(tenant=tenant, device_id__in=device_ids).delete()
-        Device.objects.filter(pk__in=device_ids).delete()
-        audit.record(
-            actor=actor,
-            origin=origin,
-            action="user.delete",
-            tenant=tenant,
-            obj=user,
-            details={"devices_unregistered": len(device_ids)},
-        )
-        user.delete()
-    return len(device_ids)
+    audit.record(
+        actor=actor,
+        origin=origin,
+        action="user.delete",
+        tenant=user.tenant,
+        obj=user,
+        details=details,
+    )
+    user.delete()
 
 
 USER_EDITABLE = ("email", "first_name", "last_name", "is_active")

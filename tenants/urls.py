@@ -7,7 +7,5 @@ urlpatterns = [
     path("customers/new/", views.CustomerCreateView.as_view(), name="customer-create"),
     path("users/", views.UserListView.as_view(), name="users"),
     path("users/new/", views.UserCreateView.as_view(), name="user-create"),
-    path("users/<int:user_id>/delete/", views.UserDeleteView.as_view(), name="user-delete"),
-    path("usage/", views.UsageView.as_view(), name="usage"),
     path("audit/", views.AuditLogView.as_view(), name="audit"),
 ]

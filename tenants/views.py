@@ -4,20 +4,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.generic import FormView, TemplateView
 
-from agents.selectors import device_counts
-from portal.forms import add_service_errors
-from portal.views import TenantScopedMixin
-from tokens.selectors import active_token_counts
-
 from . import services
-from .forms import CustomerForm, UserForm
-from .models import AuditEvent, User
+from .forms import CustomerForm, UserForm, add_service_errors
+from .mixins import TenantScopedMixin
+from .models import AuditEvent
 from .permissions import Action
 from .selectors import customers_at, selector_choices, users_at
 
@@ -95,66 +89,6 @@ class UserCreateView(ManagementMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("User “%s” was created.") % user.username)
         return redirect("users", tenant_id=self.tenant.slug)
-
-
-class UserDeleteView(ManagementMixin, TemplateView):
-    """Confirm (saying how many devices go with the user), then delete."""
-
-    template_name = "tenants/user_confirm_delete.html"
-    section = "users"
-    required_action = Action.MANAGE_USERS
-
-    def target(self):
-        users = users_at(actor=self.request.user, tenant=self.tenant)
-        try:
-            return users.get(pk=self.kwargs["user_id"])
-        except User.DoesNotExist:
-            raise Http404("No such user.") from None
-
-    def get_context_data(self, **kwargs):
-        user = self.target()
-        return super().get_context_data(
-            target=user, device_count=services.user_device_count(user), **kwargs
-        )
-
-    def post(self, request, *args, **kwargs):
-        user = self.target()
-        try:
-            count = services.user_delete(actor=request.user, user=user, origin=self.origin())
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("users", tenant_id=self.tenant.slug)
-        messages.success(
-            request,
-            ngettext(
-                "User “%(name)s” was deleted and %(n)d device was unregistered.",
-                "User “%(name)s” was deleted and %(n)d devices were unregistered.",
-                count,
-            )
-            % {"name": user.username, "n": count},
-        )
-        return redirect("users", tenant_id=self.tenant.slug)
-
-
-class UsageView(ManagementMixin, TemplateView):
-    """Monitoring > Usage. The Protection tab counts each customer's devices and tokens."""
-
-    template_name = "tenants/usage.html"
-    section = "usage"
-
-    def get_context_data(self, **kwargs):
-        customers = customers_at(self.tenant)
-        counts = device_counts(customers)
-        tokens = active_token_counts(customers)
-        rows = [
-            {
-                "customer": c,
-                **counts.get(c.pk, {"devices": 0, "protected": 0}),
-                "active_tokens": tokens.get(c.pk, 0),
-            }
-            for c in customers
-        ]
-        return super().get_context_data(rows=rows, **kwargs)
 
 
 class AuditLogView(ManagementMixin, TemplateView):

@@ -3,14 +3,14 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from agents.models import ProtectionPlan
-from portal.admin_site import ScopedModelAdmin
+from tenants.admin_base import ScopedModelAdmin
 from tenants.models import User
 from tenants.permissions import Action, can
 
 from . import selectors, services
 from .forms import LIFETIME_PRESETS
 from .models import RegistrationToken
+from .plans import catalog
 
 
 class TokenAddForm(forms.ModelForm):
@@ -38,8 +38,7 @@ class TokenAddForm(forms.ModelForm):
         tenant = getattr(self.request, "admin_tenant", None)
         if tenant is not None and tenant.is_customer:
             self.fields["user"].queryset = User.objects.filter(tenant=tenant, is_active=True)
-            # The admin view has already pointed the connection at this customer's schema.
-            plans = [(p.pk, p.name) for p in ProtectionPlan.objects.order_by("name")]
+            plans = [(plan.id, plan.name) for plan in catalog().choices(tenant)]
         else:
             plans = []
         self.fields["plan"].choices = [("", _("No plan")), *plans]

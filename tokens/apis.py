@@ -5,7 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api import TenantScopedAPIView
+from tenants.api import TenantScopedAPIView
 from tenants.audit import Origin
 from tenants.models import AuditEvent
 

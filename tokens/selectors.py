@@ -4,10 +4,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, F, QuerySet
 from django.http import Http404
 
-from portal.sorting import parse_sort
 from tenants.models import Tenant
 from tenants.permissions import Action, can
 from tenants.selectors import tenants_visible_to
+from tenants.sorting import parse_sort
 
 from . import values
 from .models import RegistrationToken

@@ -10,9 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import tenant_context
 
-from agents.models import ProtectionPlan
 from tenants import audit
 from tenants.audit import Origin
 from tenants.authorization import authorize
@@ -21,6 +19,7 @@ from tenants.permissions import Action
 
 from . import values
 from .models import RegistrationToken
+from .plans import PlanRef, catalog
 
 MIN_LIFETIME = datetime.timedelta(seconds=60)
 MAX_LIFETIME = datetime.timedelta(days=365)
@@ -59,15 +58,17 @@ def _token_owner(*, actor, tenant: Tenant, user_id) -> User:
     return owner
 
 
-def _bound_plan(*, actor, tenant: Tenant, plan_id) -> ProtectionPlan | None:
+def _bound_plan(*, actor: User, tenant: Tenant, plan_id) -> PlanRef | None:
     if plan_id in (None, ""):
         return None
     authorize(actor, Action.ACT_FOR_OTHERS, tenant=tenant, message=_(MSG_PLAN_ADMINS_ONLY))
     try:
-        with tenant_context(tenant):
-            return ProtectionPlan.objects.get(pk=int(plan_id))
-    except (ProtectionPlan.DoesNotExist, ValueError, TypeError):
-        raise ValidationError({"plan_id": _(MSG_UNKNOWN_PLAN)}) from None
+        plan = catalog().by_id(tenant, int(plan_id))
+    except (ValueError, TypeError):
+        plan = None
+    if plan is None:
+        raise ValidationError({"plan_id": _(MSG_UNKNOWN_PLAN)})
+    return plan
 
 
 def _lifetime(lifetime) -> datetime.timedelta:
@@ -112,7 +113,7 @@ def token_create(
             created_by=actor,
             created_at=now,
             expires_at=now + lifetime,
-            plan_id=plan.pk if plan else None,
+            plan_id=plan.id if plan else None,
             plan_name=plan.name if plan else "",
             digest=values.digest(normalized),
             prefix=values.prefix(normalized),
@@ -159,3 +160,28 @@ def token_delete(*, actor, token: RegistrationToken, origin: Origin) -> None:
                 "plan": token.plan_name or None,
             },
         )
+
+
+# The steps other apps compose into their own changes. Each runs inside the caller's
+# transaction, after the caller has authorized the change it is part of.
+
+
+def tokens_revoke_of_user(*, user: User) -> int:
+    """Revoke every token of a user who is being deleted; returns how many were active.
+
+    Waits for any registration holding one of the token rows, so no device can appear under
+    the user after the caller counts them.
+    """
+    return RegistrationToken.objects.filter(user=user, deleted_at__isnull=True).update(
+        deleted_at=timezone.now()
+    )
+
+
+def tokens_follow_plan(*, tenant: Tenant, plan: PlanRef | None, plan_id: int) -> None:
+    """Tokens keep the name of their plan for listing: follow a rename, or (plan None) stop
+    offering a deleted plan."""
+    tokens = RegistrationToken.objects.filter(tenant=tenant, plan_id=plan_id)
+    if plan is None:
+        tokens.update(plan_id=None, plan_name="")
+    else:
+        tokens.update(plan_name=plan.name)

@@ -37,6 +37,8 @@ SHARED_APPS = [
     "drf_spectacular",
     # Swagger UI's files, served by the portal itself (no CDN).
     "drf_spectacular_sidecar",
+    # The project package: cross-app pages and services, seed_demo, template tags.
+    "portal.apps.PortalConfig",
 ]
 TENANT_APPS = [
     # Devices and protection plans belong to one customer and live in its schema.
@@ -83,8 +85,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            # portal is the project package, not an app, so its tags are named here.
-            "libraries": {"portal_tags": "portal.templatetags.portal_tags"},
         },
     },
 ]
@@ -156,7 +156,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    "EXCEPTION_HANDLER": "tenants.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Management portal API",

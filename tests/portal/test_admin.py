@@ -192,7 +192,7 @@ def test_superuser_sees_everything(login):
 
 
 def test_scoped_model_admin_refuses_a_get_queryset_override():
-    from portal.admin_site import ScopedModelAdmin
+    from tenants.admin_base import ScopedModelAdmin
 
     with pytest.raises(TypeError):
 

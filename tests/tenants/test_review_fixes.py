@@ -6,8 +6,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from portal.net import client_address
 from tenants.models import AuditEvent, Tenant, User
+from tenants.net import client_address
 from tests.factories import make_token
 from tokens.models import RegistrationToken
 
@@ -117,7 +117,7 @@ def test_throttling_behind_a_proxy_counts_each_client(settings, tenants, users):
 
 
 def test_deleting_a_user_revokes_their_tokens_first(tenants, users):
-    from tenants import services
+    from portal import services
     from tenants.audit import CLI
 
     token, _ = make_token(tenants["globex"], users["globex-bob"])

@@ -9,14 +9,13 @@ import re
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
-from django_tenants.utils import tenant_context
 
-from agents.models import ProtectionPlan
 from tenants.audit import CLI
 from tenants.models import User
 from tenants.selectors import tenant_for
 
 from ... import selectors, services
+from ...plans import catalog
 from ...values import masked
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "mo": 2592000, "y": 31536000}
@@ -84,11 +83,10 @@ class Command(BaseCommand):
         self.stdout.write("The value is not stored: copy it now.")
 
     def _plan_id(self, customer, name):
-        with tenant_context(customer):
-            plan = ProtectionPlan.objects.filter(name=name).first()
+        plan = catalog().by_name(customer, name)
         if plan is None:
             raise CommandError(services.MSG_UNKNOWN_PLAN)
-        return plan.pk
+        return plan.id
 
     def _list(self, actor, *, tenant, **_):
         level = tenant_for(actor=actor, tenant_id=tenant)

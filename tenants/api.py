@@ -2,14 +2,15 @@
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+from drf_spectacular.utils import inline_serializer
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from tenants.audit import Origin
-from tenants.models import AuditEvent
-from tenants.selectors import tenant_for
+from .audit import Origin
+from .models import AuditEvent
+from .selectors import tenant_for
 
 
 class TenantScopedAPIView(APIView):
@@ -27,6 +28,11 @@ class TenantScopedAPIView(APIView):
 
     def origin(self) -> Origin:
         return Origin.from_request(self.request, AuditEvent.Source.API)
+
+
+def items(serializer, name: str):
+    """The OpenAPI shape of a list response: `{"items": [...]}`."""
+    return inline_serializer(name=name, fields={"items": serializer(many=True)})
 
 
 def exception_handler(exc, context):

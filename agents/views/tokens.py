@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from agents.views import DeviceListView
-from portal.forms import add_service_errors
+from tenants.forms import add_service_errors
 from tenants.permissions import Action
+from tokens import selectors, services
 
-from . import selectors, services
+from .devices import DeviceListView
 
 
 class TokenGenerateView(DeviceListView):

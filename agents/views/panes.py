@@ -1,16 +1,17 @@
 """The All devices page's right-hand panes: "Add devices" (with Registration token) and
-"Manage active tokens". Mixed into the page view; the token views extend that page."""
+"Manage active tokens". Mixed into the page view; the token views (`.tokens`) extend that
+page, so the device page owns every step of its panes."""
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 
-from agents.models import ProtectionPlan
 from tenants.models import User
 from tenants.permissions import Action, can
+from tokens import selectors, services
+from tokens.forms import TokenGenerateForm
 
-from . import selectors, services
-from .forms import TokenGenerateForm
+from ..models import ProtectionPlan
 
 PANES = {"add", "tokens"}
 

@@ -1,0 +1,1 @@
+"""Console pages of the devices app: the device page with its panes, and plans."""

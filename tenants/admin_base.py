@@ -1,0 +1,82 @@
+"""The base classes of every portal ModelAdmin: the admin's tenant scope, in one place.
+
+The admin site (`portal.admin_site`) sets `request.admin_tenant` (the tenant picked at the
+top: "All customers" or a customer) and points the connection at it; these classes make
+every admin page read through it.
+"""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+
+from .audit import Origin
+from .models import AuditEvent
+from .permissions import Action, can
+
+
+class ScopedModelAdmin(admin.ModelAdmin):
+    """Base of every portal ModelAdmin: the queryset always goes through `scoped_queryset`.
+
+    Subclasses implement `scoped_queryset(request, tenant)` (tenant is the selected admin
+    tenant, or None for the superuser's whole-platform view) and must not override
+    `get_queryset`, so no admin page can forget the scope. Role checks use the same action
+    map as the console: `view_action` to look, `change_action` to add, change and delete.
+    """
+
+    view_action: Action = Action.VIEW_MANAGEMENT
+    change_action: Action | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            raise TypeError(f"{cls.__name__} must implement scoped_queryset, not get_queryset")
+
+    def scoped_queryset(self, request, tenant):
+        raise NotImplementedError
+
+    def get_queryset(self, request):
+        return self.scoped_queryset(request, getattr(request, "admin_tenant", None))
+
+    def origin(self, request) -> Origin:
+        return Origin.from_request(request, AuditEvent.Source.ADMIN)
+
+    def has_module_permission(self, request):
+        return can(request.user, self.view_action)
+
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, self.view_action)
+
+    def has_add_permission(self, request):
+        return self.change_action is not None and can(request.user, self.change_action)
+
+    def has_change_permission(self, request, obj=None):
+        return self.change_action is not None and can(request.user, self.change_action)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+
+class CustomerScopedModelAdmin(ScopedModelAdmin):
+    """For models that live in a customer's schema: nothing to show until one is selected."""
+
+    def needs_customer(self, request) -> bool:
+        tenant = getattr(request, "admin_tenant", None)
+        return tenant is None or not tenant.is_customer
+
+    def customer_queryset(self, request, tenant):
+        """The model's rows in `tenant`, a customer; the connection already points at it."""
+        return self.model.objects.all()
+
+    def scoped_queryset(self, request, tenant):
+        if tenant is None or not tenant.is_customer:
+            return self.model.objects.none()
+        return self.customer_queryset(request, tenant)
+
+    def has_add_permission(self, request):
+        return not self.needs_customer(request) and super().has_add_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        if self.needs_customer(request):
+            messages.info(
+                request, _("Select a customer to see its %s.") % self.opts.verbose_name_plural
+            )
+        return super().changelist_view(request, extra_context)

@@ -1,0 +1,61 @@
+"""The base of every tenant-scoped console and management page."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import connection
+from django.urls import reverse
+
+from .audit import Origin
+from .models import AuditEvent
+from .permissions import Action, can
+from .selectors import selector_choices, tenant_for
+
+
+class TenantScopedMixin(LoginRequiredMixin):
+    """Base of every page that works on one tenant named in its URL (`<tenant_id>`).
+
+    Resolves the tenant through `tenant_for` (another customer's tenant answers 404), checks
+    `required_action` against the role map, and points the connection at the tenant's schema
+    for the rest of the request. Subclasses read `self.tenant`; they never look a tenant up
+    themselves. `section` is the URL name the tenant selector links to.
+    """
+
+    required_action: Action | None = None
+    section: str = "devices"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.tenant = tenant_for(actor=request.user, tenant_id=kwargs.pop("tenant_id"))
+        if self.required_action is not None and not can(request.user, self.required_action):
+            self.raise_exception = True
+            return self.handle_no_permission()
+        request.tenant = self.tenant
+        connection.set_tenant(self.tenant)
+        return super().dispatch(request, *args, **kwargs)
+
+    def can(self, action: Action) -> bool:
+        return can(self.request.user, action)
+
+    def origin(self) -> Origin:
+        return Origin.from_request(self.request, AuditEvent.Source.UI)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        choices = selector_choices(self.request.user)
+        context.update(
+            tenant=self.tenant,
+            section=self.section,
+            selector=[
+                {
+                    "tenant": t,
+                    "url": reverse(self.section, kwargs={"tenant_id": t.slug}),
+                    "current": t.pk == self.tenant.pk,
+                }
+                for t in choices
+            ],
+            can_manage_plans=self.can(Action.MANAGE_PLANS),
+            can_view_management=self.can(Action.VIEW_MANAGEMENT),
+            can_manage_users=self.can(Action.MANAGE_USERS),
+            can_manage_customers=self.can(Action.MANAGE_CUSTOMERS),
+        )
+        return context
