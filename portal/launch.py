@@ -1,7 +1,7 @@
 """Set up and run the portal with nothing but Python 3.11+.
 
     python3 -m portal.launch serve   # migrate, seed the demo data, serve on 127.0.0.1:8000
-    python3 -m portal.launch test    # lint, then the whole test suite
+    python3 -m portal.launch test    # static checks, then the whole test suite
 
 Both create (or reuse) the virtual environment `.venv`, install `requirements.txt` into it when
 that file changed, and then re-run themselves inside it. Without `DATABASE_URL` they start an
@@ -100,11 +100,23 @@ def serve() -> int:
         return 0
 
 
+def _checks() -> list[tuple[str, list[str]]]:
+    """Static checks, in order, before the tests: lint, formatting, and the apps' layers
+    (import-linter, configured in pyproject.toml)."""
+    python, bin_dir = sys.executable, Path(sys.executable).parent
+    return [
+        ("ruff", [python, "-m", "ruff", "check", "."]),
+        ("ruff format", [python, "-m", "ruff", "format", "--check", "."]),
+        ("import-linter", [str(bin_dir / "lint-imports"), "--no-cache"]),
+    ]
+
+
 def test(extra: list[str]) -> int:
-    lint = subprocess.call([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT)
-    if lint:
-        print("ruff found problems (see above).", flush=True)
-        return lint
+    for name, command in _checks():
+        failed = subprocess.call(command, cwd=ROOT)
+        if failed:
+            print(f"{name} found problems (see above).", flush=True)
+            return failed
     return subprocess.call([sys.executable, "-m", "pytest", *extra], cwd=ROOT)
 
 
