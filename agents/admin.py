@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 from tenants.admin_base import CustomerScopedModelAdmin
 from tenants.permissions import Action
 
-from . import services
 from .models import Device, ProtectionPlan
 from .selectors import devices_visible
+from .services import plans as services
 
 
 class PlanAdminForm(forms.ModelForm):

@@ -1,11 +1,8 @@
 """REST API for agents: registration with a token, then the agent's own credential."""
 
 from django.utils.translation import gettext
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,81 +10,19 @@ from rest_framework.views import APIView
 from tenants.api import TenantScopedAPIView, items
 from tenants.audit import Origin
 from tenants.models import AuditEvent
-from tenants.net import client_address
-from tokens.values import MalformedToken
+from tokens.throttling import TokenUsingAPIView
 
-from . import registration, throttling
-from .registration import Agent
+from .authentication import Agent, AgentSecretAuthentication
 from .selectors import plans_for
+from .services import devices, registration
 
 
 def _origin(request) -> Origin:
     return Origin.from_request(request, AuditEvent.Source.AGENT)
 
 
-def _client(request) -> str:
-    return client_address(request)
-
-
 def _error(message: str, code: int) -> Response:
     return Response({"detail": gettext(message)}, status=code)
-
-
-THROTTLED = "Too many failed attempts from this address. Try again later."
-
-
-class AgentSecretAuthentication(BaseAuthentication):
-    """`Authorization: Bearer <agent_secret>`; the request's user is the Agent."""
-
-    def authenticate(self, request):
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        scheme, _, secret = header.partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
-            return None
-        agent = registration.agent_for_secret(secret.strip())
-        if agent is None:
-            raise AuthenticationFailed(gettext(registration.MSG_INVALID_SECRET))
-        return agent, agent.credential
-
-    def authenticate_header(self, request):
-        return 'Bearer realm="agents"'
-
-
-class AgentSecretScheme(OpenApiAuthenticationExtension):
-    """Documents the agent credential in the OpenAPI schema."""
-
-    target_class = AgentSecretAuthentication
-    name = "agentSecret"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "The agent_secret from registration.",
-        }
-
-
-class TokenUsingView(APIView):
-    """Endpoints that take a registration token: failures count against the client address,
-    and a client over the limit gets 429 before its token is even read."""
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        self.throttled_out = throttling.is_blocked(_client(request))
-
-    def token_failure(self, message: str, code: int) -> Response:
-        throttling.record_failure(_client(self.request))
-        return _error(message, code)
-
-    def guarded(self, action):
-        if self.throttled_out:
-            return _error(THROTTLED, status.HTTP_429_TOO_MANY_REQUESTS)
-        try:
-            return action()
-        except MalformedToken:
-            return self.token_failure(registration.MSG_MISTYPED_TOKEN, status.HTTP_400_BAD_REQUEST)
-        except registration.InvalidToken:
-            return self.token_failure(registration.MSG_INVALID_TOKEN, status.HTTP_401_UNAUTHORIZED)
 
 
 class RegisterInput(serializers.Serializer):
@@ -115,7 +50,7 @@ class RegisterOutput(serializers.Serializer):
     plan_available = Named(allow_null=True)
 
 
-class RegisterApi(TokenUsingView):
+class RegisterApi(TokenUsingAPIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
@@ -126,18 +61,12 @@ class RegisterApi(TokenUsingView):
     )
     def post(self, request):
         data = RegisterInput(data=request.data)
-        if not self.throttled_out:
-            data.is_valid(raise_exception=True)
-        return self.guarded(lambda: self._register(data.validated_data))
-
-    def _register(self, data):
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
         result = registration.agent_register(
-            token_value=data["token"],
-            hostname=data["hostname"],
-            os=data["os"],
-            machine_id=data["machine_id"],
-            agent_version=data["agent_version"],
-            origin=_origin(self.request),
+            token_value=fields.pop("token"),
+            machine=registration.Machine(**fields),
+            origin=_origin(request),
         )
         token, owner = result.token, result.token.user
         body = {
@@ -195,7 +124,7 @@ class PlanTokenInput(serializers.Serializer):
     token = serializers.CharField(max_length=100, trim_whitespace=False)
 
 
-class PlanChangeApi(AgentView, TokenUsingView):
+class PlanChangeApi(AgentView, TokenUsingAPIView):
     apply = True
 
     @extend_schema(
@@ -208,14 +137,11 @@ class PlanChangeApi(AgentView, TokenUsingView):
     )
     def post(self, request):
         data = PlanTokenInput(data=request.data)
-        if not self.throttled_out:
-            data.is_valid(raise_exception=True)
-        return self.guarded(lambda: self._change(data.validated_data["token"]))
-
-    def _change(self, token_value):
+        data.is_valid(raise_exception=True)
+        token_value = data.validated_data["token"]
         change = registration.plan_apply if self.apply else registration.plan_revoke
         try:
-            plan = change(agent=self.agent, token_value=token_value, origin=_origin(self.request))
+            plan = change(agent=self.agent, token_value=token_value, origin=_origin(request))
         except registration.TokenOfAnotherTenant:
             return _error(registration.MSG_OTHER_TENANT, status.HTTP_403_FORBIDDEN)
         except registration.NoPlanOnToken:
@@ -234,7 +160,7 @@ class PlanRevokeApi(PlanChangeApi):
 class UnregisterApi(AgentView):
     @extend_schema(request=None, responses={204: None}, summary="Unregister this machine")
     def post(self, request):
-        registration.agent_unregister(agent=self.agent, origin=_origin(request))
+        devices.agent_unregister(agent=self.agent, origin=_origin(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

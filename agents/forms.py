@@ -1,7 +1,7 @@
 from django import forms
 
 from .models import ProtectionPlan
-from .services import PLAN_FIELDS
+from .services.plans import PLAN_FIELDS
 
 
 class ProtectionPlanForm(forms.ModelForm):

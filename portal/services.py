@@ -7,7 +7,7 @@ them calls up into another.
 from django.db import transaction
 from django_tenants.utils import tenant_context
 
-from agents.registration import devices_unregister_of_user
+from agents.services.devices import devices_unregister_of_user
 from tenants.audit import Origin
 from tenants.models import User
 from tenants.services import user_delete_check, user_remove

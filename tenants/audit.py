@@ -25,7 +25,7 @@ def record(
     *,
     actor,
     origin: Origin,
-    action: str,
+    action: AuditEvent.Action,
     tenant: Tenant | None,
     obj=None,
     object_type: str = "",

@@ -106,6 +106,25 @@ class AuditEvent(models.Model):
         CLI = "cli", _("Command line")
         AGENT = "agent", _("Agent")
 
+    class Action(models.TextChoices):
+        """Every kind of recorded change; `audit.record` takes only these."""
+
+        TENANT_CREATE = "tenant.create", _("Tenant created")
+        TENANT_RENAME = "tenant.rename", _("Tenant renamed")
+        USER_CREATE = "user.create", _("User created")
+        USER_UPDATE = "user.update", _("User changed")
+        USER_DELETE = "user.delete", _("User deleted")
+        TOKEN_CREATE = "token.create", _("Registration token generated")
+        TOKEN_DELETE = "token.delete", _("Registration token deleted")
+        PLAN_CREATE = "plan.create", _("Protection plan created")
+        PLAN_UPDATE = "plan.update", _("Protection plan changed")
+        PLAN_DELETE = "plan.delete", _("Protection plan deleted")
+        PLAN_APPLY = "plan.apply", _("Protection plan applied")
+        PLAN_REVOKE = "plan.revoke", _("Protection plan revoked")
+        DEVICE_REGISTER = "device.register", _("Device registered")
+        DEVICE_REREGISTER = "device.reregister", _("Device registered again")
+        DEVICE_UNREGISTER = "device.unregister", _("Device unregistered")
+
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -117,7 +136,7 @@ class AuditEvent(models.Model):
     tenant = models.ForeignKey(
         Tenant, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
     )
-    action = models.CharField(_("action"), max_length=40)
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     object_type = models.CharField(_("object"), max_length=40)
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=200, blank=True)

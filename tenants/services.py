@@ -9,7 +9,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from . import audit
 from .audit import Origin
 from .authorization import authorize
-from .models import Tenant, User
+from .models import AuditEvent, Tenant, User
 from .permissions import Action
 
 Role = User.Role
@@ -56,7 +56,13 @@ def partner_create(*, actor, name: str, slug: str | None = None, origin: Origin)
     """Create a partner tenant: a platform-level action (only the superuser has it)."""
     authorize(actor, Action.MANAGE_PARTNERS, tenant=None)
     partner = _create_tenant(name=name, kind=Tenant.Kind.PARTNER, parent=None, slug=slug)
-    audit.record(actor=actor, origin=origin, action="tenant.create", tenant=partner, obj=partner)
+    audit.record(
+        actor=actor,
+        origin=origin,
+        action=AuditEvent.Action.TENANT_CREATE,
+        tenant=partner,
+        obj=partner,
+    )
     return partner
 
 
@@ -75,7 +81,13 @@ def customer_create(
     """Create a customer tenant under a partner; its schema is cloned from the template."""
     customer_create_check(actor=actor, partner=partner, name=name)
     customer = _create_tenant(name=name, kind=Tenant.Kind.CUSTOMER, parent=partner, slug=slug)
-    audit.record(actor=actor, origin=origin, action="tenant.create", tenant=customer, obj=customer)
+    audit.record(
+        actor=actor,
+        origin=origin,
+        action=AuditEvent.Action.TENANT_CREATE,
+        tenant=customer,
+        obj=customer,
+    )
     return customer
 
 
@@ -123,7 +135,7 @@ def user_create(
     audit.record(
         actor=actor,
         origin=origin,
-        action="user.create",
+        action=AuditEvent.Action.USER_CREATE,
         tenant=tenant,
         obj=user,
         details={"role": role},
@@ -159,7 +171,7 @@ def user_remove(*, actor: User, user: User, origin: Origin, details: dict) -> No
     audit.record(
         actor=actor,
         origin=origin,
-        action="user.delete",
+        action=AuditEvent.Action.USER_DELETE,
         tenant=user.tenant,
         obj=user,
         details=details,
@@ -185,7 +197,7 @@ def user_update(*, actor, user: User, data: dict, origin: Origin) -> User:
         audit.record(
             actor=actor,
             origin=origin,
-            action="user.update",
+            action=AuditEvent.Action.USER_UPDATE,
             tenant=user.tenant,
             obj=user,
             details={"fields": changed},
@@ -209,7 +221,7 @@ def tenant_rename(*, actor, tenant: Tenant, name: str, origin: Origin) -> Tenant
     audit.record(
         actor=actor,
         origin=origin,
-        action="tenant.rename",
+        action=AuditEvent.Action.TENANT_RENAME,
         tenant=tenant,
         obj=tenant,
         details={"from": old, "to": name},

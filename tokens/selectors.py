@@ -1,5 +1,7 @@
 """Scoped reads of registration tokens."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, QuerySet
 from django.http import Http404
@@ -11,6 +13,10 @@ from tenants.sorting import parse_sort
 
 from . import values
 from .models import RegistrationToken
+
+
+class InvalidToken(Exception):
+    """Unknown, expired or deleted: deliberately indistinguishable to the caller."""
 
 
 def token_by_value(text: str, *, now=None) -> RegistrationToken | None:
@@ -28,6 +34,14 @@ def token_by_value(text: str, *, now=None) -> RegistrationToken | None:
         .filter(digest=values.digest(normalized), user__is_active=True)
         .first()
     )
+
+
+def usable_token(text: str, *, now: datetime.datetime | None = None) -> RegistrationToken:
+    """The active token a typed value names; raises InvalidToken (or MalformedToken)."""
+    token = token_by_value(text, now=now)
+    if token is None:
+        raise InvalidToken
+    return token
 
 
 TOKEN_SORTS = {

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from tenants import audit
 from tenants.audit import Origin
 from tenants.authorization import authorize
-from tenants.models import Tenant, User
+from tenants.models import AuditEvent, Tenant, User
 from tenants.permissions import Action
 
 from . import values
@@ -121,7 +121,7 @@ def token_create(
         audit.record(
             actor=actor,
             origin=origin,
-            action="token.create",
+            action=AuditEvent.Action.TOKEN_CREATE,
             tenant=tenant,
             obj=token,
             on_behalf_of=owner,
@@ -150,7 +150,7 @@ def token_delete(*, actor, token: RegistrationToken, origin: Origin) -> None:
         audit.record(
             actor=actor,
             origin=origin,
-            action="token.delete",
+            action=AuditEvent.Action.TOKEN_DELETE,
             tenant=token.tenant,
             obj=token,
             on_behalf_of=token.user,

@@ -14,7 +14,8 @@ from django.views.generic import TemplateView, View
 from tenants.mixins import TenantScopedMixin
 from tenants.permissions import Action
 
-from .. import registration, selectors
+from .. import selectors
+from ..services.devices import device_unregister
 from .panes import AddDevicesPaneMixin
 
 
@@ -69,7 +70,7 @@ class DeviceUnregisterView(TenantScopedMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         device = self.device()
-        registration.device_unregister(
+        device_unregister(
             actor=request.user, tenant=self.tenant, device=device, origin=self.origin()
         )
         messages.success(request, _("Device “%s” was unregistered.") % device.hostname)

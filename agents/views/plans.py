@@ -12,8 +12,9 @@ from tenants.forms import add_service_errors
 from tenants.mixins import TenantScopedMixin
 from tenants.permissions import Action
 
-from .. import selectors, services
+from .. import selectors
 from ..forms import ProtectionPlanForm
+from ..services import plans as services
 
 
 class PlanListView(TenantScopedMixin, TemplateView):

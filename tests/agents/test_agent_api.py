@@ -11,12 +11,13 @@ from django_tenants.utils import tenant_context
 from rest_framework.test import APIClient
 
 from agents.models import Device, ProtectionPlan
-from agents.registration import MSG_INVALID_TOKEN, MSG_NO_PLAN
+from agents.services.registration import MSG_NO_PLAN
 from tenants.audit import CLI
 from tenants.models import AuditEvent
 from tests.factories import make_token
 from tokens import services, values
 from tokens.models import AgentCredential, RegistrationToken
+from tokens.throttling import MSG_INVALID_TOKEN
 
 REGISTER = "/api/v1/agents/register"
 
@@ -277,7 +278,7 @@ def test_unregister_removes_the_device_and_locks_the_secret_out(registered, tena
 
 
 def test_a_deleted_plan_is_no_longer_offered(registered, tenants, users):
-    from agents import services as plan_services
+    from agents.services import plans as plan_services
 
     value, client = registered
     with tenant_context(tenants["globex"]):

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django_tenants.utils import tenant_context
 
-from agents import services
 from agents.models import ProtectionPlan
+from agents.services import plans as services
 from tenants.audit import CLI
 from tenants.models import AuditEvent
 

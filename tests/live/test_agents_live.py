@@ -10,10 +10,9 @@ from pathlib import Path
 
 from django.conf import settings
 
-from agents import throttling
 from tests.live.http import Session, hostnames, post_json
 from tests.live.server import PASSWORD
-from tokens import values
+from tokens import throttling, values
 
 CLIENT = Path(__file__).resolve().parents[2] / "agents" / "client"
 

@@ -48,3 +48,10 @@ def test_production_settings_have_no_default_allowed_hosts():
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_models_and_migrations_agree(db):
+    """A model change without its migration fails here, not on a production deploy."""
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

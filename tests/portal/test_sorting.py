@@ -6,7 +6,7 @@ from tests.factories import make_token
 
 
 def test_plans_sort_by_retention_both_ways(login, tenants, users):
-    from agents import services
+    from agents.services import plans as services
     from tenants.audit import CLI
 
     services.plan_create(

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django_tenants.utils import tenant_context
 
 from agents.models import Device
-from agents.registration import device_unregister
+from agents.services.devices import device_unregister
 from tenants import services
 from tenants.audit import CLI
 from tenants.authorization import authorize

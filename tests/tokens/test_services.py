@@ -231,7 +231,7 @@ def test_user_sees_only_their_own_tokens_and_admins_see_all(tenants, users):
 
 
 def test_plan_rename_and_delete_follow_into_bound_tokens(tenants, users):
-    from agents import services as plan_services
+    from agents.services import plans as plan_services
 
     token, _ = make_token(
         tenants["globex"], users["globex-bob"], actor=users["globex-admin"], plan="Daily backup"

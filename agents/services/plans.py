@@ -1,4 +1,4 @@
-"""Every write to protection plans (and, later, devices). Console, admin, API and CLI call these.
+"""Every write to protection plans. Console and admin call these.
 
 Each service takes the customer tenant explicitly and runs in its schema, in one transaction
 with its audit event (public schema, same database).
@@ -12,12 +12,12 @@ from django_tenants.utils import tenant_context
 from tenants import audit
 from tenants.audit import Origin
 from tenants.authorization import authorize
-from tenants.models import Tenant
+from tenants.models import AuditEvent, Tenant
 from tenants.permissions import Action
 from tokens.plans import PlanRef
 from tokens.services import tokens_follow_plan
 
-from .models import ProtectionPlan
+from ..models import ProtectionPlan
 
 MSG_PLANS_NEED_CUSTOMER = "Select a customer to manage its protection plans."
 MSG_PLAN_NAME_TAKEN = "A protection plan with this name already exists."
@@ -48,7 +48,13 @@ def plan_create(*, actor, tenant: Tenant, data: dict, origin: Origin) -> Protect
     with tenant_context(tenant), transaction.atomic():
         plan = ProtectionPlan()
         _apply(plan, data)
-        audit.record(actor=actor, origin=origin, action="plan.create", tenant=tenant, obj=plan)
+        audit.record(
+            actor=actor,
+            origin=origin,
+            action=AuditEvent.Action.PLAN_CREATE,
+            tenant=tenant,
+            obj=plan,
+        )
     return plan
 
 
@@ -63,7 +69,7 @@ def plan_update(
         audit.record(
             actor=actor,
             origin=origin,
-            action="plan.update",
+            action=AuditEvent.Action.PLAN_UPDATE,
             tenant=tenant,
             obj=plan,
             details={"fields": sorted(data)},
@@ -74,7 +80,13 @@ def plan_update(
 def plan_delete(*, actor, tenant: Tenant, plan: ProtectionPlan, origin: Origin) -> None:
     _check(actor, tenant)
     with tenant_context(tenant), transaction.atomic():
-        audit.record(actor=actor, origin=origin, action="plan.delete", tenant=tenant, obj=plan)
+        audit.record(
+            actor=actor,
+            origin=origin,
+            action=AuditEvent.Action.PLAN_DELETE,
+            tenant=tenant,
+            obj=plan,
+        )
         # A token bound to the plan no longer offers one.
         tokens_follow_plan(tenant=tenant, plan=None, plan_id=plan.pk)
         ProtectionPlan.objects.filter(pk=plan.pk).delete()

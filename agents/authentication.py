@@ -1,0 +1,93 @@
+"""An agent's own credential: `Authorization: Bearer <agent_secret>`.
+
+The secret is issued once at registration and kept as a SHA-256 digest in the public schema
+(`tokens.AgentCredential`), so one indexed query finds the agent's tenant before its
+schema is selected.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from tenants.models import Tenant
+from tokens.models import AgentCredential
+
+from .models import Device
+
+MSG_INVALID_SECRET = "The agent credential is not valid."  # noqa: S105
+
+
+def secret_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    """256 random bits; the `agt_` prefix makes a leaked secret easy to spot in a scanner."""
+    return "agt_" + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Agent:
+    """An authenticated agent: its credential, tenant and device (connection set to it)."""
+
+    credential: AgentCredential
+    tenant: Tenant
+    device: Device
+
+    # DRF treats the authenticated principal like a user.
+    is_authenticated = True
+
+
+def agent_for_secret(secret: str) -> Agent | None:
+    """The agent a Bearer secret belongs to, with the connection pointed at its tenant."""
+    credential = (
+        AgentCredential.objects.select_related("tenant")
+        .filter(secret_digest=secret_digest(secret))
+        .first()
+    )
+    if credential is None:
+        return None
+    connection.set_tenant(credential.tenant)
+    Device.objects.filter(pk=credential.device_id).update(last_seen_at=timezone.now())
+    device = Device.objects.select_related("owner").filter(pk=credential.device_id).first()
+    if device is None:
+        return None
+    return Agent(credential=credential, tenant=credential.tenant, device=device)
+
+
+class AgentSecretAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <agent_secret>`; the request's user is the Agent."""
+
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            return None
+        agent = agent_for_secret(secret.strip())
+        if agent is None:
+            raise AuthenticationFailed(gettext(MSG_INVALID_SECRET))
+        return agent, agent.credential
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="agents"'
+
+
+class AgentSecretScheme(OpenApiAuthenticationExtension):
+    """Documents the agent credential in the OpenAPI schema."""
+
+    target_class = AgentSecretAuthentication
+    name = "agentSecret"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The agent_secret from registration.",
+        }

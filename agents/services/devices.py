@@ -1,0 +1,54 @@
+"""Unregistering devices: from the console, by the agent itself, or with their owner.
+
+An unregistered device is deleted (the audit log keeps the event) and its agent's secret
+stops working at once.
+"""
+
+from django.db import transaction
+from django_tenants.utils import tenant_context
+
+from tenants import audit
+from tenants.audit import Origin
+from tenants.authorization import authorize
+from tenants.models import AuditEvent, Tenant, User
+from tenants.permissions import Action
+from tokens.models import AgentCredential
+
+from ..authentication import Agent
+from ..models import Device
+
+
+def _remove(*, tenant: Tenant, device: Device, actor: User, origin: Origin) -> None:
+    with tenant_context(tenant), transaction.atomic():
+        AgentCredential.objects.filter(tenant=tenant, device_id=device.pk).delete()
+        audit.record(
+            actor=actor,
+            origin=origin,
+            action=AuditEvent.Action.DEVICE_UNREGISTER,
+            tenant=tenant,
+            obj=device,
+        )
+        Device.objects.filter(pk=device.pk).delete()
+
+
+def device_unregister(*, actor: User, tenant: Tenant, device: Device, origin: Origin) -> None:
+    """Unregister a device from the console (an administrator's action)."""
+    authorize(actor, Action.UNREGISTER_DEVICES, tenant=tenant)
+    _remove(tenant=tenant, device=device, actor=actor, origin=origin)
+
+
+def agent_unregister(*, agent: Agent, origin: Origin) -> None:
+    """An agent unregisters its own device: its credential is the authorization."""
+    _remove(tenant=agent.tenant, device=agent.device, actor=agent.device.owner, origin=origin)
+
+
+def devices_unregister_of_user(*, actor: User, user: User, origin: Origin) -> int:
+    """The devices step of deleting a user: unregister every device they own, in the user's
+    customer schema; returns how many. Runs in the caller's transaction, after the caller
+    revoked the user's tokens (so no registration can add a device meanwhile)."""
+    authorize(actor, Action.MANAGE_USERS, tenant=user.tenant)
+    with tenant_context(user.tenant):
+        device_ids = list(Device.objects.filter(owner=user).values_list("pk", flat=True))
+        AgentCredential.objects.filter(tenant=user.tenant, device_id__in=device_ids).delete()
+        Device.objects.filter(pk__in=device_ids).delete()
+    return len(device_ids)
