@@ -43,16 +43,12 @@ class ProtectionPlanAdmin(CustomerScopedModelAdmin):
             saved = services.plan_update(plan=obj, data=data, **common)
         else:
             saved = services.plan_create(data=data, **common)
-        obj.pk = saved.pk
+        self.adopt(obj, saved)
 
     def delete_model(self, request, obj):
         services.plan_delete(
             actor=request.user, tenant=request.admin_tenant, plan=obj, origin=self.origin(request)
         )
-
-    def delete_queryset(self, request, queryset):
-        for plan in queryset:
-            self.delete_model(request, plan)
 
 
 @admin.register(Device)

@@ -1,22 +1,11 @@
 from django import forms
 from django.contrib import admin
-from django.db.models import Q
 
 from . import services
 from .admin_base import ScopedModelAdmin
 from .models import AuditEvent, Tenant, User
 from .permissions import Action
-from .selectors import tenants_visible_to, users_at
-
-
-def _level(queryset, tenant, tenant_field: str):
-    """Rows of one admin level: a partner's covers its customers too."""
-    if tenant is None:
-        return queryset
-    scope = Q(**{tenant_field: tenant})
-    if tenant.is_partner:
-        scope |= Q(**{f"{tenant_field}__parent": tenant})
-    return queryset.filter(scope)
+from .selectors import at_level, tenants_visible_to, users_at
 
 
 class CustomerAddForm(forms.ModelForm):
@@ -46,13 +35,11 @@ class TenantAdmin(ScopedModelAdmin):
 
     def scoped_queryset(self, request, tenant):
         visible = tenants_visible_to(request.user)
-        if tenant is None:
-            return visible
-        return visible.filter(Q(pk=tenant.pk) | Q(parent=tenant))
+        return visible if tenant is None else visible.filter(at_level(tenant, "pk"))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
-            return type("CustomerAddForm", (CustomerAddForm,), {"request": request})
+            return self.form_for(CustomerAddForm, request)
         return super().get_form(request, obj, change, **kwargs)
 
     def get_fields(self, request, obj=None):
@@ -85,8 +72,7 @@ class TenantAdmin(ScopedModelAdmin):
             name=form.cleaned_data["name"],
             origin=self.origin(request),
         )
-        obj.pk = created.pk
-        obj.__dict__.update({k: v for k, v in created.__dict__.items() if k != "_state"})
+        self.adopt(obj, created)
 
 
 class UserAddForm(forms.ModelForm):
@@ -130,16 +116,14 @@ class UserAdmin(ScopedModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
             return super().get_form(request, obj, change, **kwargs)
-        form = type("UserAddForm", (UserAddForm,), {"request": request})
+        form = self.form_for(UserAddForm, request)
         form.base_fields["tenant"].queryset = self._tenant_choices(request)
         return form
 
     def _tenant_choices(self, request):
         tenants = tenants_visible_to(request.user)
         tenant = getattr(request, "admin_tenant", None)
-        if tenant is None:
-            return tenants
-        return tenants.filter(Q(pk=tenant.pk) | Q(parent=tenant))
+        return tenants if tenant is None else tenants.filter(at_level(tenant, "pk"))
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -182,8 +166,7 @@ class UserAdmin(ScopedModelAdmin):
             last_name=data.get("last_name", ""),
             origin=self.origin(request),
         )
-        obj.pk = created.pk
-        obj.__dict__.update({k: v for k, v in created.__dict__.items() if k != "_state"})
+        self.adopt(obj, created)
 
 
 @admin.register(AuditEvent)
@@ -192,9 +175,8 @@ class AuditEventAdmin(ScopedModelAdmin):
     list_filter = ["source", "action"]
 
     def scoped_queryset(self, request, tenant):
-        if tenant is None:
-            return AuditEvent.objects.select_related("tenant")
-        return _level(AuditEvent.objects.select_related("tenant"), tenant, "tenant")
+        events = AuditEvent.objects.select_related("tenant")
+        return events if tenant is None else events.filter(at_level(tenant))
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -5,6 +5,7 @@ top: "All customers" or a customer) and points the connection at it; these class
 every admin page read through it.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 
@@ -38,6 +39,23 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
     def origin(self, request) -> Origin:
         return Origin.from_request(request, AuditEvent.Source.ADMIN)
+
+    @staticmethod
+    def form_for(form_class: type[forms.BaseForm], request) -> type[forms.BaseForm]:
+        """`form_class` bound to this request, for add forms whose `clean` asks a service
+        (which needs the actor and the selected tenant) before anything is saved."""
+        return type(form_class.__name__, (form_class,), {"request": request})
+
+    @staticmethod
+    def adopt(obj, saved) -> None:
+        """Make the admin's unsaved `obj` the row a service `saved`, so the admin's messages
+        and redirects name the real object."""
+        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
+
+    def delete_queryset(self, request, queryset):
+        # One at a time through delete_model, so bulk deletes go through the services too.
+        for obj in queryset:
+            self.delete_model(request, obj)
 
     def has_module_permission(self, request):
         return can(request.user, self.view_action)

@@ -38,6 +38,11 @@ def at_level(tenant: Tenant, field: str = "tenant") -> Q:
     return scope
 
 
+def covers(level: Tenant, tenant: Tenant) -> bool:
+    """`at_level` for one tenant already in hand."""
+    return tenant.pk == level.pk or tenant.parent_id == level.pk
+
+
 def in_scope(actor: User, tenant: Tenant | None) -> bool:
     """Whether the actor may work on `tenant`; None is the whole platform, which only the
     superuser reaches. Services re-check what views already resolved, so a new caller cannot

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
@@ -13,7 +12,7 @@ from .forms import CustomerForm, UserForm, add_service_errors
 from .mixins import TenantScopedMixin
 from .models import AuditEvent
 from .permissions import Action
-from .selectors import customers_at, selector_choices, users_at
+from .selectors import at_level, customers_at, selector_choices, users_at
 
 
 class ManagementMixin(TenantScopedMixin):
@@ -96,9 +95,7 @@ class AuditLogView(ManagementMixin, TemplateView):
     section = "audit"
 
     def get_context_data(self, **kwargs):
-        scope = Q(tenant=self.tenant)
-        if self.tenant.is_partner:
-            scope |= Q(tenant__parent=self.tenant)
-        events = AuditEvent.objects.filter(scope).select_related("tenant", "on_behalf_of")
+        events = AuditEvent.objects.filter(at_level(self.tenant))
+        events = events.select_related("tenant", "on_behalf_of")
         page = Paginator(events, 50).get_page(self.request.GET.get("page"))
         return super().get_context_data(page=page, **kwargs)

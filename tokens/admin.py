@@ -95,7 +95,7 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
             return super().get_form(request, obj, change, **kwargs)
-        return type("TokenAddForm", (TokenAddForm,), {"request": request})
+        return self.form_for(TokenAddForm, request)
 
     def get_fields(self, request, obj=None):
         return ["user", "lifetime", "plan"] if obj is None else self.fields
@@ -113,7 +113,7 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
             plan_id=data["plan"],
             origin=self.origin(request),
         )
-        obj.pk, obj.prefix = issued.token.pk, issued.token.prefix
+        self.adopt(obj, issued.token)
         request.issued_token = issued
 
     def response_add(self, request, obj, post_url_continue=None):
@@ -132,7 +132,3 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
 
     def delete_model(self, request, obj):
         services.token_delete(actor=request.user, token=obj, origin=self.origin(request))
-
-    def delete_queryset(self, request, queryset):
-        for token in queryset:
-            self.delete_model(request, token)

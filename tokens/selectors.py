@@ -8,7 +8,7 @@ from django.http import Http404
 
 from tenants.models import Tenant
 from tenants.permissions import Action, can
-from tenants.selectors import tenants_visible_to
+from tenants.selectors import at_level, tenants_visible_to
 from tenants.sorting import parse_sort
 
 from . import values
@@ -60,10 +60,7 @@ def tokens_active_for(
     """Active tokens at a level the actor was scoped to: a customer's, or at a partner
     ("All customers") every customer's. Users see only their own tokens."""
     tokens = RegistrationToken.objects.active().select_related("user", "created_by", "tenant")
-    if tenant.is_customer:
-        tokens = tokens.filter(tenant=tenant)
-    else:
-        tokens = tokens.filter(tenant__parent=tenant)
+    tokens = tokens.filter(at_level(tenant))
     if not can(actor, Action.VIEW_ALL_TOKENS):
         tokens = tokens.filter(user=actor)
     key, descending = parse_sort(sort, TOKEN_SORTS, "-created")

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from tenants.forms import add_service_errors
 from tenants.permissions import Action
+from tenants.selectors import covers
 from tokens import selectors, services
 
 from .devices import DeviceListView
@@ -56,8 +57,7 @@ class TokenDeleteView(DeviceListView):
     def post(self, request, *args, **kwargs):
         ids = request.POST.getlist("token")
         tokens = [selectors.token_for(actor=request.user, token_id=i) for i in ids]
-        level = self.tenant.pk
-        tokens = [t for t in tokens if level in (t.tenant_id, t.tenant.parent_id)]
+        tokens = [t for t in tokens if covers(self.tenant, t.tenant)]
         back = reverse("devices", kwargs={"tenant_id": self.tenant.slug}) + "?pane=tokens"
         if not tokens:
             messages.error(request, _("Select one or more tokens to delete."))

@@ -92,13 +92,13 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------
 
 
-def database_from_env(default: str | None = None) -> dict:
+def database_from_env() -> dict:
     """Read DATABASE_URL, with the django-tenants engine.
 
     A unix-socket folder arrives as a percent-encoded host (libpq's URL form), which
     django-environ leaves encoded; psycopg needs the plain path.
     """
-    config = env.db("DATABASE_URL", default=default) if default else env.db("DATABASE_URL")
+    config = env.db("DATABASE_URL")
     config["ENGINE"] = "django_tenants.postgresql_backend"
     config["HOST"] = unquote(config.get("HOST") or "")
     # Persistent connections: a new PostgreSQL connection per request halves agent throughput

@@ -39,6 +39,17 @@ def when(moment, absolute=False):
 
 
 @register.simple_tag(takes_context=True)
+def page_url(context, number, param="page", **fixed):
+    """The current URL's query string with `param` set to page `number`: a filter, a sort
+    or an open pane carries over to the other pages. `fixed` parameters are always set
+    (a pane's links keep the pane open even from a page the POST rendered)."""
+    params = context["request"].GET.copy()
+    for key, value in {**fixed, param: number}.items():
+        params[key] = value  # QueryDict.update would append
+    return f"?{params.urlencode()}"
+
+
+@register.simple_tag(takes_context=True)
 def sort_header(context, label, key, param="sort", current=None):
     """A sortable column header: a link that toggles the order, with aria-sort set.
 

@@ -48,3 +48,21 @@ def test_token_pane_sorts_by_user_and_keeps_the_pane_open(login, tenants, users)
 def test_unknown_sort_falls_back_to_the_default(login):
     url = reverse("devices", kwargs={"tenant_id": "demo-msp"})
     assert login("msp-admin").get(url, {"sort": "password; DROP TABLE"}).status_code == 200
+
+
+def test_page_links_keep_the_filter_and_the_sort(login, tenants, users):
+    """Page 2 of the devices of one token is still the devices of that token."""
+    from django.test import override_settings
+
+    from tests.factories import make_device
+
+    token_id = "6f1c1b1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e"
+    for _ in range(3):
+        make_device(tenants["globex"], users["globex-alice"], registered_token_id=token_id)
+    with override_settings(CONSOLE_PAGE_SIZE=2):
+        html = (
+            login("globex-admin")
+            .get(f"/console/globex/devices/?token={token_id}&sort=-name")
+            .content.decode()
+        )
+    assert f'href="?token={token_id}&amp;sort=-name&amp;page=2"' in html
