@@ -67,7 +67,7 @@ class DeviceAdmin(CustomerScopedModelAdmin):
 
     @admin.display(description=_("protection plans"))
     def protection(self, device):
-        return ", ".join(device.plan_names) or _("Not protected")
+        return ", ".join(plan.name for plan in device.plans.all()) or _("Not protected")
 
     @admin.display(description=_("registered with token"))
     def registered_with(self, device):

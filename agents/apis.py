@@ -176,27 +176,18 @@ class PingApi(APIView):
 
 
 class PlanItem(serializers.Serializer):
+    """One serializer for a `PlanRow`, at a customer and at All customers."""
+
     id = serializers.CharField()
     name = serializers.CharField()
-    tenant = serializers.DictField(child=serializers.CharField())
+    tenant = serializers.SerializerMethodField()
+
+    def get_tenant(self, plan) -> dict:
+        return {"id": plan.customer_slug, "name": plan.customer_name}
 
 
 class PlanListApi(TenantScopedAPIView):
     @extend_schema(responses=items(PlanItem, "PlanList"), summary="Protection plans of a tenant")
     def get(self, request, tenant_id):
-        if self.tenant.is_customer:
-            tenant = {"id": self.tenant.slug, "name": self.tenant.name}
-            plans = [
-                {"id": p.pk, "name": p.name, "tenant": tenant}
-                for p in plans_for(tenant=self.tenant)
-            ]
-        else:
-            plans = [
-                {
-                    "id": p["id"],
-                    "name": p["name"],
-                    "tenant": {"id": p["customer_slug"], "name": p["customer_name"]},
-                }
-                for p in plans_for(tenant=self.tenant)[:]
-            ]
+        plans = plans_for(tenant=self.tenant)[:]
         return Response({"items": PlanItem(plans, many=True).data})

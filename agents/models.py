@@ -81,12 +81,3 @@ class Device(models.Model):
 
     def __str__(self):
         return self.hostname
-
-    # The same names the All customers rows carry, so one template renders both.
-    @property
-    def owner_username(self) -> str:
-        return self.owner.username
-
-    @property
-    def plan_names(self) -> list[str]:
-        return [plan.name for plan in self.plans.all()]

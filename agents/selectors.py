@@ -1,8 +1,14 @@
 """Scoped reads of devices and protection plans.
 
-Callers pass a tenant they obtained from `tenants.selectors.tenant_for`; at a partner
-("All customers") the reads span every customer's schema in one query.
+Callers pass a tenant they obtained from `tenants.selectors.tenant_for`. The two lists give
+one row shape (`DeviceRow`, `PlanRow`) at a customer and at a partner ("All customers"),
+where they span every customer's schema in one query; so each list has one template, one
+serializer and one query-count test.
 """
+
+import datetime
+import uuid
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
@@ -19,23 +25,68 @@ from tokens.plans import PlanRef
 
 from .models import Device, ProtectionPlan
 
+
+@dataclass(frozen=True)
+class DeviceRow:
+    """A line of Devices > All devices."""
+
+    id: int
+    agent_id: uuid.UUID
+    hostname: str
+    os: str
+    agent_version: str
+    registered_at: datetime.datetime
+    last_seen_at: datetime.datetime | None
+    registered_token_prefix: str
+    owner_username: str
+    customer_name: str
+    customer_slug: str
+    plan_names: list[str]
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """A line of Protection plans, with its choices' labels."""
+
+    id: int
+    name: str
+    schedule: str
+    what_to_back_up: str
+    start_time: datetime.time
+    retention_days: int
+    encryption: bool
+    updated_at: datetime.datetime
+    customer_name: str
+    customer_slug: str
+    device_count: int
+
+    @property
+    def schedule_label(self) -> str:
+        return str(ProtectionPlan.Schedule(self.schedule).label)
+
+    @property
+    def source_label(self) -> str:
+        return str(ProtectionPlan.Source(self.what_to_back_up).label)
+
+
+# Sort keys of each list: the SQL expression over the row's columns.
 PLAN_SORTS = {
-    "name": ("name", "lower(name)"),
-    "customer": (None, "customer_name"),
-    "schedule": ("schedule", "schedule"),
-    "source": ("what_to_back_up", "what_to_back_up"),
-    "retention": ("retention_days", "retention_days"),
+    "name": "lower(name)",
+    "customer": "customer_name",
+    "schedule": "schedule",
+    "source": "what_to_back_up",
+    "retention": "retention_days",
 }
 
 DEVICE_SORTS = {
-    "name": ("hostname", "lower(hostname)"),
-    "owner": ("owner__username", "owner_username"),
-    "os": ("os", "os"),
-    "registered": ("registered_at", "registered_at"),
-    "customer": (None, "customer_name"),
+    "name": "lower(hostname)",
+    "owner": "owner_username",
+    "os": "os",
+    "registered": "registered_at",
+    "customer": "customer_name",
 }
 
-_DEVICES_ACROSS = """
+_DEVICES = """
 SELECT d.id, d.agent_id, d.hostname, d.os, d.agent_version, d.registered_at, d.last_seen_at,
        d.registered_token_prefix,
        u.username AS owner_username, t.name AS customer_name, t.slug AS customer_slug,
@@ -45,9 +96,10 @@ SELECT d.id, d.agent_id, d.hostname, d.os, d.agent_version, d.registered_at, d.l
 FROM {schema}.agents_device d
 JOIN tenants_user u ON u.id = d.owner_id
 JOIN tenants_tenant t ON t.id = {tenant_pk}
+WHERE true
 """
 
-_PLANS_ACROSS = """
+_PLANS = """
 SELECT p.id, p.name, p.schedule, p.what_to_back_up, p.start_time, p.retention_days,
        p.encryption, p.updated_at, t.name AS customer_name, t.slug AS customer_slug,
        (SELECT count(*) FROM {schema}.agents_device_plans dp
@@ -57,30 +109,31 @@ JOIN tenants_tenant t ON t.id = {tenant_pk}
 """
 
 
-def devices_for(*, actor, tenant: Tenant, sort: str = "name", token_id=None):
-    """Devices the actor may see at this level, ordered by `sort` ("name", "-owner", ...).
+def _order(sort: str, sorts: dict[str, str], default: str) -> str:
+    key, descending = parse_sort(sort, sorts, default)
+    return f"{sorts[key]} {'DESC' if descending else 'ASC'}, customer_name, id"
 
-    A plain user sees only the devices they own. `token_id` (a token's public id) keeps
-    the devices registered with that token. Returns a queryset at a customer and a
-    paginatable `UnionRows` at a partner (All customers). The connection must already be
-    set to `tenant` (the console's base view does that).
+
+def devices_for(
+    *, actor: User, tenant: Tenant, sort: str = "name", token_id: uuid.UUID | None = None
+) -> UnionRows:
+    """Devices the actor may see at this level as `DeviceRow`s, ordered by `sort` ("name",
+    "-owner", ...); paginate with Django's Paginator.
+
+    Without VIEW_ALL_DEVICES only the actor's own devices. `token_id` (a token's public id)
+    keeps the devices registered with that token.
     """
-    key, descending = parse_sort(sort, DEVICE_SORTS, "name")
-    if tenant.is_customer:
-        devices = devices_visible(actor=actor).prefetch_related("plans")
-        if token_id:
-            devices = devices.filter(registered_token_id=token_id)
-        field = DEVICE_SORTS[key][0] or "hostname"
-        return devices.order_by(f"-{field}" if descending else field, "id")
-    column = DEVICE_SORTS[key][1]
-    select, params = _DEVICES_ACROSS, []
+    select, params = _DEVICES, []
+    if not can(actor, Action.VIEW_ALL_DEVICES):
+        select, params = select + " AND d.owner_id = %s", [*params, actor.pk]
     if token_id:
-        select, params = select + " WHERE d.registered_token_id = %s", [token_id]
+        select, params = select + " AND d.registered_token_id = %s", [*params, token_id]
     return UnionRows(
         customers=customers_at(tenant),
         select=select,
         params=params,
-        order_by=f"{column} {'DESC' if descending else 'ASC'}, customer_name, id",
+        order_by=_order(sort, DEVICE_SORTS, "name"),
+        row=DeviceRow,
     )
 
 
@@ -103,17 +156,14 @@ def device_in(*, actor: User, tenant: Tenant, agent_id) -> Device:
         raise Http404("No such device.") from None
 
 
-def plans_for(*, tenant: Tenant, sort: str = "name"):
-    """Protection plans at this level: a customer's own, or every customer's at a partner."""
-    key, descending = parse_sort(sort, PLAN_SORTS, "name")
-    field, column = PLAN_SORTS[key]
-    if tenant.is_customer:
-        field = field or "name"
-        return ProtectionPlan.objects.order_by(f"-{field}" if descending else field, "id")
+def plans_for(*, tenant: Tenant, sort: str = "name") -> UnionRows:
+    """Protection plans at this level as `PlanRow`s: a customer's own, or every customer's
+    at a partner."""
     return UnionRows(
         customers=customers_at(tenant),
-        select=_PLANS_ACROSS,
-        order_by=f"{column} {'DESC' if descending else 'ASC'}, customer_name, id",
+        select=_PLANS,
+        order_by=_order(sort, PLAN_SORTS, "name"),
+        row=PlanRow,
     )
 
 

@@ -1,7 +1,8 @@
 """Schema-level helpers: the template schema new tenants are cloned from, and reads that
 span several customers' schemas in one query."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
@@ -42,11 +43,21 @@ def union_across(customers: Sequence[Tenant], select: str) -> str:
 class UnionRows:
     """A lazily paged, ordered read across customer schemas, usable with Django's Paginator.
 
-    Counting is one query; each page is one query, whatever the number of customers.
+    Counting is one query; each page is one query, whatever the number of customers. Rows
+    are dicts of the selected columns, or whatever `row` makes of them (`row(**columns)`).
     """
 
-    def __init__(self, *, customers: Sequence[Tenant], select: str, order_by: str, params=()):
+    def __init__(
+        self,
+        *,
+        customers: Sequence[Tenant],
+        select: str,
+        order_by: str,
+        params: Sequence = (),
+        row: Callable[..., Any] = dict,
+    ):
         self.customers = list(customers)
+        self.row = row
         self.sql = union_across(self.customers, select) if self.customers else ""
         self.order_by = order_by
         self.params = list(params) * len(self.customers)
@@ -68,8 +79,8 @@ class UnionRows:
     def __getitem__(self, item):
         if not isinstance(item, slice):
             return self[item : item + 1][0]
-        if not self.customers:
-            return []
+        if not self.customers or self._count == 0:
+            return []  # a paginator has counted already: nothing to read
         start = item.start or 0
         limit = (item.stop - start) if item.stop is not None else None
         sql = f"SELECT * FROM ({self.sql}) AS rows ORDER BY {self.order_by}"  # noqa: S608
@@ -82,4 +93,4 @@ class UnionRows:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             columns = [col.name for col in cursor.description]
-            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            return [self.row(**dict(zip(columns, r, strict=True))) for r in cursor.fetchall()]

@@ -23,7 +23,8 @@ def tenants_visible_to(user: User | AnonymousUser) -> QuerySet[Tenant]:
     if user.tenant_id is None:
         return tenants.none()
     if user.role == User.Role.PARTNER_ADMIN:
-        return tenants.filter(at_level(user.tenant, "pk"))
+        # A partner administrator's tenant is a partner: no need to load it to know.
+        return tenants.filter(_partner_level(user.tenant_id, "pk"))
     return tenants.filter(pk=user.tenant_id)
 
 
@@ -31,11 +32,14 @@ def at_level(tenant: Tenant, field: str = "tenant") -> Q:
     """Rows of a level: a partner's level ("All customers") covers the partner itself and
     each of its customers; a customer's covers only itself. `field` names the tenant
     (`"pk"` when filtering tenants themselves)."""
-    scope = Q(**{field: tenant.pk})
     if tenant.is_partner:
-        parent = "parent_id" if field == "pk" else f"{field}__parent_id"
-        scope |= Q(**{parent: tenant.pk})
-    return scope
+        return _partner_level(tenant.pk, field)
+    return Q(**{field: tenant.pk})
+
+
+def _partner_level(partner_id: int, field: str) -> Q:
+    parent = "parent_id" if field == "pk" else f"{field}__parent_id"
+    return Q(**{field: partner_id}) | Q(**{parent: partner_id})
 
 
 def covers(level: Tenant, tenant: Tenant) -> bool:

@@ -42,10 +42,7 @@ def test_device_visibility_by_role_and_tenant(login, tenants, users):
     register(bobs, "m-2", "bob-desktop")
 
     def names(username, slug):
-        return {
-            d.hostname if hasattr(d, "hostname") else d["hostname"]
-            for d in login(username).get(devices(slug)).context["page"].object_list
-        }
+        return {d.hostname for d in login(username).get(devices(slug)).context["page"].object_list}
 
     assert names("globex-alice", "globex") == {"alice-laptop"}
     assert names("globex-bob", "globex") == {"bob-desktop"}

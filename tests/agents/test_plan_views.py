@@ -5,7 +5,10 @@ from django.urls import reverse
 from django_tenants.utils import tenant_context
 
 from agents.models import ProtectionPlan
+from agents.services import plans as plan_services
+from tenants.audit import CLI
 from tenants.models import AuditEvent
+from tests.factories import make_device
 
 FORM = {
     "name": "Laptops",
@@ -39,7 +42,7 @@ def test_all_customers_plan_list_shows_every_customer_without_create(login):
     response = login("msp-admin").get(url("plans", "demo-msp"))
     html = response.content.decode()
     assert {"Daily backup", "Weekly full image", "Servers nightly"} <= {
-        p["name"] for p in response.context["page"].object_list
+        p.name for p in response.context["page"].object_list
     }
     assert "Create plan" not in html
     assert "Select a customer to manage its protection plans." in html
@@ -121,3 +124,28 @@ def test_create_at_all_customers_is_refused_with_a_message(login):
     assert "Select a customer to manage its protection plans." in response.content.decode()
     response = client.post(url("plan-create", "demo-msp"), FORM)
     assert "Select a customer to manage its protection plans." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("username", "slug"), [("globex-admin", "globex"), ("msp-admin", "demo-msp")]
+)
+def test_plan_list_query_count_is_pinned_at_each_level(
+    login, tenants, users, django_assert_num_queries, username, slug
+):
+    """Device counts come with the rows: more plans and devices add no query."""
+    client = login(username)
+    # search_path x2, session, user, tenant, selector, (customers at a partner), count, rows
+    expected = 8 if slug == "globex" else 9
+    with django_assert_num_queries(expected):
+        client.get(url("plans", slug))
+    for n in range(3):
+        plan = plan_services.plan_create(
+            actor=users["globex-admin"],
+            tenant=tenants["globex"],
+            data={"name": f"P{n}"},
+            origin=CLI,
+        )
+        make_device(tenants["globex"], users["globex-alice"], plans=[plan.name])
+    with django_assert_num_queries(expected):
+        html = client.get(url("plans", slug)).content.decode()
+    assert "P2" in html and "Entire machine" in html and "entire_machine" not in html

@@ -27,7 +27,7 @@ def test_plans_sort_by_retention_both_ways(login, tenants, users):
 def test_all_customers_plans_sort_by_customer(login):
     url = reverse("plans", kwargs={"tenant_id": "demo-msp"})
     rows = login("msp-admin").get(url, {"sort": "-customer"}).context["page"].object_list
-    assert [p["customer_name"] for p in rows][0] == "Initech"
+    assert [p.customer_name for p in rows][0] == "Initech"
 
 
 def test_token_pane_sorts_by_user_and_keeps_the_pane_open(login, tenants, users):

@@ -227,6 +227,7 @@ def test_token_list_query_count_does_not_grow(login, tenants, users, django_asse
     make_token(tenants["globex"], users["globex-alice"])
     client.get(devices("globex", pane="tokens"))
     # search_path x2, session, user, tenant, token count, token page, selector, device count
+    # (no device rows to read: the count is 0)
     with django_assert_num_queries(9) as first:
         client.get(devices("globex", pane="tokens"))
     for _ in range(15):
