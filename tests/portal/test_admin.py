@@ -5,7 +5,7 @@ from django.urls import reverse
 from django_tenants.utils import tenant_context
 
 from agents.models import ProtectionPlan
-from tenants.models import AuditEvent, User
+from tenants.models import AuditEvent, Tenant, User
 from tests.factories import make_device
 
 PLAN_FORM = {
@@ -207,3 +207,35 @@ def test_admin_index_offers_tenant_models_once_a_tenant_is_selected(login):
     html = client.get("/admin/").content.decode()
     assert reverse("admin:agents_protectionplan_changelist") in html
     assert "Not available for global schema" not in html
+
+
+def test_partner_renames_a_customer_in_the_admin_from_all_customers(login, tenants):
+    client = login("msp-admin")
+    client.post(reverse("admin:select_scope"), {"tenant": "demo-msp", "next": "/admin/"})
+    url = reverse("admin:tenants_tenant_change", args=[tenants["globex"].pk])
+    response = client.post(url, {"name": "Globex Corporation"})
+    assert response.status_code == 302
+    assert Tenant.objects.get(slug="globex").name == "Globex Corporation"
+    event = AuditEvent.objects.get(action="tenant.rename")
+    assert event.details == {"from": "Globex", "to": "Globex Corporation"}
+
+
+def test_company_admin_cannot_rename_its_tenant(login, tenants):
+    client = login("globex-admin")
+    url = reverse("admin:tenants_tenant_change", args=[tenants["globex"].pk])
+    client.post(url, {"name": "Renamed"})
+    assert Tenant.objects.get(slug="globex").name == "Globex"
+
+
+def test_user_edits_in_the_admin_are_audited(login, users):
+    client = login("globex-admin")
+    alice = users["globex-alice"]
+    url = reverse("admin:tenants_user_change", args=[alice.pk])
+    response = client.post(
+        url, {"email": "alice@globex.example", "first_name": "", "last_name": ""}
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert (alice.email, alice.is_active) == ("alice@globex.example", False)
+    event = AuditEvent.objects.get(action="user.update")
+    assert event.details == {"fields": ["email", "is_active"]}

@@ -1,46 +1,26 @@
-"""The agent endpoints, in process: registration, the agent's credential, plans, errors."""
+"""POST /api/v1/agents/register: a machine registers with a registration token."""
 
 import datetime
 import logging
 
-import pytest
 import time_machine
 from django.conf import settings
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 from rest_framework.test import APIClient
 
-from agents.models import Device, ProtectionPlan
-from agents.services.registration import MSG_NO_PLAN
 from tenants.audit import CLI
-from tenants.models import AuditEvent
+from tenants.models import AuditEvent, User
+from tests.agents.helpers import (
+    REGISTER,
+    agent,
+    devices_in,
+    register,
+    unknown_but_well_formed,
+)
 from tests.factories import make_token
 from tokens import services, values
 from tokens.models import AgentCredential, RegistrationToken
 from tokens.throttling import MSG_INVALID_TOKEN
-
-REGISTER = "/api/v1/agents/register"
-
-
-def register(token, machine="m-1", hostname="alice-laptop", address="10.0.0.1", **extra):
-    body = {"token": token, "hostname": hostname, "os": "Ubuntu 24.04", "machine_id": machine}
-    return APIClient().post(REGISTER, {**body, **extra}, format="json", REMOTE_ADDR=address)
-
-
-def agent(secret):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    return client
-
-
-def devices_in(tenant):
-    with tenant_context(tenant):
-        return list(Device.objects.select_related("owner").prefetch_related("plans"))
-
-
-def unknown_but_well_formed():
-    canonical = values.normalize(values.generate())
-    return values.format_value(canonical)
 
 
 def test_register_creates_the_device_under_the_tokens_user_and_customer(tenants, users):
@@ -165,133 +145,6 @@ def test_repeated_failures_from_one_address_get_429_without_slowing_others(tenan
     assert register(value, address="10.1.1.1").status_code == 201
 
 
-def test_agent_me_describes_the_device(tenants, users):
-    _, value = make_token(tenants["globex"], users["globex-alice"])
-    secret = register(value, hostname="desk").json()["agent_secret"]
-    body = agent(secret).get("/api/v1/agents/me").json()
-    assert body["hostname"] == "desk" and body["os"] == "Ubuntu 24.04"
-    assert body["tenant"] == {"id": "globex", "name": "Globex"}
-    assert body["owner"]["username"] == "globex-alice"
-    assert body["plans"] == []
-    assert "agent_secret" not in body
-
-
-def test_requests_without_a_valid_secret_are_401(db):
-    assert APIClient().get("/api/v1/agents/me").status_code == 401
-    response = agent("agt_not-a-real-secret").get("/api/v1/agents/me")
-    assert response.status_code == 401
-    assert "Bearer" in response["WWW-Authenticate"]
-
-
-@pytest.fixture
-def registered(tenants, users):
-    """Alice's machine, registered with an admin's token that carries "Daily backup"."""
-    _, value = make_token(
-        tenants["globex"], users["globex-alice"], actor=users["globex-admin"], plan="Daily backup"
-    )
-    secret = register(value).json()["agent_secret"]
-    return value, agent(secret)
-
-
-def plans_of(tenants):
-    [device] = devices_in(tenants["globex"])
-    return [p.name for p in device.plans.all()]
-
-
-def test_apply_and_revoke_the_tokens_plan_idempotently(registered, tenants):
-    value, client = registered
-    for _ in range(2):
-        response = client.post("/api/v1/agents/me/plan/apply", {"token": value}, format="json")
-        assert response.status_code == 200
-        assert plans_of(tenants) == ["Daily backup"]
-    assert [p["name"] for p in client.get("/api/v1/agents/me").json()["plans"]] == ["Daily backup"]
-    for _ in range(2):
-        assert (
-            client.post(
-                "/api/v1/agents/me/plan/revoke", {"token": value}, format="json"
-            ).status_code
-            == 200
-        )
-        assert plans_of(tenants) == []
-    actions = list(
-        AuditEvent.objects.filter(action__startswith="plan.").values_list("action", flat=True)
-    )
-    assert sorted(actions) == ["plan.apply", "plan.apply", "plan.revoke", "plan.revoke"]
-
-
-def test_token_without_a_plan_answers_409_with_the_vendors_message(registered, tenants, users):
-    _, client = registered
-    _, plain = make_token(tenants["globex"], users["globex-alice"])
-    response = client.post("/api/v1/agents/me/plan/apply", {"token": plain}, format="json")
-    assert response.status_code == 409
-    assert (
-        response.json()["detail"]
-        == MSG_NO_PLAN
-        == "No protection plan can be assigned using this registration token"
-    )
-
-
-def test_token_of_another_tenant_answers_403(registered, tenants, users):
-    _, client = registered
-    _, initech = make_token(
-        tenants["initech"],
-        users["initech-carol"],
-        actor=users["initech-admin"],
-        plan="Servers nightly",
-    )
-    assert (
-        client.post("/api/v1/agents/me/plan/apply", {"token": initech}, format="json").status_code
-        == 403
-    )
-
-
-def test_unknown_or_deleted_token_answers_401_for_plans(registered, tenants, users):
-    value, client = registered
-    assert (
-        client.post(
-            "/api/v1/agents/me/plan/apply", {"token": unknown_but_well_formed()}, format="json"
-        ).status_code
-        == 401
-    )
-    token = RegistrationToken.objects.get(digest=values.digest(values.normalize(value)))
-    services.token_delete(actor=users["globex-admin"], token=token, origin=CLI)
-    assert (
-        client.post("/api/v1/agents/me/plan/revoke", {"token": value}, format="json").status_code
-        == 401
-    )
-
-
-def test_deleting_the_token_leaves_registered_machines_working(registered, tenants, users):
-    value, client = registered
-    token = RegistrationToken.objects.get(digest=values.digest(values.normalize(value)))
-    services.token_delete(actor=users["globex-admin"], token=token, origin=CLI)
-    assert register(value, machine="another").status_code == 401
-    assert client.get("/api/v1/agents/me").status_code == 200
-
-
-def test_unregister_removes_the_device_and_locks_the_secret_out(registered, tenants):
-    _, client = registered
-    assert client.post("/api/v1/agents/me/unregister").status_code == 204
-    assert devices_in(tenants["globex"]) == []
-    assert client.get("/api/v1/agents/me").status_code == 401
-    assert AgentCredential.objects.count() == 0
-
-
-def test_a_deleted_plan_is_no_longer_offered(registered, tenants, users):
-    from agents.services import plans as plan_services
-
-    value, client = registered
-    with tenant_context(tenants["globex"]):
-        plan = ProtectionPlan.objects.get(name="Daily backup")
-    plan_services.plan_delete(
-        actor=users["globex-admin"], tenant=tenants["globex"], plan=plan, origin=CLI
-    )
-    assert (
-        client.post("/api/v1/agents/me/plan/apply", {"token": value}, format="json").status_code
-        == 409
-    )
-
-
 def test_registration_query_count_is_constant(tenants, users, django_assert_num_queries):
     _, value = make_token(tenants["globex"], users["globex-alice"])
     register(value, machine="warm-up")
@@ -326,3 +179,44 @@ def test_secrets_and_tokens_stay_out_of_logs_and_other_responses(tenants, users,
     for text in outputs:
         assert secret not in text and secret[4:20] not in text
         assert canonical[2:] not in text.replace("-", "")
+
+
+def test_a_deactivated_users_tokens_stop_working(tenants, users):
+    _, value = make_token(tenants["globex"], users["globex-alice"])
+    User.objects.filter(username="globex-alice").update(is_active=False)
+    assert register(value).status_code == 401
+
+
+def test_throttling_behind_a_proxy_counts_each_client(settings, tenants, users):
+    settings.TRUSTED_PROXY_COUNT = 1
+    _, value = make_token(tenants["globex"], users["globex-alice"])
+    bad = {
+        "token": "0000-0000-0000-0000-0000-0000-0000",
+        "hostname": "x",
+        "os": "x",
+        "machine_id": "x",
+    }
+    for _ in range(settings.AGENT_TOKEN_FAILURE_LIMIT):
+        APIClient().post(
+            "/api/v1/agents/register",
+            bad,
+            format="json",
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR="198.51.100.66",
+        )
+    body = {"token": value, "hostname": "y", "os": "x", "machine_id": "y"}
+    blocked = APIClient().post(
+        "/api/v1/agents/register",
+        body,
+        format="json",
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.66",
+    )
+    other = APIClient().post(
+        "/api/v1/agents/register",
+        body,
+        format="json",
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.77",
+    )
+    assert (blocked.status_code, other.status_code) == (429, 201)

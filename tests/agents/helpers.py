@@ -1,0 +1,35 @@
+"""Calling the agent endpoints in process, as an agent would."""
+
+from django_tenants.utils import tenant_context
+from rest_framework.test import APIClient
+
+from agents.models import Device
+from tokens import values
+
+REGISTER = "/api/v1/agents/register"
+
+
+def register(token, machine="m-1", hostname="alice-laptop", address="10.0.0.1", **extra):
+    body = {"token": token, "hostname": hostname, "os": "Ubuntu 24.04", "machine_id": machine}
+    return APIClient().post(REGISTER, {**body, **extra}, format="json", REMOTE_ADDR=address)
+
+
+def agent(secret):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
+
+
+def devices_in(tenant):
+    with tenant_context(tenant):
+        return list(Device.objects.select_related("owner").prefetch_related("plans"))
+
+
+def unknown_but_well_formed():
+    canonical = values.normalize(values.generate())
+    return values.format_value(canonical)
+
+
+def plans_of(tenants):
+    [device] = devices_in(tenants["globex"])
+    return [p.name for p in device.plans.all()]
