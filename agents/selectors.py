@@ -123,7 +123,7 @@ def devices_for(
     Without VIEW_ALL_DEVICES only the actor's own devices. `token_id` (a token's public id)
     keeps the devices registered with that token.
     """
-    select, params = _DEVICES, []
+    select, params = _DEVICES, list[object]()
     if not can(actor, Action.VIEW_ALL_DEVICES):
         select, params = select + " AND d.owner_id = %s", [*params, actor.pk]
     if token_id:
@@ -146,7 +146,7 @@ def devices_visible(*, actor: User) -> QuerySet[Device]:
     return devices
 
 
-def device_in(*, actor: User, tenant: Tenant, agent_id) -> Device:
+def device_in(*, actor: User, tenant: Tenant, agent_id: uuid.UUID | str) -> Device:
     """One device of this customer the actor may see (connection set to it), or Http404."""
     if not tenant.is_customer:
         raise Http404("Devices belong to a customer.")
@@ -167,7 +167,7 @@ def plans_for(*, tenant: Tenant, sort: str = "name") -> UnionRows:
     )
 
 
-def plan_in(*, tenant: Tenant, plan_id) -> ProtectionPlan:
+def plan_in(*, tenant: Tenant, plan_id: int) -> ProtectionPlan:
     """One plan of this customer (the connection is set to it), or Http404."""
     if not tenant.is_customer:
         raise Http404("Protection plans belong to a customer.")

@@ -101,13 +101,15 @@ def serve() -> int:
 
 
 def _checks() -> list[tuple[str, list[str]]]:
-    """Static checks, in order, before the tests: lint, formatting, and the apps' layers
-    (import-linter, configured in pyproject.toml)."""
+    """Static checks, in order, before the tests: lint, formatting, the apps' layers
+    (import-linter) and the types of services and selectors (mypy with the Django and DRF
+    stubs), all configured in pyproject.toml."""
     python, bin_dir = sys.executable, Path(sys.executable).parent
     return [
         ("ruff", [python, "-m", "ruff", "check", "."]),
         ("ruff format", [python, "-m", "ruff", "format", "--check", "."]),
         ("import-linter", [str(bin_dir / "lint-imports"), "--no-cache"]),
+        ("mypy", [python, "-m", "mypy"]),
     ]
 
 

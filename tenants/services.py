@@ -52,7 +52,7 @@ def _create_tenant(*, name: str, kind: str, parent: Tenant | None, slug: str | N
 
 
 @transaction.atomic
-def partner_create(*, actor, name: str, slug: str | None = None, origin: Origin) -> Tenant:
+def partner_create(*, actor: User, name: str, slug: str | None = None, origin: Origin) -> Tenant:
     """Create a partner tenant: a platform-level action (only the superuser has it)."""
     authorize(actor, Action.MANAGE_PARTNERS, tenant=None)
     partner = _create_tenant(name=name, kind=Tenant.Kind.PARTNER, parent=None, slug=slug)
@@ -66,7 +66,7 @@ def partner_create(*, actor, name: str, slug: str | None = None, origin: Origin)
     return partner
 
 
-def customer_create_check(*, actor, partner: Tenant, name: str) -> None:
+def customer_create_check(*, actor: User, partner: Tenant, name: str) -> None:
     authorize(actor, Action.MANAGE_CUSTOMERS, tenant=partner)
     if not partner.is_partner:
         raise ValidationError(_("Customers can only be created under a partner."))
@@ -76,7 +76,7 @@ def customer_create_check(*, actor, partner: Tenant, name: str) -> None:
 
 @transaction.atomic
 def customer_create(
-    *, actor, partner: Tenant, name: str, slug: str | None = None, origin: Origin
+    *, actor: User, partner: Tenant, name: str, slug: str | None = None, origin: Origin
 ) -> Tenant:
     """Create a customer tenant under a partner; its schema is cloned from the template."""
     customer_create_check(actor=actor, partner=partner, name=name)
@@ -91,7 +91,7 @@ def customer_create(
     return customer
 
 
-def user_create_check(*, actor, tenant: Tenant, username: str, role: str) -> None:
+def user_create_check(*, actor: User, tenant: Tenant, username: str, role: str) -> None:
     """The rules for creating a user, for forms that want them before saving."""
     authorize(actor, Action.MANAGE_USERS, tenant=tenant)
     if role not in ROLES_FOR_KIND[tenant.kind]:
@@ -106,7 +106,7 @@ def user_create_check(*, actor, tenant: Tenant, username: str, role: str) -> Non
 @transaction.atomic
 def user_create(
     *,
-    actor,
+    actor: User,
     tenant: Tenant,
     username: str,
     password: str | None,
@@ -153,7 +153,7 @@ def _authorize_on_user(actor: User, action: Action, user: User) -> None:
     authorize(actor, action, tenant=user.tenant)
 
 
-def user_delete_check(*, actor, user: User) -> None:
+def user_delete_check(*, actor: User, user: User) -> None:
     _authorize_on_user(actor, Action.MANAGE_USERS, user)
     if user.pk == actor.pk:
         raise ValidationError(_(MSG_CANNOT_DELETE_SELF))
@@ -183,7 +183,7 @@ USER_EDITABLE = ("email", "first_name", "last_name", "is_active")
 
 
 @transaction.atomic
-def user_update(*, actor, user: User, data: dict, origin: Origin) -> User:
+def user_update(*, actor: User, user: User, data: dict, origin: Origin) -> User:
     """Change a user's contact details or active flag. A deactivated user cannot sign in,
     and their registration tokens stop working (checked at use)."""
     _authorize_on_user(actor, Action.MANAGE_USERS, user)
@@ -206,7 +206,7 @@ def user_update(*, actor, user: User, data: dict, origin: Origin) -> User:
 
 
 @transaction.atomic
-def tenant_rename(*, actor, tenant: Tenant, name: str, origin: Origin) -> Tenant:
+def tenant_rename(*, actor: User, tenant: Tenant, name: str, origin: Origin) -> Tenant:
     """Rename a tenant (partner: its customers; superuser: any), from the public schema."""
     action = Action.MANAGE_CUSTOMERS if tenant.is_customer else Action.MANAGE_PARTNERS
     authorize(actor, action, tenant=tenant)

@@ -1,12 +1,13 @@
 """Scoped reads of registration tokens."""
 
 import datetime
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, QuerySet
 from django.http import Http404
 
-from tenants.models import Tenant
+from tenants.models import Tenant, User
 from tenants.permissions import Action, can
 from tenants.selectors import at_level, tenants_visible_to
 from tenants.sorting import parse_sort
@@ -19,7 +20,7 @@ class InvalidToken(Exception):
     """Unknown, expired or deleted: deliberately indistinguishable to the caller."""
 
 
-def token_by_value(text: str, *, now=None) -> RegistrationToken | None:
+def token_by_value(text: str, *, now: datetime.datetime | None = None) -> RegistrationToken | None:
     """The active token a typed value names, or None (unknown, expired and deleted alike).
 
     Raises `values.MalformedToken` for a mistyped value before touching the database; a
@@ -55,7 +56,7 @@ TOKEN_SORTS = {
 
 
 def tokens_active_for(
-    *, actor, tenant: Tenant, sort: str = "-created"
+    *, actor: User, tenant: Tenant, sort: str = "-created"
 ) -> QuerySet[RegistrationToken]:
     """Active tokens at a level the actor was scoped to: a customer's, or at a partner
     ("All customers") every customer's. Users see only their own tokens."""
@@ -68,7 +69,7 @@ def tokens_active_for(
     return tokens.order_by(F(field).desc(nulls_last=True) if descending else F(field).asc(), "-id")
 
 
-def token_for(*, actor, token_id) -> RegistrationToken:
+def token_for(*, actor: User, token_id: str | uuid.UUID) -> RegistrationToken:
     """An active token the actor may see, by its public id; Http404 for anything else."""
     tokens = RegistrationToken.objects.active().select_related("user", "created_by", "tenant")
     tokens = tokens.filter(tenant__in=tenants_visible_to(actor))

@@ -41,7 +41,7 @@ class IssuedToken:
     value: str
 
 
-def _token_owner(*, actor, tenant: Tenant, user_id) -> User:
+def _token_owner(*, actor: User, tenant: Tenant, user_id: int | str | None) -> User:
     if user_id in (None, ""):
         user_id = actor.pk
     # Refuse another account before looking it up, so the answer never tells which user
@@ -58,7 +58,7 @@ def _token_owner(*, actor, tenant: Tenant, user_id) -> User:
     return owner
 
 
-def _bound_plan(*, actor: User, tenant: Tenant, plan_id) -> PlanRef | None:
+def _bound_plan(*, actor: User, tenant: Tenant, plan_id: int | str | None) -> PlanRef | None:
     if plan_id in (None, ""):
         return None
     authorize(actor, Action.ACT_FOR_OTHERS, tenant=tenant, message=_(MSG_PLAN_ADMINS_ONLY))
@@ -71,7 +71,7 @@ def _bound_plan(*, actor: User, tenant: Tenant, plan_id) -> PlanRef | None:
     return plan
 
 
-def _lifetime(lifetime) -> datetime.timedelta:
+def _lifetime(lifetime: datetime.timedelta | int | str) -> datetime.timedelta:
     if not isinstance(lifetime, datetime.timedelta):
         try:
             lifetime = datetime.timedelta(seconds=int(lifetime))
@@ -82,7 +82,7 @@ def _lifetime(lifetime) -> datetime.timedelta:
     return lifetime
 
 
-def token_create_check(*, actor, tenant: Tenant) -> None:
+def token_create_check(*, actor: User, tenant: Tenant) -> None:
     """May the actor generate tokens at this level at all? (Before asking for details.)"""
     authorize(actor, Action.GENERATE_TOKENS, tenant=tenant)
     if not tenant.is_customer:
@@ -91,11 +91,11 @@ def token_create_check(*, actor, tenant: Tenant) -> None:
 
 def token_create(
     *,
-    actor,
+    actor: User,
     tenant: Tenant,
-    user_id=None,
-    lifetime=DEFAULT_LIFETIME,
-    plan_id=None,
+    user_id: int | str | None = None,
+    lifetime: datetime.timedelta | int | str = DEFAULT_LIFETIME,
+    plan_id: int | str | None = None,
     origin: Origin,
 ) -> IssuedToken:
     """Issue a token for `user_id` (default: the actor) of the customer `tenant`."""
@@ -136,7 +136,7 @@ def token_create(
     return IssuedToken(token=token, value=value)
 
 
-def token_delete(*, actor, token: RegistrationToken, origin: Origin) -> None:
+def token_delete(*, actor: User, token: RegistrationToken, origin: Origin) -> None:
     """Delete (revoke) a token: no new registration or plan change can use it."""
     authorize(actor, Action.GENERATE_TOKENS, tenant=token.tenant)
     if token.user_id != actor.pk:

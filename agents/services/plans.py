@@ -12,7 +12,7 @@ from django_tenants.utils import tenant_context
 from tenants import audit
 from tenants.audit import Origin
 from tenants.authorization import authorize
-from tenants.models import AuditEvent, Tenant
+from tenants.models import AuditEvent, Tenant, User
 from tenants.permissions import Action
 from tokens.plans import PlanRef
 from tokens.services import tokens_follow_plan
@@ -25,7 +25,7 @@ MSG_PLAN_NAME_TAKEN = "A protection plan with this name already exists."
 PLAN_FIELDS = ("name", "what_to_back_up", "schedule", "start_time", "retention_days", "encryption")
 
 
-def _check(actor, tenant: Tenant) -> None:
+def _check(actor: User, tenant: Tenant) -> None:
     authorize(actor, Action.MANAGE_PLANS, tenant=tenant)
     if not tenant.is_customer:
         raise ValidationError(_(MSG_PLANS_NEED_CUSTOMER))
@@ -43,7 +43,7 @@ def _apply(plan: ProtectionPlan, data: dict) -> None:
     plan.save()
 
 
-def plan_create(*, actor, tenant: Tenant, data: dict, origin: Origin) -> ProtectionPlan:
+def plan_create(*, actor: User, tenant: Tenant, data: dict, origin: Origin) -> ProtectionPlan:
     _check(actor, tenant)
     with tenant_context(tenant), transaction.atomic():
         plan = ProtectionPlan()
@@ -59,7 +59,7 @@ def plan_create(*, actor, tenant: Tenant, data: dict, origin: Origin) -> Protect
 
 
 def plan_update(
-    *, actor, tenant: Tenant, plan: ProtectionPlan, data: dict, origin: Origin
+    *, actor: User, tenant: Tenant, plan: ProtectionPlan, data: dict, origin: Origin
 ) -> ProtectionPlan:
     _check(actor, tenant)
     with tenant_context(tenant), transaction.atomic():
@@ -77,7 +77,7 @@ def plan_update(
     return plan
 
 
-def plan_delete(*, actor, tenant: Tenant, plan: ProtectionPlan, origin: Origin) -> None:
+def plan_delete(*, actor: User, tenant: Tenant, plan: ProtectionPlan, origin: Origin) -> None:
     _check(actor, tenant)
     with tenant_context(tenant), transaction.atomic():
         audit.record(
