@@ -97,5 +97,10 @@ class AuditLogView(ManagementMixin, TemplateView):
     def get_context_data(self, **kwargs):
         events = AuditEvent.objects.filter(at_level(self.tenant))
         events = events.select_related("tenant", "on_behalf_of")
+        action = self.request.GET.get("action", "")
+        if action in AuditEvent.Action.values:
+            events = events.filter(action=action)
         page = Paginator(events, 50).get_page(self.request.GET.get("page"))
-        return super().get_context_data(page=page, **kwargs)
+        return super().get_context_data(
+            page=page, actions=AuditEvent.Action.choices, action=action, **kwargs
+        )

@@ -118,22 +118,26 @@ def token_create(
             digest=values.digest(normalized),
             prefix=values.prefix(normalized),
         )
-        audit.record(
-            actor=actor,
-            origin=origin,
-            action=AuditEvent.Action.TOKEN_CREATE,
-            tenant=tenant,
-            obj=token,
-            on_behalf_of=owner,
-            details={
-                "token_id": str(token.public_id),
-                "prefix": token.prefix,
-                "user": owner.username,
-                "plan": token.plan_name or None,
-                "expires_at": token.expires_at.isoformat(),
-            },
-        )
+        _record_create(actor=actor, token=token, origin=origin)
     return IssuedToken(token=token, value=value)
+
+
+def _record_create(*, actor: User, token: RegistrationToken, origin: Origin) -> None:
+    audit.record(
+        actor=actor,
+        origin=origin,
+        action=AuditEvent.Action.TOKEN_CREATE,
+        tenant=token.tenant,
+        obj=token,
+        on_behalf_of=token.user,
+        details={
+            "token_id": str(token.public_id),
+            "prefix": token.prefix,
+            "user": token.user.username,
+            "plan": token.plan_name or None,
+            "expires_at": token.expires_at.isoformat(),
+        },
+    )
 
 
 def token_delete(*, actor: User, token: RegistrationToken, origin: Origin) -> None:

@@ -31,6 +31,30 @@ def token_from_options(path: str) -> str | None:
     return None
 
 
+def change_plan(config: dict, token: str, operation: str) -> str | None:
+    """POST the token to the plan endpoint; returns what went wrong, or None."""
+    request = urllib.request.Request(
+        f"{config['address']}/api/v1/agents/me/plan/{operation}",
+        data=json.dumps({"token": token}).encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {config['agent_secret']}",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30):  # noqa: S310
+            return None
+    except urllib.error.HTTPError as error:
+        try:
+            detail = json.loads(error.read() or b"{}").get("detail")
+        except ValueError:
+            detail = None
+        return detail or f"HTTP {error.code}"
+    except (OSError, urllib.error.URLError) as error:
+        return str(error)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Apply or revoke the token's protection plan.")
     parser.add_argument("--token", help="The registration token that carries the plan.")
@@ -52,28 +76,9 @@ def main(argv=None) -> int:
         print(FAILED.format("give the registration token with --token or --options-file"))
         return 1
 
-    operation = "revoke" if args.revoke else "apply"
-    request = urllib.request.Request(
-        f"{config['address']}/api/v1/agents/me/plan/{operation}",
-        data=json.dumps({"token": token}).encode(),
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "Authorization": f"Bearer {config['agent_secret']}",
-        },
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30):  # noqa: S310
-            pass
-    except urllib.error.HTTPError as error:
-        try:
-            detail = json.loads(error.read() or b"{}").get("detail")
-        except ValueError:
-            detail = None
-        print(FAILED.format(detail or f"HTTP {error.code}"))
-        return 1
-    except (OSError, urllib.error.URLError) as error:
-        print(FAILED.format(error))
+    problem = change_plan(config, token, "revoke" if args.revoke else "apply")
+    if problem:
+        print(FAILED.format(problem))
         return 1
     print(
         "Protection Plan was successfully revoked."

@@ -129,12 +129,16 @@ def register(args) -> int:
             "owner": body["owner"],
         },
     )
+    print(registered_message(status, body))
+    return 0
+
+
+def registered_message(status: int, body: dict) -> str:
     again = "registered again" if status == 200 else "registered"
     plan = body.get("plan_available")
     hint = f" Protection plan available: {plan['name']}." if plan else ""
     owner, tenant = body["owner"]["username"], body["tenant"]["name"]
-    print(f"Machine {again} as agent {body['agent_id']} under {owner} ({tenant}).{hint}")
-    return 0
+    return f"Machine {again} as agent {body['agent_id']} under {owner} ({tenant}).{hint}"
 
 
 def unregister(args) -> int:

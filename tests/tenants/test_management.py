@@ -7,6 +7,8 @@ from django.urls import reverse
 from django_tenants.utils import tenant_context
 
 from agents.models import ProtectionPlan
+from agents.services import plans as plan_services
+from tenants.audit import CLI
 from tenants.models import AuditEvent, Tenant, User
 from tests.factories import make_device
 
@@ -187,3 +189,21 @@ def test_audit_log_shows_token_events_with_initiator_and_on_behalf_of(login, ten
     assert "token.create" in html and token.masked in html
     assert "msp-admin" in html and "globex-bob" in html
     assert value not in html
+
+
+def test_audit_log_filters_by_action_with_readable_labels(login, tenants, users):
+    from tests.factories import make_token
+
+    make_token(tenants["globex"], users["globex-bob"], actor=users["globex-admin"])
+    client = login("globex-admin")
+    plan_services.plan_create(
+        actor=users["globex-admin"], tenant=tenants["globex"], data={"name": "Filtered"}, origin=CLI
+    )
+    response = client.get(url("audit", "globex"), {"action": "token.create"})
+    actions = {e.action for e in response.context["page"].object_list}
+    assert actions == {"token.create"}
+    assert "Registration token generated" in response.content.decode()
+    unfiltered = client.get(url("audit", "globex"), {"action": "no-such-action"})
+    assert {"token.create", "plan.create"} <= {
+        e.action for e in unfiltered.context["page"].object_list
+    }
