@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 
 from tenants.permissions import Action, can
-from tenants.selectors import selector_choices, tenant_for
+from tenants.selectors import in_scope, selector_choices, tenant_for
 
 SESSION_KEY = "admin_tenant"
 
@@ -29,7 +29,7 @@ def admin_tenant(request):
             return tenant_for(actor=request.user, tenant_id=slug)
         except Http404:
             request.session.pop(SESSION_KEY, None)
-    if request.user.is_superuser:
+    if in_scope(request.user, None):  # the whole platform
         return None
     return request.user.tenant
 
@@ -71,7 +71,7 @@ class PortalAdminSite(admin.AdminSite):
             if slug:
                 tenant = tenant_for(actor=request.user, tenant_id=slug)
                 request.session[SESSION_KEY] = tenant.slug
-            elif request.user.is_superuser:
+            elif in_scope(request.user, None):
                 request.session.pop(SESSION_KEY, None)
             else:
                 raise Http404
