@@ -118,25 +118,37 @@ def token_create(
             digest=values.digest(normalized),
             prefix=values.prefix(normalized),
         )
-        _record_create(actor=actor, token=token, origin=origin)
+        _record(
+            AuditEvent.Action.TOKEN_CREATE,
+            actor=actor,
+            token=token,
+            origin=origin,
+            user=owner.username,
+            expires_at=token.expires_at.isoformat(),
+        )
     return IssuedToken(token=token, value=value)
 
 
-def _record_create(*, actor: User, token: RegistrationToken, origin: Origin) -> None:
+def _record(
+    action: AuditEvent.Action,
+    *,
+    actor: User,
+    token: RegistrationToken,
+    origin: Origin,
+    **more: str,
+) -> None:
+    """A token's audit event: which token (id and the two symbols lists show), never its
+    value."""
+    details: dict[str, str | None] = {"token_id": str(token.public_id), "prefix": token.prefix}
+    details.update(more, plan=token.plan_name or None)
     audit.record(
         actor=actor,
         origin=origin,
-        action=AuditEvent.Action.TOKEN_CREATE,
+        action=action,
         tenant=token.tenant,
         obj=token,
         on_behalf_of=token.user,
-        details={
-            "token_id": str(token.public_id),
-            "prefix": token.prefix,
-            "user": token.user.username,
-            "plan": token.plan_name or None,
-            "expires_at": token.expires_at.isoformat(),
-        },
+        details=details,
     )
 
 
@@ -151,19 +163,7 @@ def token_delete(*, actor: User, token: RegistrationToken, origin: Origin) -> No
         )
         if not updated:
             return
-        audit.record(
-            actor=actor,
-            origin=origin,
-            action=AuditEvent.Action.TOKEN_DELETE,
-            tenant=token.tenant,
-            obj=token,
-            on_behalf_of=token.user,
-            details={
-                "token_id": str(token.public_id),
-                "prefix": token.prefix,
-                "plan": token.plan_name or None,
-            },
-        )
+        _record(AuditEvent.Action.TOKEN_DELETE, actor=actor, token=token, origin=origin)
 
 
 # The steps other apps compose into their own changes. Each runs inside the caller's
