@@ -19,6 +19,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from tenants.models import Tenant
 from tokens.models import AgentCredential
 
+from .directory import services as directory
 from .models import Device
 
 MSG_INVALID_SECRET = "The agent credential is not valid."  # noqa: S105
@@ -55,7 +56,9 @@ def agent_for_secret(secret: str) -> Agent | None:
     if credential is None:
         return None
     connection.set_tenant(credential.tenant)
-    Device.objects.filter(pk=credential.device_id).update(last_seen_at=timezone.now())
+    now = timezone.now()
+    Device.objects.filter(pk=credential.device_id).update(last_seen_at=now)
+    directory.entries_seen(credential.tenant, credential.device_id, now)
     device = Device.objects.select_related("owner").filter(pk=credential.device_id).first()
     if device is None:
         return None

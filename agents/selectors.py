@@ -1,17 +1,19 @@
 """Scoped reads of devices and protection plans.
 
 Callers pass a tenant they obtained from `tenants.selectors.tenant_for`. The two lists give
-one row shape (`DeviceRow`, `PlanRow`) at a customer and at a partner ("All customers"),
-where they span every customer's schema in one query; so each list has one template, one
-serializer and one query-count test.
+one row shape at a customer and at a partner ("All customers"): devices are directory
+entries (`agents.directory`, one public-schema table), plans are `PlanRow`s; so each list has
+one template, one serializer and one query-count test.
 """
 
 import datetime
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_tenants.utils import tenant_context
@@ -23,25 +25,8 @@ from tenants.selectors import customers_at
 from tenants.sorting import parse_sort
 from tokens.plans import PlanRef
 
+from .directory.models import DeviceEntry
 from .models import Device, ProtectionPlan
-
-
-@dataclass(frozen=True)
-class DeviceRow:
-    """A line of Devices > All devices."""
-
-    id: int
-    agent_id: uuid.UUID
-    hostname: str
-    os: str
-    agent_version: str
-    registered_at: datetime.datetime
-    last_seen_at: datetime.datetime | None
-    registered_token_prefix: str
-    owner_username: str
-    customer_name: str
-    customer_slug: str
-    plan_names: list[str]
 
 
 @dataclass(frozen=True)
@@ -78,26 +63,13 @@ PLAN_SORTS = {
     "retention": "retention_days",
 }
 
-DEVICE_SORTS = {
-    "name": "lower(hostname)",
-    "owner": "owner_username",
-    "os": "os",
-    "registered": "registered_at",
-    "customer": "customer_name",
+DEVICE_SORTS: dict[str, Any] = {
+    "name": Lower("hostname"),
+    "owner": F("owner_username"),
+    "os": F("os"),
+    "registered": F("registered_at"),
+    "customer": F("customer_name"),
 }
-
-_DEVICES = """
-SELECT d.id, d.agent_id, d.hostname, d.os, d.agent_version, d.registered_at, d.last_seen_at,
-       d.registered_token_prefix,
-       u.username AS owner_username, t.name AS customer_name, t.slug AS customer_slug,
-       ARRAY(SELECT p.name FROM {schema}.agents_protectionplan p
-             JOIN {schema}.agents_device_plans dp ON dp.protectionplan_id = p.id
-             WHERE dp.device_id = d.id ORDER BY p.name) AS plan_names
-FROM {schema}.agents_device d
-JOIN tenants_user u ON u.id = d.owner_id
-JOIN tenants_tenant t ON t.id = {tenant_pk}
-WHERE true
-"""
 
 _PLANS = """
 SELECT p.id, p.name, p.schedule, p.what_to_back_up, p.start_time, p.retention_days,
@@ -116,25 +88,27 @@ def _order(sort: str, sorts: dict[str, str], default: str) -> str:
 
 def devices_for(
     *, actor: User, tenant: Tenant, sort: str = "name", token_id: uuid.UUID | None = None
-) -> UnionRows:
-    """Devices the actor may see at this level as `DeviceRow`s, ordered by `sort` ("name",
-    "-owner", ...); paginate with Django's Paginator.
+) -> QuerySet[DeviceEntry]:
+    """Devices the actor may see at this level, as directory entries (one row shape at a
+    customer and at All customers), ordered by `sort` ("name", "-owner", ...).
 
+    One indexed read of the public-schema directory whatever the number of customers.
     Without VIEW_ALL_DEVICES only the actor's own devices. `token_id` (a token's public id)
     keeps the devices registered with that token.
     """
-    select, params = _DEVICES, list[object]()
-    if not can(actor, Action.VIEW_ALL_DEVICES):
-        select, params = select + " AND d.owner_id = %s", [*params, actor.pk]
-    if token_id:
-        select, params = select + " AND d.registered_token_id = %s", [*params, token_id]
-    return UnionRows(
-        customers=customers_at(tenant),
-        select=select,
-        params=params,
-        order_by=_order(sort, DEVICE_SORTS, "name"),
-        row=DeviceRow,
+    entries = (
+        DeviceEntry.objects.filter(tenant=tenant)
+        if tenant.is_customer
+        else (DeviceEntry.objects.filter(partner=tenant))
     )
+    if not can(actor, Action.VIEW_ALL_DEVICES):
+        entries = entries.filter(owner=actor)
+    if token_id:
+        entries = entries.filter(registered_token_id=token_id)
+    key, descending = parse_sort(sort, DEVICE_SORTS, "name")
+    column = DEVICE_SORTS[key]
+    order = column.desc() if descending else column.asc()
+    return entries.order_by(order, "-id" if descending else "id")
 
 
 def devices_visible(*, actor: User) -> QuerySet[Device]:
@@ -175,26 +149,18 @@ def plan_in(*, tenant: Tenant, plan_id: int) -> ProtectionPlan:
 
 
 def device_count_of(user: User) -> int:
-    """How many devices a user owns (in their customer's schema)."""
-    if user.tenant is None:
-        return 0
-    with tenant_context(user.tenant):
-        return Device.objects.filter(owner=user).count()
+    """How many devices a user owns."""
+    return DeviceEntry.objects.filter(owner=user).count()
 
 
 def device_counts(customers: list[Tenant]) -> dict[int, dict[str, int]]:
     """Per customer: devices and protected devices (one or more plans applied)."""
-    rows = UnionRows(
-        customers=customers,
-        select="""
-SELECT {tenant_pk} AS tenant_id, count(*) AS devices,
-       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM {schema}.agents_device_plans dp
-                                      WHERE dp.device_id = d.id)) AS protected
-FROM {schema}.agents_device d
-""",
-        order_by="tenant_id",
+    rows = (
+        DeviceEntry.objects.filter(tenant__in=customers)
+        .values("tenant_id")
+        .annotate(devices=Count("id"), protected=Count("id", filter=~Q(plan_names=[])))
     )
-    return {r["tenant_id"]: {"devices": r["devices"], "protected": r["protected"]} for r in rows[:]}
+    return {r["tenant_id"]: {"devices": r["devices"], "protected": r["protected"]} for r in rows}
 
 
 class PlanCatalog:

@@ -6,7 +6,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from . import audit
+from . import audit, signals
 from .audit import Origin
 from .authorization import authorize
 from .models import AuditEvent, Tenant, User
@@ -218,6 +218,7 @@ def tenant_rename(*, actor: User, tenant: Tenant, name: str, origin: Origin) -> 
     with schema_context(get_public_schema_name()):
         Tenant.objects.filter(pk=tenant.pk).update(name=name)
     tenant.name = name
+    signals.tenant_renamed.send(sender=Tenant, tenant=tenant)
     audit.record(
         actor=actor,
         origin=origin,

@@ -1,11 +1,12 @@
-"""Building test data in the right schema. Devices are written directly until agents can
-register them through the API."""
+"""Building test data in the right schema. Devices are written directly (with their
+directory entry, as every device writer does) when a test does not need an agent."""
 
 import itertools
 
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from agents.directory import services as directory
 from agents.models import Device, ProtectionPlan
 
 _serial = itertools.count(1)
@@ -25,6 +26,7 @@ def make_device(tenant, owner, *, hostname=None, plans=(), **fields) -> Device:
         )
         for name in plans:
             device.plans.add(ProtectionPlan.objects.get(name=name))
+        directory.entry_save(tenant, device)
     return device
 
 

@@ -15,12 +15,14 @@ from tenants.permissions import Action
 from tokens.models import AgentCredential
 
 from ..authentication import Agent
+from ..directory import services as directory
 from ..models import Device
 
 
 def _remove(*, tenant: Tenant, device: Device, actor: User, origin: Origin) -> None:
     with tenant_context(tenant), transaction.atomic():
         AgentCredential.objects.filter(tenant=tenant, device_id=device.pk).delete()
+        directory.entries_delete(tenant, [device.pk])
         audit.record(
             actor=actor,
             origin=origin,
@@ -46,9 +48,13 @@ def devices_unregister_of_user(*, actor: User, user: User, origin: Origin) -> in
     """The devices step of deleting a user: unregister every device they own, in the user's
     customer schema; returns how many. Runs in the caller's transaction, after the caller
     revoked the user's tokens (so no registration can add a device meanwhile)."""
-    authorize(actor, Action.MANAGE_USERS, tenant=user.tenant)
-    with tenant_context(user.tenant):
+    tenant = user.tenant
+    if tenant is None:  # a platform account owns no device
+        return 0
+    authorize(actor, Action.MANAGE_USERS, tenant=tenant)
+    with tenant_context(tenant):
         device_ids = list(Device.objects.filter(owner=user).values_list("pk", flat=True))
-        AgentCredential.objects.filter(tenant=user.tenant, device_id__in=device_ids).delete()
+        AgentCredential.objects.filter(tenant=tenant, device_id__in=device_ids).delete()
+        directory.entries_delete(tenant, device_ids)
         Device.objects.filter(pk__in=device_ids).delete()
     return len(device_ids)

@@ -17,6 +17,7 @@ from tenants.permissions import Action
 from tokens.plans import PlanRef
 from tokens.services import tokens_follow_plan
 
+from ..directory import services as directory
 from ..models import ProtectionPlan
 
 MSG_PLANS_NEED_CUSTOMER = "Select a customer to manage its protection plans."
@@ -64,7 +65,10 @@ def plan_update(
     _check(actor, tenant)
     with tenant_context(tenant), transaction.atomic():
         plan = ProtectionPlan.objects.select_for_update().get(pk=plan.pk)
+        old_name = plan.name
         _apply(plan, data)
+        if plan.name != old_name:
+            directory.entries_plan_renamed(tenant, old_name, plan.name)
         tokens_follow_plan(tenant=tenant, plan=PlanRef(plan.pk, plan.name), plan_id=plan.pk)
         audit.record(
             actor=actor,
@@ -87,6 +91,7 @@ def plan_delete(*, actor: User, tenant: Tenant, plan: ProtectionPlan, origin: Or
             tenant=tenant,
             obj=plan,
         )
+        directory.entries_plan_deleted(tenant, plan.name)
         # A token bound to the plan no longer offers one.
         tokens_follow_plan(tenant=tenant, plan=None, plan_id=plan.pk)
         ProtectionPlan.objects.filter(pk=plan.pk).delete()

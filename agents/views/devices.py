@@ -5,13 +5,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from tenants.mixins import TenantScopedMixin
+from tenants.paging import BoundedPaginator
 from tenants.permissions import Action
 
 from .. import selectors
@@ -35,7 +35,8 @@ class DeviceListView(AddDevicesPaneMixin, TenantScopedMixin, TemplateView):
         devices = selectors.devices_for(
             actor=self.request.user, tenant=self.tenant, sort=sort, token_id=token_id
         )
-        page = Paginator(devices, settings.CONSOLE_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        paginator = BoundedPaginator(devices, settings.CONSOLE_PAGE_SIZE)
+        page = paginator.get_page(self.request.GET.get("page"))
         context.update(
             page=page,
             sort=sort,

@@ -25,6 +25,8 @@ SHARED_APPS = [
     "tenants",
     # Registration tokens are presented by agents before anyone knows their tenant.
     "tokens",
+    # The directory of every customer's devices: lists across customers read one table.
+    "agents.directory",
     # Auth, sessions and messages serve the whole site, whatever tenant is being worked on.
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -99,7 +101,8 @@ def database_from_env() -> dict:
     django-environ leaves encoded; psycopg needs the plain path.
     """
     config = env.db("DATABASE_URL")
-    config["ENGINE"] = "django_tenants.postgresql_backend"
+    # django-tenants' backend, minus the search_path statements it repeats (see the module).
+    config["ENGINE"] = "portal.postgresql"
     config["HOST"] = unquote(config.get("HOST") or "")
     # Persistent connections: a new PostgreSQL connection per request halves agent throughput
     # (measured by tests/benchmarks/bench_agent_register.py). Requests reset search_path.

@@ -134,8 +134,10 @@ def test_plan_list_query_count_is_pinned_at_each_level(
 ):
     """Device counts come with the rows: more plans and devices add no query."""
     client = login(username)
-    # search_path x2, session, user, tenant, selector, (customers at a partner), count, rows
+    # SET search_path x2 (public, then the tenant's), session, user, tenant, selector,
+    # (customers at a partner), count, rows
     expected = 8 if slug == "globex" else 9
+    client.get(url("plans", slug))  # each measured request follows one like it
     with django_assert_num_queries(expected):
         client.get(url("plans", slug))
     for n in range(3):
@@ -146,6 +148,7 @@ def test_plan_list_query_count_is_pinned_at_each_level(
             origin=CLI,
         )
         make_device(tenants["globex"], users["globex-alice"], plans=[plan.name])
+    client.get(url("plans", slug))
     with django_assert_num_queries(expected):
         html = client.get(url("plans", slug)).content.decode()
     assert "P2" in html and "Entire machine" in html and "entire_machine" not in html

@@ -28,12 +28,18 @@ def test_a_device_written_in_one_schema_does_not_exist_in_another(tenants, users
 
 
 def test_tenant_tables_do_not_exist_in_the_public_schema(db):
+    """Devices and plans live only in customer schemas; the public schema holds their
+    directory (agents_directory_*) and nothing else of the agents app."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = 'public' AND table_name LIKE 'agents_%%'"
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_name LIKE 'agents_%%' AND table_schema IN ('public', 't_globex')"
         )
-        assert cursor.fetchall() == []
+        found = set(cursor.fetchall())
+    assert ("public", "agents_directory_deviceentry") in found
+    assert ("t_globex", "agents_device") in found
+    assert {t for s, t in found if s == "public"} == {"agents_directory_deviceentry"}
+    assert not any(t.startswith("agents_directory") for s, t in found if s == "t_globex")
 
 
 def test_new_customer_is_cloned_from_the_template_and_usable_at_once(tenants, users):

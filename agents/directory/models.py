@@ -1,0 +1,55 @@
+"""The device directory: one public-schema row per registered device, whatever its customer.
+
+A device itself lives in its customer's schema. Lists that span customers ("All customers")
+read this table instead of every schema, so a page costs the same with 1 customer or 1,000:
+an index scan of one partner's (or one customer's) rows, never a query per schema. It is
+also what keeps working when customer schemas live on several database servers.
+
+Every change to a device writes its entry in the same transaction (registration,
+unregistering, plans applied or revoked, plan renames, last seen), so the directory never
+disagrees with the schemas it summarises.
+"""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class DeviceEntry(models.Model):
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="device_entries"
+    )
+    # The customer's partner: All customers lists filter on it without a join.
+    partner = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="+", null=True
+    )
+    device_id = models.BigIntegerField()
+    agent_id = models.UUIDField(unique=True)
+    hostname = models.CharField(max_length=255)
+    os = models.CharField(max_length=100)
+    agent_version = models.CharField(max_length=40, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    owner_username = models.CharField(max_length=150)
+    customer_name = models.CharField(max_length=100)
+    customer_slug = models.CharField(max_length=40)
+    plan_names = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    registered_at = models.DateTimeField()
+    registered_token_id = models.UUIDField(null=True, blank=True)
+    registered_token_prefix = models.CharField(max_length=2, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "device_id"], name="one_entry_per_device"),
+        ]
+        # One index per level and default sort, so the first page is an index scan.
+        indexes = [
+            models.Index("partner", Lower("hostname"), "id", name="entry_partner_by_name"),
+            models.Index("tenant", Lower("hostname"), "id", name="entry_tenant_by_name"),
+            models.Index("tenant", "owner", name="entry_tenant_owner"),
+            models.Index("registered_token_id", name="entry_by_token"),
+        ]
+
+    def __str__(self):
+        return self.hostname

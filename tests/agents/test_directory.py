@@ -1,0 +1,123 @@
+"""The device directory (public schema) follows every change to a device, in the same
+transaction, so lists across customers never disagree with the customers' schemas."""
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from agents.directory.models import DeviceEntry
+from agents.models import Device, ProtectionPlan
+from agents.services import plans as plan_services
+from agents.services.registration import Machine, register_with
+from portal import services as portal_services
+from tenants import services as tenant_services
+from tenants.audit import CLI
+from tenants.models import AuditEvent
+from tests.agents.helpers import register
+from tests.factories import make_token
+from tokens.models import AgentCredential, RegistrationToken
+from tokens.selectors import InvalidToken, usable_token
+
+
+def entries(tenant):
+    return {
+        e.hostname: (e.owner_username, e.customer_name, e.plan_names)
+        for e in DeviceEntry.objects.filter(tenant=tenant)
+    }
+
+
+def test_registration_writes_the_entry_and_reregistration_moves_it(tenants, users):
+    _, alices = make_token(tenants["globex"], users["globex-alice"])
+    _, bobs = make_token(tenants["globex"], users["globex-bob"])
+    register(alices, machine="m-1", hostname="laptop")
+    entry = DeviceEntry.objects.get(tenant=tenants["globex"])
+    assert entry.partner_id == tenants["demo-msp"].pk and entry.customer_slug == "globex"
+    with tenant_context(tenants["globex"]):
+        device = Device.objects.get()
+    assert (entry.device_id, entry.agent_id) == (device.pk, device.agent_id)
+    register(bobs, machine="m-1", hostname="laptop-2")
+    assert entries(tenants["globex"]) == {"laptop-2": ("globex-bob", "Globex", [])}
+
+
+def test_plans_applied_revoked_renamed_and_deleted_show_in_the_entry(registered, tenants, users):
+    value, client = registered
+    client.post("/api/v1/agents/me/plan/apply", {"token": value}, format="json")
+    assert entries(tenants["globex"])["alice-laptop"][2] == ["Daily backup"]
+    with tenant_context(tenants["globex"]):
+        plan = ProtectionPlan.objects.get(name="Daily backup")
+    plan = plan_services.plan_update(
+        actor=users["globex-admin"],
+        tenant=tenants["globex"],
+        plan=plan,
+        data={"name": "Nightly"},
+        origin=CLI,
+    )
+    assert entries(tenants["globex"])["alice-laptop"][2] == ["Nightly"]
+    plan_services.plan_delete(
+        actor=users["globex-admin"], tenant=tenants["globex"], plan=plan, origin=CLI
+    )
+    assert entries(tenants["globex"])["alice-laptop"][2] == []
+
+
+def test_revoking_empties_the_entrys_plans(registered, tenants):
+    value, client = registered
+    client.post("/api/v1/agents/me/plan/apply", {"token": value}, format="json")
+    client.post("/api/v1/agents/me/plan/revoke", {"token": value}, format="json")
+    assert entries(tenants["globex"])["alice-laptop"][2] == []
+
+
+def test_unregistering_and_deleting_the_owner_remove_entries(registered, tenants, users):
+    _, client = registered
+    _, bobs = make_token(tenants["globex"], users["globex-bob"])
+    register(bobs, machine="m-2", hostname="bob-pc")
+    client.post("/api/v1/agents/me/unregister")
+    assert set(entries(tenants["globex"])) == {"bob-pc"}
+    portal_services.user_delete(actor=users["globex-admin"], user=users["globex-bob"], origin=CLI)
+    assert entries(tenants["globex"]) == {}
+
+
+def test_renaming_a_customer_renames_it_in_the_entries(tenants, users):
+    _, value = make_token(tenants["globex"], users["globex-alice"])
+    register(value)
+    tenant_services.tenant_rename(
+        actor=users["msp-admin"], tenant=tenants["globex"], name="Globex Corp", origin=CLI
+    )
+    assert entries(tenants["globex"])["alice-laptop"][1] == "Globex Corp"
+
+
+def test_a_registration_that_loses_the_race_to_a_delete_writes_nothing(tenants, users):
+    token, value = make_token(tenants["globex"], users["globex-alice"])
+    found = usable_token(value)
+    # Deleted between the lookup and the writes:
+    RegistrationToken.objects.filter(pk=token.pk).update(deleted_at=timezone.now())
+    with pytest.raises(InvalidToken):
+        register_with(found, Machine("late", "Linux", "m-late"), CLI)
+    assert not DeviceEntry.objects.filter(tenant=tenants["globex"]).exists()
+    assert not AgentCredential.objects.filter(tenant=tenants["globex"]).exists()
+    assert not AuditEvent.objects.filter(action="device.register").exists()
+    with tenant_context(tenants["globex"]):
+        assert not Device.objects.exists()
+    token.refresh_from_db()
+    assert token.registrations == 0
+
+
+def test_the_backfill_migration_lists_devices_registered_before_the_directory(tenants, users):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    backfill = importlib.import_module("agents.directory.migrations.0002_backfill").backfill
+    with tenant_context(tenants["initech"]):
+        Device.objects.create(
+            hostname="old-server",
+            os="Linux",
+            machine_id="old-1",
+            owner=users["initech-carol"],
+            registered_at=timezone.now(),
+        )
+    assert entries(tenants["initech"]) == {}
+    backfill(apps, SimpleNamespace(connection=connection))
+    backfill(apps, SimpleNamespace(connection=connection))  # running twice adds nothing
+    assert entries(tenants["initech"]) == {"old-server": ("initech-carol", "Initech", [])}
