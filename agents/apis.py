@@ -176,9 +176,9 @@ class PingApi(APIView):
 
 
 class PlanItem(serializers.Serializer):
-    """One serializer for a `PlanRow`, at a customer and at All customers."""
+    """One serializer for a plan entry, at a customer and at All customers."""
 
-    id = serializers.CharField()
+    id = serializers.CharField(source="plan_id")
     name = serializers.CharField()
     tenant = serializers.SerializerMethodField()
 

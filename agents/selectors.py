@@ -6,61 +6,31 @@ entries (`agents.directory`, one public-schema table), plans are `PlanRow`s; so 
 one template, one serializer and one query-count test.
 """
 
-import datetime
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django_tenants.utils import tenant_context
 
 from tenants.models import Tenant, User
 from tenants.permissions import Action, can
-from tenants.schemas import UnionRows
-from tenants.selectors import customers_at
 from tenants.sorting import parse_sort
 from tokens.plans import PlanRef
 
-from .directory.models import DeviceEntry
+from .directory.models import DeviceEntry, PlanEntry
 from .models import Device, ProtectionPlan
 
-
-@dataclass(frozen=True)
-class PlanRow:
-    """A line of Protection plans, with its choices' labels."""
-
-    id: int
-    name: str
-    schedule: str
-    what_to_back_up: str
-    start_time: datetime.time
-    retention_days: int
-    encryption: bool
-    updated_at: datetime.datetime
-    customer_name: str
-    customer_slug: str
-    device_count: int
-
-    @property
-    def schedule_label(self) -> str:
-        return str(ProtectionPlan.Schedule(self.schedule).label)
-
-    @property
-    def source_label(self) -> str:
-        return str(ProtectionPlan.Source(self.what_to_back_up).label)
-
-
 # Sort keys of each list: the SQL expression over the row's columns.
-PLAN_SORTS = {
-    "name": "lower(name)",
-    "customer": "customer_name",
-    "schedule": "schedule",
-    "source": "what_to_back_up",
-    "retention": "retention_days",
+PLAN_SORTS: dict[str, Any] = {
+    "name": Lower("name"),
+    "customer": F("customer_name"),
+    "schedule": F("schedule"),
+    "source": F("what_to_back_up"),
+    "retention": F("retention_days"),
 }
 
 DEVICE_SORTS: dict[str, Any] = {
@@ -71,19 +41,13 @@ DEVICE_SORTS: dict[str, Any] = {
     "customer": F("customer_name"),
 }
 
-_PLANS = """
-SELECT p.id, p.name, p.schedule, p.what_to_back_up, p.start_time, p.retention_days,
-       p.encryption, p.updated_at, t.name AS customer_name, t.slug AS customer_slug,
-       (SELECT count(*) FROM {schema}.agents_device_plans dp
-        WHERE dp.protectionplan_id = p.id) AS device_count
-FROM {schema}.agents_protectionplan p
-JOIN tenants_tenant t ON t.id = {tenant_pk}
-"""
 
-
-def _order(sort: str, sorts: dict[str, str], default: str) -> str:
-    key, descending = parse_sort(sort, sorts, default)
-    return f"{sorts[key]} {'DESC' if descending else 'ASC'}, customer_name, id"
+def _ordered(rows: QuerySet, sort: str, sorts: dict[str, Any]) -> QuerySet:
+    key, descending = parse_sort(sort, sorts, "name")
+    column = sorts[key]
+    return rows.order_by(
+        column.desc() if descending else column.asc(), "-id" if descending else "id"
+    )
 
 
 def devices_for(
@@ -105,10 +69,7 @@ def devices_for(
         entries = entries.filter(owner=actor)
     if token_id:
         entries = entries.filter(registered_token_id=token_id)
-    key, descending = parse_sort(sort, DEVICE_SORTS, "name")
-    column = DEVICE_SORTS[key]
-    order = column.desc() if descending else column.asc()
-    return entries.order_by(order, "-id" if descending else "id")
+    return _ordered(entries, sort, DEVICE_SORTS)
 
 
 def devices_visible(*, actor: User) -> QuerySet[Device]:
@@ -130,15 +91,25 @@ def device_in(*, actor: User, tenant: Tenant, agent_id: uuid.UUID | str) -> Devi
         raise Http404("No such device.") from None
 
 
-def plans_for(*, tenant: Tenant, sort: str = "name") -> UnionRows:
-    """Protection plans at this level as `PlanRow`s: a customer's own, or every customer's
-    at a partner."""
-    return UnionRows(
-        customers=customers_at(tenant),
-        select=_PLANS,
-        order_by=_order(sort, PLAN_SORTS, "name"),
-        row=PlanRow,
+# How many devices of the plan's customer have it applied: counted in the customer's own
+# directory entries (an index range), so a page of plans costs the same at 1,000 customers.
+_DEVICE_COUNT = RawSQL(
+    "SELECT count(*) FROM agents_directory_deviceentry e"
+    " WHERE e.tenant_id = agents_directory_planentry.tenant_id"
+    " AND agents_directory_planentry.name = ANY(e.plan_names)",
+    [],
+)
+
+
+def plans_for(*, tenant: Tenant, sort: str = "name") -> QuerySet[PlanEntry]:
+    """Protection plans at this level as directory entries (one row shape at a customer and
+    at All customers), each with `device_count`."""
+    entries = (
+        PlanEntry.objects.filter(tenant=tenant)
+        if tenant.is_customer
+        else (PlanEntry.objects.filter(partner=tenant))
     )
+    return _ordered(entries.annotate(device_count=_DEVICE_COUNT), sort, PLAN_SORTS)
 
 
 def plan_in(*, tenant: Tenant, plan_id: int) -> ProtectionPlan:
@@ -164,18 +135,17 @@ def device_counts(customers: list[Tenant]) -> dict[int, dict[str, int]]:
 
 
 class PlanCatalog:
-    """The customers' plans as `tokens.plans` sees them (installed by AgentsConfig.ready)."""
+    """The customers' plans as `tokens.plans` sees them (installed by AgentsConfig.ready),
+    read from the plan directory: no schema switch."""
 
     def choices(self, tenant: Tenant) -> list[PlanRef]:
-        with tenant_context(tenant):
-            return [PlanRef(p.pk, p.name) for p in ProtectionPlan.objects.order_by("name")]
+        entries = PlanEntry.objects.filter(tenant=tenant).order_by("name")
+        return [PlanRef(e.plan_id, e.name) for e in entries]
 
     def by_id(self, tenant: Tenant, plan_id: int) -> PlanRef | None:
-        with tenant_context(tenant):
-            plan = ProtectionPlan.objects.filter(pk=plan_id).first()
-        return PlanRef(plan.pk, plan.name) if plan else None
+        entry = PlanEntry.objects.filter(tenant=tenant, plan_id=plan_id).first()
+        return PlanRef(entry.plan_id, entry.name) if entry else None
 
     def by_name(self, tenant: Tenant, name: str) -> PlanRef | None:
-        with tenant_context(tenant):
-            plan = ProtectionPlan.objects.filter(name=name).first()
-        return PlanRef(plan.pk, plan.name) if plan else None
+        entry = PlanEntry.objects.filter(tenant=tenant, name=name).first()
+        return PlanRef(entry.plan_id, entry.name) if entry else None

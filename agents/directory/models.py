@@ -15,6 +15,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Lower
 
+from ..models import ProtectionPlan
+
 
 class DeviceEntry(models.Model):
     tenant = models.ForeignKey(
@@ -53,3 +55,43 @@ class DeviceEntry(models.Model):
 
     def __str__(self):
         return self.hostname
+
+
+class PlanEntry(models.Model):
+    """A protection plan of a customer, listed like devices are: Protection plans at All
+    customers, the plan choices of tokens and the plan API read this table."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    partner = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="+", null=True
+    )
+    plan_id = models.BigIntegerField()
+    name = models.CharField(max_length=100)
+    schedule = models.CharField(max_length=10)
+    what_to_back_up = models.CharField(max_length=20)
+    start_time = models.TimeField()
+    retention_days = models.PositiveIntegerField()
+    encryption = models.BooleanField()
+    updated_at = models.DateTimeField()
+    customer_name = models.CharField(max_length=100)
+    customer_slug = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "plan_id"], name="one_entry_per_plan"),
+        ]
+        indexes = [
+            models.Index("partner", Lower("name"), "id", name="plan_entry_partner_by_name"),
+            models.Index("tenant", Lower("name"), "id", name="plan_entry_tenant_by_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def schedule_label(self) -> str:
+        return str(ProtectionPlan.Schedule(self.schedule).label)
+
+    @property
+    def source_label(self) -> str:
+        return str(ProtectionPlan.Source(self.what_to_back_up).label)

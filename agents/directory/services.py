@@ -11,8 +11,8 @@ from django.db.models import Func, Value
 
 from tenants.models import Tenant
 
-from ..models import Device
-from .models import DeviceEntry
+from ..models import Device, ProtectionPlan
+from .models import DeviceEntry, PlanEntry
 
 
 def entry_save(tenant: Tenant, device: Device) -> None:
@@ -71,3 +71,28 @@ def entries_plan_deleted(tenant: Tenant, name: str) -> None:
 
 def entries_customer_renamed(tenant: Tenant) -> None:
     DeviceEntry.objects.filter(tenant=tenant).update(customer_name=tenant.name)
+    PlanEntry.objects.filter(tenant=tenant).update(customer_name=tenant.name)
+
+
+def plan_entry_save(tenant: Tenant, plan: ProtectionPlan) -> None:
+    """Write the entry of `plan` (of `tenant`) as it is now."""
+    PlanEntry.objects.update_or_create(
+        tenant=tenant,
+        plan_id=plan.pk,
+        defaults={
+            "partner_id": tenant.parent_id,
+            "name": plan.name,
+            "schedule": plan.schedule,
+            "what_to_back_up": plan.what_to_back_up,
+            "start_time": plan.start_time,
+            "retention_days": plan.retention_days,
+            "encryption": plan.encryption,
+            "updated_at": plan.updated_at,
+            "customer_name": tenant.name,
+            "customer_slug": tenant.slug,
+        },
+    )
+
+
+def plan_entry_delete(tenant: Tenant, plan_id: int) -> None:
+    PlanEntry.objects.filter(tenant=tenant, plan_id=plan_id).delete()

@@ -32,7 +32,7 @@ def _check(actor: User, tenant: Tenant) -> None:
         raise ValidationError(_(MSG_PLANS_NEED_CUSTOMER))
 
 
-def _apply(plan: ProtectionPlan, data: dict) -> None:
+def _apply(tenant: Tenant, plan: ProtectionPlan, data: dict) -> None:
     unknown = set(data) - set(PLAN_FIELDS)
     if unknown:
         raise ValueError(f"Unknown plan fields: {sorted(unknown)}")
@@ -42,13 +42,14 @@ def _apply(plan: ProtectionPlan, data: dict) -> None:
         raise ValidationError({"name": _(MSG_PLAN_NAME_TAKEN)})
     plan.full_clean()
     plan.save()
+    directory.plan_entry_save(tenant, plan)
 
 
 def plan_create(*, actor: User, tenant: Tenant, data: dict, origin: Origin) -> ProtectionPlan:
     _check(actor, tenant)
     with tenant_context(tenant), transaction.atomic():
         plan = ProtectionPlan()
-        _apply(plan, data)
+        _apply(tenant, plan, data)
         audit.record(
             actor=actor,
             origin=origin,
@@ -66,7 +67,7 @@ def plan_update(
     with tenant_context(tenant), transaction.atomic():
         plan = ProtectionPlan.objects.select_for_update().get(pk=plan.pk)
         old_name = plan.name
-        _apply(plan, data)
+        _apply(tenant, plan, data)
         if plan.name != old_name:
             directory.entries_plan_renamed(tenant, old_name, plan.name)
         tokens_follow_plan(tenant=tenant, plan=PlanRef(plan.pk, plan.name), plan_id=plan.pk)
@@ -92,6 +93,7 @@ def plan_delete(*, actor: User, tenant: Tenant, plan: ProtectionPlan, origin: Or
             obj=plan,
         )
         directory.entries_plan_deleted(tenant, plan.name)
+        directory.plan_entry_delete(tenant, plan.pk)
         # A token bound to the plan no longer offers one.
         tokens_follow_plan(tenant=tenant, plan=None, plan_id=plan.pk)
         ProtectionPlan.objects.filter(pk=plan.pk).delete()

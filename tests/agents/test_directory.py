@@ -121,3 +121,42 @@ def test_the_backfill_migration_lists_devices_registered_before_the_directory(te
     backfill(apps, SimpleNamespace(connection=connection))
     backfill(apps, SimpleNamespace(connection=connection))  # running twice adds nothing
     assert entries(tenants["initech"]) == {"old-server": ("initech-carol", "Initech", [])}
+
+
+def test_plan_entries_follow_create_rename_and_delete(tenants, users):
+    from agents.directory.models import PlanEntry
+
+    def plans():
+        return {e.name: e.schedule for e in PlanEntry.objects.filter(tenant=tenants["initech"])}
+
+    admin = users["initech-admin"]
+    plan = plan_services.plan_create(
+        actor=admin, tenant=tenants["initech"], data={"name": "Laptops"}, origin=CLI
+    )
+    assert plans() == {"Servers nightly": "daily", "Laptops": "daily"}
+    plan = plan_services.plan_update(
+        actor=admin,
+        tenant=tenants["initech"],
+        plan=plan,
+        data={"name": "Notebooks", "schedule": "weekly"},
+        origin=CLI,
+    )
+    assert plans() == {"Servers nightly": "daily", "Notebooks": "weekly"}
+    plan_services.plan_delete(actor=admin, tenant=tenants["initech"], plan=plan, origin=CLI)
+    assert plans() == {"Servers nightly": "daily"}
+
+
+def test_the_plan_backfill_migration_lists_plans_created_before_the_directory(tenants, users):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from agents.directory.models import PlanEntry
+
+    PlanEntry.objects.filter(tenant=tenants["globex"]).delete()
+    backfill = importlib.import_module("agents.directory.migrations.0004_backfill_plans").backfill
+    backfill(apps, SimpleNamespace(connection=connection))
+    names = set(PlanEntry.objects.filter(tenant=tenants["globex"]).values_list("name", flat=True))
+    assert names == {"Daily backup", "Weekly full image"}

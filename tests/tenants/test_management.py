@@ -4,9 +4,7 @@ import re
 
 import pytest
 from django.urls import reverse
-from django_tenants.utils import tenant_context
 
-from agents.models import ProtectionPlan
 from agents.services import plans as plan_services
 from tenants.audit import CLI
 from tenants.models import AuditEvent, Tenant, User
@@ -17,7 +15,7 @@ def url(name, slug):
     return reverse(name, kwargs={"tenant_id": slug})
 
 
-def test_partner_creates_a_customer_that_is_usable_at_once(login, tenants):
+def test_partner_creates_a_customer_that_is_usable_at_once(login, tenants, users):
     client = login("msp-admin")
     response = client.post(url("customer-create", "demo-msp"), {"name": "Hooli"})
     assert response.status_code == 302
@@ -25,8 +23,9 @@ def test_partner_creates_a_customer_that_is_usable_at_once(login, tenants):
     assert hooli.parent == tenants["demo-msp"] and hooli.kind == "customer"
     # The new customer appears in the selector and its console and schema work.
     assert client.get(url("devices", hooli.slug)).status_code == 200
-    with tenant_context(hooli):
-        ProtectionPlan.objects.create(name="Fresh")
+    plan_services.plan_create(
+        actor=users["msp-admin"], tenant=hooli, data={"name": "Fresh"}, origin=CLI
+    )
     assert "Fresh" in client.get(url("plans", hooli.slug)).content.decode()
     assert AuditEvent.objects.filter(action="tenant.create", tenant=hooli, source="ui").exists()
 

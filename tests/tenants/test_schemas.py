@@ -38,7 +38,10 @@ def test_tenant_tables_do_not_exist_in_the_public_schema(db):
         found = set(cursor.fetchall())
     assert ("public", "agents_directory_deviceentry") in found
     assert ("t_globex", "agents_device") in found
-    assert {t for s, t in found if s == "public"} == {"agents_directory_deviceentry"}
+    assert {t for s, t in found if s == "public"} == {
+        "agents_directory_deviceentry",
+        "agents_directory_planentry",
+    }
     assert not any(t.startswith("agents_directory") for s, t in found if s == "t_globex")
 
 

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_tenants.utils import tenant_context
 
+from agents.directory.services import plan_entry_save
 from agents.models import ProtectionPlan
 from tenants.models import Tenant, User
 
@@ -85,9 +86,10 @@ class Command(BaseCommand):
                         self._user(username, customer, role, password)
                     with tenant_context(customer):
                         for plan in plans:
-                            ProtectionPlan.objects.get_or_create(
+                            saved, _ = ProtectionPlan.objects.get_or_create(
                                 name=plan, defaults=PLAN_SETTINGS[plan]
                             )
+                            plan_entry_save(customer, saved)
             superuser = self._user("platform-admin", None, "", password)
             if not superuser.is_superuser:
                 superuser.is_superuser = superuser.is_staff = True
