@@ -7,7 +7,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenants.api import TenantScopedAPIView, items
+from tenants.api import PAGE_PARAMETERS, TenantScopedAPIView, items, paginated
 from tenants.audit import Origin
 from tenants.models import AuditEvent
 from tokens.throttling import TokenUsingAPIView
@@ -187,7 +187,11 @@ class PlanItem(serializers.Serializer):
 
 
 class PlanListApi(TenantScopedAPIView):
-    @extend_schema(responses=items(PlanItem, "PlanList"), summary="Protection plans of a tenant")
+    @extend_schema(
+        responses=items(PlanItem, "PlanList"),
+        parameters=PAGE_PARAMETERS,
+        summary="Protection plans of a tenant",
+    )
     def get(self, request, tenant_id):
-        plans = plans_for(tenant=self.tenant)[:]
-        return Response({"items": PlanItem(plans, many=True).data})
+        plans = plans_for(tenant=self.tenant)
+        return paginated(self, plans, PlanItem, ordering=("name", "id"))

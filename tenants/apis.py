@@ -2,11 +2,10 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .api import TenantScopedAPIView, items
-from .selectors import selector_choices, users_at
+from .api import PAGE_PARAMETERS, TenantScopedAPIView, items, paginated
+from .selectors import tenants_visible_to, users_at
 
 
 class TenantItem(serializers.Serializer):
@@ -27,14 +26,20 @@ class UserItem(serializers.Serializer):
 
 
 class TenantListApi(APIView):
-    @extend_schema(responses=items(TenantItem, "TenantList"), summary="Tenants you can see")
+    @extend_schema(
+        responses=items(TenantItem, "TenantList"),
+        parameters=PAGE_PARAMETERS,
+        summary="Tenants you can see",
+    )
     def get(self, request):
-        tenants = selector_choices(request.user)
-        return Response({"items": TenantItem(tenants, many=True).data})
+        tenants = tenants_visible_to(request.user)
+        return paginated(self, tenants, TenantItem, ordering=("name", "id"))
 
 
 class UserListApi(TenantScopedAPIView):
-    @extend_schema(responses=items(UserItem, "UserList"), summary="Users of a tenant")
+    @extend_schema(
+        responses=items(UserItem, "UserList"), parameters=PAGE_PARAMETERS, summary="Users"
+    )
     def get(self, request, tenant_id):
         users = users_at(actor=request.user, tenant=self.tenant)
-        return Response({"items": UserItem(users, many=True).data})
+        return paginated(self, users, UserItem, ordering=("username",))

@@ -1,11 +1,11 @@
 """REST API for registration tokens."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenants.api import TenantScopedAPIView
+from tenants.api import PAGE_PARAMETERS, TenantScopedAPIView, items, paginated
 from tenants.audit import Origin
 from tenants.models import AuditEvent
 
@@ -54,12 +54,13 @@ class TokenCreateInput(serializers.Serializer):
 
 class TokenListApi(TenantScopedAPIView):
     @extend_schema(
-        responses=inline_serializer("TokenList", {"items": TokenItem(many=True)}),
-        summary="Active registration tokens",
+        responses=items(TokenItem, "TokenList"),
+        parameters=PAGE_PARAMETERS,
+        summary="Active registration tokens, newest first",
     )
     def get(self, request, tenant_id):
         tokens = selectors.tokens_active_for(actor=request.user, tenant=self.tenant)
-        return Response({"items": TokenItem(tokens, many=True).data})
+        return paginated(self, tokens, TokenItem, ordering=("-created_at", "-id"))
 
     @extend_schema(
         request=TokenCreateInput,
