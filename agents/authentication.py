@@ -5,11 +5,12 @@ The secret is issued once at registration and kept as a SHA-256 digest in the pu
 schema is selected.
 """
 
+import datetime
 import hashlib
 import secrets
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -56,13 +57,25 @@ def agent_for_secret(secret: str) -> Agent | None:
     if credential is None:
         return None
     connection.set_tenant(credential.tenant)
-    now = timezone.now()
-    Device.objects.filter(pk=credential.device_id).update(last_seen_at=now)
-    directory.entries_seen(credential.tenant, credential.device_id, now)
     device = Device.objects.select_related("owner").filter(pk=credential.device_id).first()
     if device is None:
         return None
+    _seen(credential.tenant, device)
     return Agent(credential=credential, tenant=credential.tenant, device=device)
+
+
+# "Last seen" is a minute's precision: an agent calling every second writes once a minute.
+SEEN_PRECISION = datetime.timedelta(minutes=1)
+
+
+def _seen(tenant: Tenant, device: Device) -> None:
+    now = timezone.now()
+    if device.last_seen_at is not None and now - device.last_seen_at < SEEN_PRECISION:
+        return
+    with transaction.atomic():
+        Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+        directory.entries_seen(tenant, device.pk, now)
+    device.last_seen_at = now
 
 
 class AgentSecretAuthentication(BaseAuthentication):
