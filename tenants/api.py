@@ -15,17 +15,22 @@ from .selectors import tenant_for
 
 
 class TenantScopedAPIView(APIView):
+    # As on TenantScopedMixin: only endpoints that touch the tenant's own tables set it.
+    uses_tenant_schema = False
+
     """Base of every endpoint under `/api/v1/tenants/{tenant_id}/`.
 
     After authentication it resolves `tenant_id` through `tenant_for` (a tenant outside the
-    caller's scope answers 404) and points the connection at the tenant's schema. Subclasses
+    caller's scope answers 404) and, with `uses_tenant_schema`, points the connection at the
+    tenant's schema. Subclasses
     use `self.tenant` and never look a tenant up themselves.
     """
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.tenant = tenant_for(actor=request.user, tenant_id=kwargs["tenant_id"])
-        connection.set_tenant(self.tenant)
+        if self.uses_tenant_schema:
+            connection.set_tenant(self.tenant)
 
     def origin(self) -> Origin:
         return Origin.from_request(self.request, AuditEvent.Source.API)

@@ -14,13 +14,19 @@ class TenantScopedMixin(LoginRequiredMixin):
     """Base of every page that works on one tenant named in its URL (`<tenant_id>`).
 
     Resolves the tenant through `tenant_for` (another customer's tenant answers 404), checks
-    `required_action` against the role map, and points the connection at the tenant's schema
-    for the rest of the request. Subclasses read `self.tenant`; they never look a tenant up
-    themselves. `section` is the URL name the tenant selector links to.
+    `required_action` against the role map, and (with `uses_tenant_schema`) points the
+    connection at the tenant's schema for the rest of the request. Subclasses read
+    `self.tenant`; they never look a tenant up themselves. `section` is the URL name the
+    tenant selector links to.
     """
 
     required_action: Action | None = None
     section: str = "devices"
+    # Pages that read or write the tenant's own schema (devices and plans themselves) set
+    # this; the others read only the public schema (lists come from the directory) and pay
+    # no `SET search_path`. A page that forgets it fails loudly: the tenant's tables are not
+    # in the public schema.
+    uses_tenant_schema: bool = False
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -30,7 +36,8 @@ class TenantScopedMixin(LoginRequiredMixin):
             self.raise_exception = True
             return self.handle_no_permission()
         request.tenant = self.tenant
-        connection.set_tenant(self.tenant)
+        if self.uses_tenant_schema:
+            connection.set_tenant(self.tenant)
         return super().dispatch(request, *args, **kwargs)
 
     def can(self, action: Action) -> bool:

@@ -5,6 +5,7 @@ which treats "exists but outside your scope" exactly like "does not exist".
 """
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -62,11 +63,48 @@ def in_scope(actor: User, tenant: Tenant | None) -> bool:
 
 
 def tenant_for(*, actor: User | AnonymousUser, tenant_id: str) -> Tenant:
-    """The tenant named `tenant_id` (its slug) if the actor may see it; Http404 otherwise."""
+    """The tenant named `tenant_id` (its slug) if the actor may see it; Http404 otherwise.
+
+    On the hot path without a query: the actor's own tenant comes with the actor (see
+    `tenants.backends`), and a partner administrator's customers are cached per partner
+    (`levels_of`) until one is created or renamed.
+    """
+    if not actor.is_authenticated or not actor.is_active:
+        raise Http404("No such tenant.")
+    own = actor.tenant if actor.tenant_id else None
+    if own is not None and own.slug == tenant_id:
+        return own
+    if actor.role == User.Role.PARTNER_ADMIN and actor.tenant_id:
+        level = levels_of(actor.tenant_id).get(tenant_id)
+        if level is None:
+            raise Http404("No such tenant.")
+        return level
     try:
         return tenants_visible_to(actor).get(slug=tenant_id)
     except Tenant.DoesNotExist:
         raise Http404("No such tenant.") from None
+
+
+LEVELS_TIMEOUT = 300
+
+
+def _levels_key(partner_id: int) -> str:
+    return f"tenant-levels:{partner_id}"
+
+
+def levels_of(partner_id: int) -> dict[str, Tenant]:
+    """A partner and its customers by slug, from the shared cache (one query on a miss)."""
+    levels = cache.get(_levels_key(partner_id))
+    if levels is None:
+        tenants = Tenant.objects.select_related("parent").filter(_partner_level(partner_id, "pk"))
+        levels = {t.slug: t for t in tenants}
+        cache.set(_levels_key(partner_id), levels, LEVELS_TIMEOUT)
+    return levels
+
+
+def forget_levels(tenant: Tenant) -> None:
+    """After a tenant is created or renamed: its partner's cached levels are stale."""
+    cache.delete(_levels_key(tenant.parent_id or tenant.pk))
 
 
 def customers_at(tenant: Tenant) -> list[Tenant]:

@@ -11,6 +11,7 @@ from .audit import Origin
 from .authorization import authorize
 from .models import AuditEvent, Tenant, User
 from .permissions import Action
+from .selectors import forget_levels
 
 Role = User.Role
 
@@ -34,6 +35,12 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
+def _forget_levels(tenant: Tenant) -> None:
+    # Now, and again once committed: a request between the two may cache the old levels.
+    forget_levels(tenant)
+    transaction.on_commit(lambda: forget_levels(tenant))
+
+
 def _create_tenant(*, name: str, kind: str, parent: Tenant | None, slug: str | None) -> Tenant:
     slug = slug or _unique_slug(name)
     tenant = Tenant(
@@ -48,6 +55,7 @@ def _create_tenant(*, name: str, kind: str, parent: Tenant | None, slug: str | N
     # that has pointed the connection at the partner's schema.
     with schema_context(get_public_schema_name()):
         tenant.save(verbosity=0)
+    _forget_levels(tenant)
     return tenant
 
 
@@ -219,6 +227,7 @@ def tenant_rename(*, actor: User, tenant: Tenant, name: str, origin: Origin) -> 
         Tenant.objects.filter(pk=tenant.pk).update(name=name)
     tenant.name = name
     signals.tenant_renamed.send(sender=Tenant, tenant=tenant)
+    _forget_levels(tenant)
     audit.record(
         actor=actor,
         origin=origin,

@@ -43,7 +43,7 @@ class TokenGenerateForm(forms.Form):
             ]
             self.fields["user"].initial = str(initial_user.pk) if initial_user else ""
             self.fields["plan"].choices = [("", _("No plan"))] + [
-                (str(p.pk), p.name) for p in plans
+                (str(p.id), p.name) for p in plans
             ]
         else:
             del self.fields["user"]

@@ -59,6 +59,7 @@ class DeviceUnregisterView(TenantScopedMixin, TemplateView):
 
     template_name = "agents/device_confirm_unregister.html"
     required_action = Action.UNREGISTER_DEVICES
+    uses_tenant_schema = True
     section = "devices"
 
     def device(self):

@@ -10,8 +10,7 @@ from tenants.models import User
 from tenants.permissions import Action, can
 from tokens import selectors, services
 from tokens.forms import TokenGenerateForm
-
-from ..models import ProtectionPlan
+from tokens.plans import catalog
 
 PANES = {"add", "tokens"}
 
@@ -28,11 +27,10 @@ class AddDevicesPaneMixin:
         user = self.request.user
         if not (can(user, Action.ACT_FOR_OTHERS) and self.tenant.is_customer):
             return TokenGenerateForm(data=data)
-        # The connection already points at this customer's schema.
         return TokenGenerateForm(
             data=data,
             users=User.objects.filter(tenant=self.tenant, is_active=True).order_by("username"),
-            plans=ProtectionPlan.objects.order_by("name"),
+            plans=catalog().choices(self.tenant),
             initial_user=user if user.tenant_id == self.tenant.pk else None,
         )
 

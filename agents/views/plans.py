@@ -36,6 +36,7 @@ class PlanFormMixin(TenantScopedMixin):
 
     template_name = "agents/plan_form.html"
     required_action = Action.MANAGE_PLANS
+    uses_tenant_schema = True
     section = "plans"
     form_class = ProtectionPlanForm
     plan = None
@@ -85,6 +86,7 @@ class PlanUpdateView(PlanFormMixin, FormView):
 class PlanDeleteView(TenantScopedMixin, TemplateView):
     template_name = "agents/plan_confirm_delete.html"
     required_action = Action.MANAGE_PLANS
+    uses_tenant_schema = True
     section = "plans"
 
     def get_context_data(self, **kwargs):

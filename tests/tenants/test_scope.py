@@ -55,3 +55,36 @@ def test_selector_lists_all_customers_first_then_each_customer(users):
 
 def test_company_admin_selector_has_only_its_tenant(users):
     assert [t.slug for t in selector_choices(users["globex-admin"])] == ["globex"]
+
+
+def test_own_tenant_and_cached_customers_resolve_without_a_query(
+    tenants, users, django_assert_num_queries
+):
+    from tenants.models import User
+
+    admin = User.objects.select_related("tenant").get(username="globex-admin")
+    with django_assert_num_queries(0):
+        assert tenant_for(actor=admin, tenant_id="globex").slug == "globex"
+    partner = User.objects.select_related("tenant").get(username="msp-admin")
+    tenant_for(actor=partner, tenant_id="initech")  # fills the partner's cached levels
+    with django_assert_num_queries(0):
+        assert tenant_for(actor=partner, tenant_id="globex").name == "Globex"
+
+
+def test_cached_levels_follow_a_new_and_a_renamed_customer_and_keep_the_scope(tenants, users):
+    from django.http import Http404
+
+    from tenants import services
+    from tenants.audit import CLI
+
+    partner = users["msp-admin"]
+    tenant_for(actor=partner, tenant_id="globex")
+    hooli = services.customer_create(
+        actor=partner, partner=tenants["demo-msp"], name="Hooli", origin=CLI
+    )
+    assert tenant_for(actor=partner, tenant_id=hooli.slug) == hooli
+    services.tenant_rename(actor=partner, tenant=tenants["globex"], name="Globex 2", origin=CLI)
+    assert tenant_for(actor=partner, tenant_id="globex").name == "Globex 2"
+    for slug in ("umbrella", "other-msp", "no-such-tenant"):
+        with pytest.raises(Http404):
+            tenant_for(actor=partner, tenant_id=slug)
