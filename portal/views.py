@@ -10,6 +10,7 @@ from django.views.generic import TemplateView
 
 from agents.selectors import device_count_of, device_counts
 from tenants.models import User
+from tenants.paging import BoundedPaginator
 from tenants.permissions import Action
 from tenants.selectors import customers_at, tenants_visible_to, users_at
 from tenants.views import ManagementMixin
@@ -79,7 +80,9 @@ class UsageView(ManagementMixin, TemplateView):
     section = "usage"
 
     def get_context_data(self, **kwargs):
-        customers = customers_at(self.tenant)
+        paginator = BoundedPaginator(customers_at(self.tenant), 50)
+        page = paginator.get_page(self.request.GET.get("page"))
+        customers = list(page.object_list)
         counts = device_counts(customers)
         tokens = active_token_counts(customers)
         rows = [
@@ -90,4 +93,4 @@ class UsageView(ManagementMixin, TemplateView):
             }
             for c in customers
         ]
-        return super().get_context_data(rows=rows, **kwargs)
+        return super().get_context_data(rows=rows, page=page, **kwargs)

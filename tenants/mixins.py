@@ -7,7 +7,10 @@ from django.urls import reverse
 from .audit import Origin
 from .models import AuditEvent
 from .permissions import Action, can
-from .selectors import selector_choices, tenant_for
+from .selectors import selector_page, tenant_for
+
+# How many tenants the tenant selector lists before asking for a search.
+SELECTOR_LIMIT = 20
 
 
 class TenantScopedMixin(LoginRequiredMixin):
@@ -48,10 +51,15 @@ class TenantScopedMixin(LoginRequiredMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        choices = selector_choices(self.request.user)
+        search = self.request.GET.get("tq", "").strip()[:100]
+        choices, more = selector_page(self.request.user, search=search, limit=SELECTOR_LIMIT)
         context.update(
             tenant=self.tenant,
             section=self.section,
+            selector_search=search,
+            selector_more=more,
+            # Offer the search where there is something to search: a partner's customers.
+            selector_searchable=bool(search or more or len(choices) > 2),
             selector=[
                 {
                     "tenant": t,

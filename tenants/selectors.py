@@ -6,7 +6,8 @@ which treats "exists but outside your scope" exactly like "does not exist".
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
+from django.db.models.functions import Lower
 from django.http import Http404
 
 from .models import Tenant, User
@@ -107,28 +108,48 @@ def forget_levels(tenant: Tenant) -> None:
     cache.delete(_levels_key(tenant.parent_id or tenant.pk))
 
 
-def customers_at(tenant: Tenant) -> list[Tenant]:
-    """The customers a level covers: a partner ("All customers") covers all of its
-    customers, a customer only itself."""
+def customers_at(tenant: Tenant) -> QuerySet[Tenant]:
+    """The customers a level covers, by name: a partner ("All customers") covers all of its
+    customers, a customer only itself. Paginate it: a partner may have 1,000."""
+    customers = Tenant.objects.select_related("parent")
     if tenant.is_customer:
-        return [tenant]
-    return list(Tenant.objects.filter(parent=tenant).order_by("name"))
+        return customers.filter(pk=tenant.pk)
+    return customers.filter(parent=tenant).order_by(Lower("name"), "id")
 
 
 def selector_choices(user: User | AnonymousUser) -> list[Tenant]:
-    """The tenant selector's entries: each partner first (shown as "All customers"),
-    then its customers, in name order."""
-    tenants = list(tenants_visible_to(user))
-    partners = sorted((t for t in tenants if t.is_partner), key=lambda t: t.name.lower())
+    """Every entry of the tenant selector (see `selector_page`)."""
+    return selector_page(user)[0]
+
+
+def selector_page(
+    user: User | AnonymousUser, *, search: str = "", limit: int | None = None
+) -> tuple[list[Tenant], bool]:
+    """The tenant selector's entries, and whether there are more than `limit`.
+
+    Each partner first (shown as "All customers"), then its customers, in name order; with
+    `search`, only names containing it. One query of at most `limit` + 1 rows, so a partner
+    of 1,000 customers lists the first ones and searches for the others. The user's own
+    partner level is always offered.
+    """
+    tenants = tenants_visible_to(user)
+    if search:
+        tenants = tenants.filter(name__icontains=search)
+    partners_first = Case(When(kind=Tenant.Kind.PARTNER, then=0), default=1)
+    tenants = tenants.order_by(partners_first, Lower("name"), "id")
+    found = list(tenants if limit is None else tenants[: limit + 1])
+    more = limit is not None and len(found) > limit
+    found = found[:limit]
+    own = user.tenant if user.is_authenticated and user.tenant_id else None
+    if own is not None and own.is_partner and own not in found:
+        found.insert(0, own)
     ordered: list[Tenant] = []
-    for partner in partners:
+    for partner in (t for t in found if t.is_partner):
         ordered.append(partner)
-        ordered.extend(
-            sorted((t for t in tenants if t.parent_id == partner.pk), key=lambda t: t.name.lower())
-        )
+        ordered.extend(t for t in found if t.parent_id == partner.pk)
     seen = {t.pk for t in ordered}
-    ordered.extend(t for t in tenants if t.pk not in seen)
-    return ordered
+    ordered.extend(t for t in found if t.pk not in seen)
+    return ordered, more
 
 
 def users_at(*, actor: User, tenant: Tenant) -> QuerySet[User]:

@@ -11,8 +11,9 @@ from . import services
 from .forms import CustomerForm, UserForm, add_service_errors
 from .mixins import TenantScopedMixin
 from .models import AuditEvent
+from .paging import BoundedPaginator
 from .permissions import Action
-from .selectors import at_level, customers_at, selector_choices, users_at
+from .selectors import at_level, customers_at, users_at
 
 
 class ManagementMixin(TenantScopedMixin):
@@ -24,7 +25,9 @@ class CustomerListView(ManagementMixin, TemplateView):
     section = "customers"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(customers=customers_at(self.tenant), **kwargs)
+        paginator = BoundedPaginator(customers_at(self.tenant), 50)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return super().get_context_data(customers=page.object_list, page=page, **kwargs)
 
 
 class CustomerCreateView(ManagementMixin, FormView):
@@ -68,8 +71,8 @@ class UserCreateView(ManagementMixin, FormView):
         level = (
             [self.tenant, *customers_at(self.tenant)] if self.tenant.is_partner else [self.tenant]
         )
-        allowed = {t.pk for t in selector_choices(self.request.user)}
-        return {**super().get_form_kwargs(), "tenants": [t for t in level if t.pk in allowed]}
+        # `self.tenant` is in the actor's scope, and so is everything of its level.
+        return {**super().get_form_kwargs(), "tenants": level}
 
     def form_valid(self, form):
         data = form.cleaned_data
