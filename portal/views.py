@@ -10,7 +10,7 @@ from django.views.generic import TemplateView
 
 from agents.selectors import device_count_of, device_counts
 from tenants.models import User
-from tenants.paging import BoundedPaginator
+from tenants.paging import page_of
 from tenants.permissions import Action
 from tenants.selectors import customers_at, tenants_visible_to, users_at
 from tenants.views import ManagementMixin
@@ -80,8 +80,7 @@ class UsageView(ManagementMixin, TemplateView):
     section = "usage"
 
     def get_context_data(self, **kwargs):
-        paginator = BoundedPaginator(customers_at(self.tenant), 50)
-        page = paginator.get_page(self.request.GET.get("page"))
+        page = page_of(customers_at(self.tenant), self.request, count=False)
         customers = list(page.object_list)
         counts = device_counts(customers)
         tokens = active_token_counts(customers)

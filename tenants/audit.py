@@ -37,6 +37,7 @@ def record(
         actor_name=getattr(actor, "username", "") or "system",
         on_behalf_of=on_behalf_of,
         tenant=tenant,
+        family=tenant.family if tenant is not None else None,
         action=action,
         object_type=object_type or (obj._meta.model_name if obj is not None else ""),
         object_id=str(obj.pk) if obj is not None else "",

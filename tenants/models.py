@@ -9,6 +9,7 @@ platform superuser is the only account without a tenant.
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import TenantMixin
@@ -32,6 +33,10 @@ class Tenant(TenantMixin):
         related_name="customers",
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # The partner whose level ("All customers") covers this tenant: the partner itself, or a
+    # customer's partner. One indexed column answers "every tenant of this level", and it is
+    # the key a partner's data would be placed by on several database servers.
+    family = models.BigIntegerField(null=True, editable=False)
 
     auto_create_schema = True
     auto_drop_schema = True
@@ -48,9 +53,22 @@ class Tenant(TenantMixin):
                 fields=["parent", "name"], name="tenant_name_unique_per_partner"
             ),
         ]
+        # A partner's customers by name: the selector, Customers and Usage read a page of it.
+        indexes = [
+            models.Index("parent", Lower("name"), "id", name="tenant_customers_by_name"),
+            models.Index("family", "name", "id", name="tenant_level_by_name"),
+        ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self.parent_id is not None:
+            self.family = self.parent_id
+        super().save(*args, **kwargs)
+        if self.family is None:  # a new partner is its own level
+            self.family = self.pk
+            type(self).objects.filter(pk=self.pk).update(family=self.pk)
 
     @property
     def is_partner(self) -> bool:
@@ -81,11 +99,14 @@ class User(AbstractUser):
         related_name="users",
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    # The tenant's family (its partner level), so a partner's users list is an index range.
+    family = models.BigIntegerField(null=True, editable=False)
 
     objects = UserManager()
 
     class Meta:
         ordering = ["username"]
+        indexes = [models.Index("family", "username", name="user_level_by_username")]
         constraints = [
             # Exactly one tenant and one role, except for the platform superuser.
             models.CheckConstraint(
@@ -94,6 +115,10 @@ class User(AbstractUser):
                 | Q(tenant__isnull=True, role="", is_superuser=True),
             ),
         ]
+
+    def save(self, *args, **kwargs):
+        self.family = self.tenant.family if self.tenant_id else None
+        super().save(*args, **kwargs)
 
 
 class AuditEvent(models.Model):
@@ -126,6 +151,8 @@ class AuditEvent(models.Model):
         DEVICE_UNREGISTER = "device.unregister", _("Device unregistered")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    # The tenant's family (its partner level), so a partner's audit log is an index range.
+    family = models.BigIntegerField(null=True, editable=False)
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -146,7 +173,10 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["tenant", "-at"])]
+        indexes = [
+            models.Index(fields=["tenant", "-at"]),
+            models.Index(fields=["family", "-at", "-id"], name="audit_level_by_time"),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"

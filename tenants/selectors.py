@@ -26,22 +26,18 @@ def tenants_visible_to(user: User | AnonymousUser) -> QuerySet[Tenant]:
         return tenants.none()
     if user.role == User.Role.PARTNER_ADMIN:
         # A partner administrator's tenant is a partner: no need to load it to know.
-        return tenants.filter(_partner_level(user.tenant_id, "pk"))
+        return tenants.filter(family=user.tenant_id)
     return tenants.filter(pk=user.tenant_id)
 
 
 def at_level(tenant: Tenant, field: str = "tenant") -> Q:
     """Rows of a level: a partner's level ("All customers") covers the partner itself and
-    each of its customers; a customer's covers only itself. `field` names the tenant
-    (`"pk"` when filtering tenants themselves)."""
+    each of its customers, that is its `family` (a column of tenants, users, tokens and audit
+    events, so the filter is one index range); a customer's covers only itself. `field`
+    names the tenant at a customer (`"pk"` when filtering tenants themselves)."""
     if tenant.is_partner:
-        return _partner_level(tenant.pk, field)
+        return Q(family=tenant.pk)
     return Q(**{field: tenant.pk})
-
-
-def _partner_level(partner_id: int, field: str) -> Q:
-    parent = "parent_id" if field == "pk" else f"{field}__parent_id"
-    return Q(**{field: partner_id}) | Q(**{parent: partner_id})
 
 
 def covers(level: Tenant, tenant: Tenant) -> bool:
@@ -97,7 +93,7 @@ def levels_of(partner_id: int) -> dict[str, Tenant]:
     """A partner and its customers by slug, from the shared cache (one query on a miss)."""
     levels = cache.get(_levels_key(partner_id))
     if levels is None:
-        tenants = Tenant.objects.select_related("parent").filter(_partner_level(partner_id, "pk"))
+        tenants = Tenant.objects.select_related("parent").filter(family=partner_id)
         levels = {t.slug: t for t in tenants}
         cache.set(_levels_key(partner_id), levels, LEVELS_TIMEOUT)
     return levels
@@ -132,16 +128,20 @@ def selector_page(
     of 1,000 customers lists the first ones and searches for the others. The user's own
     partner level is always offered.
     """
-    tenants = tenants_visible_to(user)
+    own = user.tenant if user.is_authenticated and user.tenant_id else None
+    if own is not None and own.is_customer:
+        return [own], False  # nothing to choose from, and no query
+    if own is not None:  # a partner administrator: its customers, by an index range
+        tenants = customers_at(own)
+    else:
+        partners_first = Case(When(kind=Tenant.Kind.PARTNER, then=0), default=1)
+        tenants = tenants_visible_to(user).order_by(partners_first, Lower("name"), "id")
     if search:
         tenants = tenants.filter(name__icontains=search)
-    partners_first = Case(When(kind=Tenant.Kind.PARTNER, then=0), default=1)
-    tenants = tenants.order_by(partners_first, Lower("name"), "id")
     found = list(tenants if limit is None else tenants[: limit + 1])
     more = limit is not None and len(found) > limit
     found = found[:limit]
-    own = user.tenant if user.is_authenticated and user.tenant_id else None
-    if own is not None and own.is_partner and own not in found:
+    if own is not None and own not in found:
         found.insert(0, own)
     ordered: list[Tenant] = []
     for partner in (t for t in found if t.is_partner):
@@ -159,4 +159,4 @@ def users_at(*, actor: User, tenant: Tenant) -> QuerySet[User]:
     users = User.objects.select_related("tenant").filter(at_level(tenant))
     if not can(actor, Action.VIEW_ALL_USERS):
         users = users.filter(pk=actor.pk)
-    return users.order_by("tenant__name", "username")
+    return users.order_by("username")

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
@@ -11,7 +10,7 @@ from . import services
 from .forms import CustomerForm, UserForm, add_service_errors
 from .mixins import TenantScopedMixin
 from .models import AuditEvent
-from .paging import BoundedPaginator
+from .paging import page_of
 from .permissions import Action
 from .selectors import at_level, customers_at, users_at
 
@@ -25,8 +24,7 @@ class CustomerListView(ManagementMixin, TemplateView):
     section = "customers"
 
     def get_context_data(self, **kwargs):
-        paginator = BoundedPaginator(customers_at(self.tenant), 50)
-        page = paginator.get_page(self.request.GET.get("page"))
+        page = page_of(customers_at(self.tenant), self.request, count=False)
         return super().get_context_data(customers=page.object_list, page=page, **kwargs)
 
 
@@ -57,7 +55,7 @@ class UserListView(ManagementMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         users = users_at(actor=self.request.user, tenant=self.tenant)
-        page = Paginator(users, 50).get_page(self.request.GET.get("page"))
+        page = page_of(users, self.request)
         return super().get_context_data(page=page, **kwargs)
 
 
@@ -103,7 +101,7 @@ class AuditLogView(ManagementMixin, TemplateView):
         action = self.request.GET.get("action", "")
         if action in AuditEvent.Action.values:
             events = events.filter(action=action)
-        page = Paginator(events, 50).get_page(self.request.GET.get("page"))
+        page = page_of(events, self.request)
         return super().get_context_data(
             page=page, actions=AuditEvent.Action.choices, action=action, **kwargs
         )

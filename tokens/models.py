@@ -43,6 +43,8 @@ class RegistrationToken(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # The customer's family (its partner level): All customers lists are an index range.
+    family = models.BigIntegerField(null=True, editable=False)
     expires_at = models.DateTimeField(_("expires"))
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
     # A plan in the tenant's schema; its name is kept here so lists need no schema hop.
@@ -62,6 +64,16 @@ class RegistrationToken(models.Model):
             models.Index(
                 fields=["tenant", "expires_at"],
                 name="token_active_by_tenant",
+                condition=Q(deleted_at__isnull=True),
+            ),
+            models.Index(
+                fields=["family", "-created_at", "-id"],
+                name="token_active_by_family",
+                condition=Q(deleted_at__isnull=True),
+            ),
+            models.Index(
+                fields=["tenant", "-created_at", "-id"],
+                name="token_active_by_customer",
                 condition=Q(deleted_at__isnull=True),
             ),
         ]

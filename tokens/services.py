@@ -109,6 +109,7 @@ def token_create(
     with transaction.atomic():
         token = RegistrationToken.objects.create(
             tenant=tenant,
+            family=tenant.family,
             user=owner,
             created_by=actor,
             created_at=now,

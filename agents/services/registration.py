@@ -152,9 +152,9 @@ WITH used AS (
         secret_digest = EXCLUDED.secret_digest, issued_at = EXCLUDED.issued_at
 ), event AS (
     INSERT INTO public.tenants_auditevent
-        (at, actor_id, actor_name, on_behalf_of_id, tenant_id, action, object_type,
+        (at, actor_id, actor_name, on_behalf_of_id, tenant_id, family, action, object_type,
          object_id, object_repr, details, source, ip_address)
-    SELECT %(now)s, %(owner)s, %(username)s, %(owner)s, %(tenant)s,
+    SELECT %(now)s, %(owner)s, %(username)s, %(owner)s, %(tenant)s, %(family)s,
            CASE WHEN device.inserted THEN %(registered)s ELSE %(reregistered)s END,
            'device', device.id::text, %(repr)s, %(details)s::jsonb, %(source)s, %(ip)s
     FROM device
@@ -191,6 +191,7 @@ def _register_params(
         "username": user.username,
         "tenant": tenant.pk,
         "partner": tenant.parent_id,
+        "family": tenant.family,
         "customer_name": tenant.name,
         "customer_slug": tenant.slug,
         "digest": secret_digest(secret),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from tenants.mixins import TenantScopedMixin
-from tenants.paging import BoundedPaginator
+from tenants.paging import page_of
 from tenants.permissions import Action
 
 from .. import selectors
@@ -35,8 +35,7 @@ class DeviceListView(AddDevicesPaneMixin, TenantScopedMixin, TemplateView):
         devices = selectors.devices_for(
             actor=self.request.user, tenant=self.tenant, sort=sort, token_id=token_id
         )
-        paginator = BoundedPaginator(devices, settings.CONSOLE_PAGE_SIZE)
-        page = paginator.get_page(self.request.GET.get("page"))
+        page = page_of(devices, self.request, size=settings.CONSOLE_PAGE_SIZE)
         context.update(
             page=page,
             sort=sort,

@@ -3,10 +3,10 @@
 page, so the device page owns every step of its panes."""
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 
 from tenants.models import User
+from tenants.paging import page_of
 from tenants.permissions import Action, can
 from tokens import selectors, services
 from tokens.forms import TokenGenerateForm
@@ -52,8 +52,7 @@ class AddDevicesPaneMixin:
         if self.pane == "tokens":
             sort = self.request.GET.get("tsort", "-created")
             tokens = selectors.tokens_active_for(actor=user, tenant=self.tenant, sort=sort)
-            paginator = Paginator(tokens, settings.CONSOLE_PAGE_SIZE)
-            page = paginator.get_page(self.request.GET.get("tpage"))
+            page = page_of(tokens, self.request, size=settings.CONSOLE_PAGE_SIZE, param="tpage")
             context.update(
                 tokens=page.object_list,
                 tokens_page=page,

@@ -3,13 +3,13 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from tenants.forms import add_service_errors
 from tenants.mixins import TenantScopedMixin
+from tenants.paging import page_of
 from tenants.permissions import Action
 
 from .. import selectors
@@ -26,7 +26,7 @@ class PlanListView(TenantScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         sort = self.request.GET.get("sort", "name")
         plans = selectors.plans_for(tenant=self.tenant, sort=sort)
-        page = Paginator(plans, settings.CONSOLE_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        page = page_of(plans, self.request, size=settings.CONSOLE_PAGE_SIZE)
         context.update(page=page, sort=sort, all_customers=self.tenant.is_partner)
         return context
 
