@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import TenantMixin
+from django_tenants.utils import schema_exists
 
 
 class Tenant(TenantMixin):
@@ -61,6 +62,17 @@ class Tenant(TenantMixin):
 
     def __str__(self):
         return self.name
+
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """Clone the template schema in one statement when there is one (see
+        `tenants.schemas.clone_template`); otherwise django-tenants' own way."""
+        from .schemas import clone_template  # noqa: PLC0415 - schemas imports this module
+
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        if sync_schema and clone_template(self.schema_name):
+            return True
+        return super().create_schema(check_if_exists, sync_schema, verbosity)
 
     def save(self, *args, **kwargs):
         if self.parent_id is not None:

@@ -79,3 +79,31 @@ def test_customer_needs_a_partner_and_partner_has_none(tenants, kind, parent):
         Tenant.objects.filter(slug="initech").update(
             kind=kind, parent=tenants[parent] if parent else None
         )
+
+
+def test_a_new_customer_is_one_clone_statement_without_reinstalling_the_clone_function(
+    tenants, users
+):
+    from django.test.utils import CaptureQueriesContext
+
+    services.customer_create(
+        actor=users["msp-admin"], partner=tenants["demo-msp"], name="Warm", origin=CLI
+    )
+    with CaptureQueriesContext(connection) as queries:
+        services.customer_create(
+            actor=users["msp-admin"], partner=tenants["demo-msp"], name="Pied Piper", origin=CLI
+        )
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not any("CREATE OR REPLACE FUNCTION" in s for s in sql)
+    assert sum("clone_schema(" in s for s in sql) == 1
+    assert not any("django_migrations" in s and "INSERT" in s for s in sql)  # cloned, not faked
+
+
+def test_only_schemas_missing_a_migration_are_behind(tenants):
+    from tenants.schemas import schemas_behind
+
+    assert schemas_behind(["t_globex", "t_initech", "tenant_template"]) == []
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM t_globex.django_migrations WHERE app = 'agents'")
+    assert schemas_behind(["t_globex", "t_initech"]) == ["t_globex"]
+    assert schemas_behind(["t_no_such_schema"]) == ["t_no_such_schema"]
