@@ -63,8 +63,8 @@ def tenant_for(*, actor: User | AnonymousUser, tenant_id: str) -> Tenant:
     """The tenant named `tenant_id` (its slug) if the actor may see it; Http404 otherwise.
 
     On the hot path without a query: the actor's own tenant comes with the actor (see
-    `tenants.backends`), and a partner administrator's customers are cached per partner
-    (`levels_of`) until one is created or renamed.
+    `tenants.backends`), and a partner administrator's customers are cached one by one
+    (`level_of`) until renamed.
     """
     if not actor.is_authenticated or not actor.is_active:
         raise Http404("No such tenant.")
@@ -72,7 +72,7 @@ def tenant_for(*, actor: User | AnonymousUser, tenant_id: str) -> Tenant:
     if own is not None and own.slug == tenant_id:
         return own
     if actor.role == User.Role.PARTNER_ADMIN and actor.tenant_id:
-        level = levels_of(actor.tenant_id).get(tenant_id)
+        level = level_of(actor.tenant_id, tenant_id)
         if level is None:
             raise Http404("No such tenant.")
         return level
@@ -82,26 +82,31 @@ def tenant_for(*, actor: User | AnonymousUser, tenant_id: str) -> Tenant:
         raise Http404("No such tenant.") from None
 
 
-LEVELS_TIMEOUT = 300
+LEVEL_TIMEOUT = 300
 
 
-def _levels_key(partner_id: int) -> str:
-    return f"tenant-levels:{partner_id}"
+def _level_key(family: int, slug: str) -> str:
+    return f"tenant-level:{family}:{slug}"
 
 
-def levels_of(partner_id: int) -> dict[str, Tenant]:
-    """A partner and its customers by slug, from the shared cache (one query on a miss)."""
-    levels = cache.get(_levels_key(partner_id))
-    if levels is None:
-        tenants = Tenant.objects.select_related("parent").filter(family=partner_id)
-        levels = {t.slug: t for t in tenants}
-        cache.set(_levels_key(partner_id), levels, LEVELS_TIMEOUT)
-    return levels
+def level_of(partner_id: int, slug: str) -> Tenant | None:
+    """The tenant `slug` of the partner's level (the partner or one of its customers), from
+    the shared cache; one indexed query on a miss. Misses are not cached."""
+    key = _level_key(partner_id, slug)
+    tenant = cache.get(key)
+    if tenant is None:
+        tenant = (
+            Tenant.objects.select_related("parent").filter(family=partner_id, slug=slug).first()
+        )
+        if tenant is not None:
+            cache.set(key, tenant, LEVEL_TIMEOUT)
+    return tenant
 
 
 def forget_levels(tenant: Tenant) -> None:
-    """After a tenant is created or renamed: its partner's cached levels are stale."""
-    cache.delete(_levels_key(tenant.parent_id or tenant.pk))
+    """After a tenant is created or renamed: its cached copy is stale."""
+    if tenant.family is not None:
+        cache.delete(_level_key(tenant.family, tenant.slug))
 
 
 def customers_at(tenant: Tenant) -> QuerySet[Tenant]:
