@@ -1,7 +1,8 @@
 """Tenants, users and the audit log: the public schema.
 
-A partner tenant manages customer tenants. Every tenant has its own PostgreSQL schema (cloned
-from the template schema), but only customer schemas ever hold devices and protection plans.
+A partner tenant manages customer tenants. Every tenant has its own PostgreSQL schema (built
+like the migrated template schema), but only customer schemas ever hold devices and
+protection plans.
 Users live in the public schema and belong to exactly one tenant with exactly one role; the
 platform superuser is the only account without a tenant.
 """
@@ -64,13 +65,13 @@ class Tenant(TenantMixin):
         return self.name
 
     def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
-        """Clone the template schema in one statement when there is one (see
-        `tenants.schemas.clone_template`); otherwise django-tenants' own way."""
-        from .schemas import clone_template  # noqa: PLC0415 - schemas imports this module
+        """Create the schema from the tenant apps' models when the template schema exists
+        (see `tenants.schemas.create_tenant_schema`); otherwise django-tenants' own way."""
+        from .schemas import create_tenant_schema  # noqa: PLC0415 - schemas imports this module
 
         if check_if_exists and schema_exists(self.schema_name):
             return False
-        if sync_schema and clone_template(self.schema_name):
+        if sync_schema and create_tenant_schema(self.schema_name):
             return True
         return super().create_schema(check_if_exists, sync_schema, verbosity)
 

@@ -2,7 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from tenants.models import Tenant
-from tenants.schemas import ensure_template_schema, install_clone_function, schemas_behind
+from tenants.schemas import ensure_template_schema, schemas_behind
 
 # Above this many schemas to migrate, django-tenants' parallel executor migrates them all.
 PARALLEL_FROM = 10
@@ -17,7 +17,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         verbosity = options["verbosity"]
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
-        install_clone_function()
         ensure_template_schema(verbosity=verbosity)
         schemas = list(Tenant.objects.values_list("schema_name", flat=True))
         behind = schemas_behind(schemas)
