@@ -18,7 +18,10 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list[: COUNT_BOUND + 1].count()
+        rows = self.object_list
+        if hasattr(rows, "select_related"):  # a queryset: count rows, not joins or order
+            rows = rows.select_related(None).order_by()
+        counted = rows[: COUNT_BOUND + 1].count()
         self.capped = counted > COUNT_BOUND
         return min(counted, COUNT_BOUND)
 

@@ -69,7 +69,12 @@ def tokens_active_for(
         tokens = tokens.filter(user=actor)
     key, descending = parse_sort(sort, TOKEN_SORTS, "-created")
     field = TOKEN_SORTS[key]
-    return tokens.order_by(F(field).desc(nulls_last=True) if descending else F(field).asc(), "-id")
+    if not descending:
+        return tokens.order_by(F(field).asc(), "id")
+    # Only "last used" can be empty; the others keep the order their indexes have, so the
+    # default (newest first) is an index range, not a sort of every token.
+    column = F(field).desc(nulls_last=True) if field == "last_used_at" else F(field).desc()
+    return tokens.order_by(column, "-id")
 
 
 def token_for(*, actor: User, token_id: str | uuid.UUID) -> RegistrationToken:
