@@ -16,9 +16,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 
 from tenants.permissions import Action, can
-from tenants.selectors import in_scope, selector_choices, tenant_for
+from tenants.selectors import in_scope, selector_page, tenant_for
 
 SESSION_KEY = "admin_tenant"
+SEARCH_KEY = "admin_tenant_search"
+# How many tenants the scope list offers before asking for a search.
+SCOPE_LIMIT = 50
 
 
 def admin_tenant(request):
@@ -66,7 +69,11 @@ class PortalAdminSite(admin.AdminSite):
         ]
 
     def select_scope(self, request):
-        if request.method == "POST":
+        if request.method == "POST" and "search" in request.POST:
+            # Narrow the tenant list (kept in the session: admin lists take no stray GET
+            # parameters); selecting happens with the list's own form.
+            request.session[SEARCH_KEY] = request.POST["search"].strip()[:100]
+        elif request.method == "POST":
             slug = request.POST.get("tenant", "")
             if slug:
                 tenant = tenant_for(actor=request.user, tenant_id=slug)
@@ -84,6 +91,14 @@ class PortalAdminSite(admin.AdminSite):
         context = super().each_context(request)
         if request.user.is_authenticated and self.has_permission(request):
             current = getattr(request, "admin_tenant", None)
-            context["scope_choices"] = selector_choices(request.user)
-            context["scope_current"] = current
+            search = request.session.get(SEARCH_KEY, "")
+            choices, more = selector_page(request.user, search=search, limit=SCOPE_LIMIT)
+            if current is not None and current not in choices:
+                choices.insert(0, current)
+            context.update(
+                scope_choices=choices,
+                scope_current=current,
+                scope_search=search,
+                scope_more=more,
+            )
         return context

@@ -239,3 +239,32 @@ def test_user_edits_in_the_admin_are_audited(login, users):
     assert (alice.email, alice.is_active) == ("alice@globex.example", False)
     event = AuditEvent.objects.get(action="user.update")
     assert event.details == {"fields": ["email", "is_active"]}
+
+
+def test_the_admin_scope_list_is_bounded_and_searchable(login, tenants):
+    from portal.admin_site import SCOPE_LIMIT
+    from tenants.models import Tenant
+
+    Tenant.objects.bulk_create(
+        Tenant(
+            name=f"Many {n:03}",
+            slug=f"many-{n}",
+            kind="customer",
+            parent=tenants["demo-msp"],
+            family=tenants["demo-msp"].pk,
+            schema_name=f"t_many_{n}",
+        )
+        for n in range(SCOPE_LIMIT + 5)
+    )
+    client = login("msp-admin")
+    page = client.get(reverse("admin:index"))
+    assert len(page.context["scope_choices"]) == SCOPE_LIMIT + 1  # with All customers
+    assert page.context["scope_more"] and 'name="search"' in page.content.decode()
+    client.post(reverse("admin:select_scope"), {"search": "many 054", "next": "/admin/"})
+    found = client.get(reverse("admin:index")).context["scope_choices"]
+    assert [t.name for t in found] == ["Demo MSP", "Many 054"]
+    # Selecting still works, and a customer of another partner is still out of reach.
+    client.post(reverse("admin:select_scope"), {"tenant": "many-54", "next": "/admin/"})
+    assert client.get(reverse("admin:index")).context["scope_current"].slug == "many-54"
+    response = client.post(reverse("admin:select_scope"), {"tenant": "umbrella"})
+    assert response.status_code == 404
