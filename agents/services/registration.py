@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
 
 from tenants import audit
 from tenants.audit import Origin
@@ -107,7 +108,7 @@ def register_with(token: RegistrationToken, machine: Machine, origin: Origin) ->
 # transaction: all of it commits, or none.
 _REGISTER = """
 WITH used AS (
-    UPDATE public.tokens_registrationtoken
+    UPDATE {public}.tokens_registrationtoken
     SET registrations = registrations + 1, last_used_at = %(now)s
     WHERE id = %(token)s AND deleted_at IS NULL AND expires_at > %(now)s
     RETURNING id
@@ -126,7 +127,7 @@ WITH used AS (
         registered_token_prefix = EXCLUDED.registered_token_prefix
     RETURNING id, agent_id, registered_at, (xmax = 0) AS inserted
 ), entry AS (
-    INSERT INTO public.agents_directory_deviceentry
+    INSERT INTO {public}.agents_directory_deviceentry
         (tenant_id, partner_id, device_id, agent_id, hostname, os, agent_version, owner_id,
          owner_username, customer_name, customer_slug, plan_names, registered_at,
          registered_token_id, registered_token_prefix, last_seen_at)
@@ -145,13 +146,13 @@ WITH used AS (
         registered_token_prefix = EXCLUDED.registered_token_prefix,
         last_seen_at = EXCLUDED.last_seen_at
 ), credential AS (
-    INSERT INTO public.tokens_agentcredential
+    INSERT INTO {public}.tokens_agentcredential
         (tenant_id, device_id, agent_id, secret_digest, issued_at)
     SELECT %(tenant)s, device.id, device.agent_id, %(digest)s, %(now)s FROM device
     ON CONFLICT (tenant_id, device_id) DO UPDATE SET
         secret_digest = EXCLUDED.secret_digest, issued_at = EXCLUDED.issued_at
 ), event AS (
-    INSERT INTO public.tenants_auditevent
+    INSERT INTO {public}.tenants_auditevent
         (at, actor_id, actor_name, on_behalf_of_id, tenant_id, family, action, object_type,
          object_id, object_repr, details, source, ip_address)
     SELECT %(now)s, %(owner)s, %(username)s, %(owner)s, %(tenant)s, %(family)s,
@@ -165,7 +166,10 @@ SELECT id, agent_id, registered_at, inserted FROM device
 
 def _register_sql(tenant: Tenant) -> str:
     # The schema name comes from a validated Tenant row (django-tenants checks it), quoted.
-    return _REGISTER.format(schema=connection.ops.quote_name(tenant.schema_name))
+    quote = connection.ops.quote_name
+    return _REGISTER.format(
+        schema=quote(tenant.schema_name), public=quote(get_public_schema_name())
+    )
 
 
 def _register_params(
