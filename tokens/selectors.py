@@ -1,11 +1,14 @@
 """Scoped reads of registration tokens."""
 
 import datetime
+import functools
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, QuerySet
+from django.db import connection
+from django.db.models import Count, F, Model, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from tenants.models import Tenant, User
 from tenants.permissions import Action, can
@@ -21,23 +24,56 @@ class InvalidToken(Exception):
 
 
 def token_by_value(text: str, *, now: datetime.datetime | None = None) -> RegistrationToken | None:
-    """The active token a typed value names, or None (unknown, expired and deleted alike).
+    """The active token a typed value names, with its tenant and user, or None (unknown,
+    expired and deleted alike).
 
     Raises `values.MalformedToken` for a mistyped value before touching the database; a
     well-formed one costs one query on the unique digest index, whatever the number of
     tokens and tenants. Expiry is checked here, at use time, not by a cleanup job; so is
     the user: a deactivated user's tokens stop working with the account.
+
+    Every agent request that carries a token starts here, so the statement is written once
+    (from the models' fields) rather than built by the ORM on each call, which cost four
+    times the query itself.
     """
-    normalized = values.normalize(text)
-    found = (
-        RegistrationToken.objects.active(now)
-        .select_related("tenant", "user")
-        .filter(digest=values.digest(normalized), user__is_active=True)
-        # No ORDER BY (first() would add the model's): the unique digest index answers alone,
-        # whereas an ordered LIMIT 1 may walk a creation-time index instead.
-        .order_by()[:1]
+    digest = values.digest(values.normalize(text))
+    sql, parts = _token_lookup()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [digest, now or timezone.now()])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    (t_names, t_at), (n_names, n_at), (u_names, u_at) = parts
+    token = RegistrationToken.from_db(connection.alias, t_names, row[t_at[0] : t_at[1]])
+    token.tenant = Tenant.from_db(connection.alias, n_names, row[n_at[0] : n_at[1]])
+    token.user = User.from_db(connection.alias, u_names, row[u_at[0] : u_at[1]])
+    return token
+
+
+@functools.cache
+def _token_lookup() -> tuple[str, list[tuple[list[str], tuple[int, int]]]]:
+    """The lookup's SQL and, for the token, its tenant and its user in turn, the field
+    names and their place in the row."""
+    quote = connection.ops.quote_name
+    columns: list[str] = []
+    parts: list[tuple[list[str], tuple[int, int]]] = []
+    models: tuple[tuple[type[Model], str], ...] = (
+        (RegistrationToken, "t"),
+        (Tenant, "n"),
+        (User, "u"),
     )
-    return next(iter(found), None)
+    for model, alias in models:
+        fields = model._meta.concrete_fields
+        columns += [f"{alias}.{quote(f.column)}" for f in fields]
+        parts.append(([f.attname for f in fields], (len(columns) - len(fields), len(columns))))
+    sql = (
+        f"SELECT {', '.join(columns)}"  # noqa: S608 - names from the models, quoted
+        f" FROM {quote(RegistrationToken._meta.db_table)} t"
+        f" JOIN {quote(Tenant._meta.db_table)} n ON n.id = t.tenant_id"
+        f" JOIN {quote(User._meta.db_table)} u ON u.id = t.user_id"
+        " WHERE t.digest = %s AND t.deleted_at IS NULL AND t.expires_at > %s AND u.is_active"
+    )
+    return sql, parts
 
 
 def usable_token(text: str, *, now: datetime.datetime | None = None) -> RegistrationToken:
