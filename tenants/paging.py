@@ -9,11 +9,11 @@ COUNT_BOUND = 10_000
 
 
 class BoundedPaginator(Paginator):
-    """Counts at most COUNT_BOUND rows (`SELECT count(*) FROM (... LIMIT bound + 1)`), so a
-    list of 100,000 rows costs an index scan of one page, not a scan of all of them.
+    """Counts at most COUNT_BOUND + 1 rows (`SELECT count(*) FROM (... LIMIT bound + 1)`),
+    so a list of 100,000 rows never costs a scan of all of them.
 
-    Beyond the bound, `capped` is true and the count reads as "10,000+"; the pages up to the
-    bound are reachable.
+    Beyond the bound, `capped` is true and the page reads "Page 1 of 400+"; the pages up to
+    the bound are reachable.
     """
 
     @cached_property

@@ -66,3 +66,17 @@ def test_page_links_keep_the_filter_and_the_sort(login, tenants, users):
             .content.decode()
         )
     assert f'href="?token={token_id}&amp;sort=-name&amp;page=2"' in html
+
+
+def test_counts_stop_at_the_bound_and_say_so(login, tenants, users, settings, monkeypatch):
+    from tenants import paging
+    from tests.factories import make_device
+
+    monkeypatch.setattr(paging, "COUNT_BOUND", 2)
+    settings.CONSOLE_PAGE_SIZE = 1
+    for _ in range(3):
+        make_device(tenants["globex"], users["globex-alice"])
+    response = login("globex-admin").get("/console/globex/devices/")
+    page = response.context["page"]
+    assert (page.paginator.count, page.paginator.capped) == (2, True)
+    assert "Page 1 of 2+" in response.content.decode()

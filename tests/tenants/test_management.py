@@ -206,3 +206,27 @@ def test_audit_log_filters_by_action_with_readable_labels(login, tenants, users)
     assert {"token.create", "plan.create"} <= {
         e.action for e in unfiltered.context["page"].object_list
     }
+
+
+def test_customers_page_without_counting_them(login, tenants, settings):
+    from tenants.models import Tenant
+
+    settings.MANAGEMENT_PAGE_SIZE = 2
+    Tenant.objects.bulk_create(
+        Tenant(
+            name=f"Extra {n}",
+            slug=f"extra-{n}",
+            kind="customer",
+            parent=tenants["demo-msp"],
+            family=tenants["demo-msp"].pk,
+            schema_name=f"t_extra_{n}",
+        )
+        for n in range(3)
+    )
+    client = login("msp-admin")
+    first = client.get(url("customers", "demo-msp"))
+    html = first.content.decode()
+    assert "Page 1" in html and "Page 1 of" not in html and "page=2" in html
+    names = [c.name for c in first.context["customers"]]
+    last = client.get(url("customers", "demo-msp"), {"page": 3}).context["customers"]
+    assert len(names) == 2 and [c.name for c in last] == ["Initech"]
