@@ -1,9 +1,9 @@
 """Scoped reads of devices and protection plans.
 
 Callers pass a tenant they obtained from `tenants.selectors.tenant_for`. The two lists give
-one row shape at a customer and at a partner ("All customers"): devices are directory
-entries (`agents.directory`, one public-schema table), plans are `PlanRow`s; so each list has
-one template, one serializer and one query-count test.
+one row shape at a customer and at a partner ("All customers"): directory entries
+(`agents.directory`, public-schema tables kept in step with every customer's schema), so
+each list has one template, one serializer and one query-count test.
 """
 
 import uuid

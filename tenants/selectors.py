@@ -118,11 +118,6 @@ def customers_at(tenant: Tenant) -> QuerySet[Tenant]:
     return customers.filter(parent=tenant).order_by(Lower("name"), "id")
 
 
-def selector_choices(user: User | AnonymousUser) -> list[Tenant]:
-    """Every entry of the tenant selector (see `selector_page`)."""
-    return selector_page(user)[0]
-
-
 def selector_page(
     user: User | AnonymousUser, *, search: str = "", limit: int | None = None
 ) -> tuple[list[Tenant], bool]:

@@ -48,3 +48,22 @@ def make_token(tenant, user, *, actor=None, plan=None, lifetime=None):
         origin=CLI,
     )
     return issued.token, issued.value
+
+
+def make_bare_customers(partner, prefix: str, count: int) -> list:
+    """`count` customers of `partner` named "<prefix> 000", ... without schemas: enough for
+    every page that reads only the public schema (lists across customers, the selector)."""
+    from tenants.models import Tenant
+
+    slug = prefix.lower()
+    return Tenant.objects.bulk_create(
+        Tenant(
+            name=f"{prefix} {n:03}",
+            slug=f"{slug}-{n}",
+            kind="customer",
+            parent=partner,
+            family=partner.pk,
+            schema_name=f"t_{slug}_{n}",
+        )
+        for n in range(count)
+    )

@@ -243,19 +243,9 @@ def test_user_edits_in_the_admin_are_audited(login, users):
 
 def test_the_admin_scope_list_is_bounded_and_searchable(login, tenants):
     from portal.admin_site import SCOPE_LIMIT
-    from tenants.models import Tenant
+    from tests.factories import make_bare_customers
 
-    Tenant.objects.bulk_create(
-        Tenant(
-            name=f"Many {n:03}",
-            slug=f"many-{n}",
-            kind="customer",
-            parent=tenants["demo-msp"],
-            family=tenants["demo-msp"].pk,
-            schema_name=f"t_many_{n}",
-        )
-        for n in range(SCOPE_LIMIT + 5)
-    )
+    make_bare_customers(tenants["demo-msp"], "Many", SCOPE_LIMIT + 5)
     client = login("msp-admin")
     page = client.get(reverse("admin:index"))
     assert len(page.context["scope_choices"]) == SCOPE_LIMIT + 1  # with All customers

@@ -78,3 +78,25 @@ def test_every_list_pages_the_same_way(admin, path, expected):
     assert pages == len(ids) and len(set(ids)) == len(ids)
     if expected is not None:
         assert set(ids) == expected
+
+
+def test_the_openapi_schema_documents_the_page_shape_and_parameters(admin):
+    import yaml
+
+    schema = yaml.safe_load(admin.get("/api/v1/schema").content)
+    for path in (
+        "/api/v1/tenants",
+        "/api/v1/tenants/{tenant_id}/users",
+        "/api/v1/tenants/{tenant_id}/protection_plans",
+        "/api/v1/tenants/{tenant_id}/registration_tokens",
+    ):
+        get = schema["paths"][path]["get"]
+        assert {"limit", "cursor"} <= {p["name"] for p in get.get("parameters", [])}, path
+        ref = get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        body = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+        assert {"items", "next"} <= set(body["properties"]), path
+
+
+def test_an_unknown_cursor_is_a_json_404(admin):
+    response = admin.get("/api/v1/tenants/globex/registration_tokens?cursor=garbage")
+    assert response.status_code == 404 and response.json()["detail"]

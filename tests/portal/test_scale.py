@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from agents.directory.models import DeviceEntry, PlanEntry
 from tenants.models import Tenant
 from tests.agents.helpers import register
-from tests.factories import make_token
+from tests.factories import make_bare_customers, make_token
 from tokens import values
 from tokens.models import RegistrationToken
 
@@ -47,17 +47,7 @@ API = [
 def spread_over(customers: int, tenants, users) -> None:
     """`customers` customers of Demo MSP without schemas (no page at All customers reads
     one), with DEVICES devices, plans and tokens spread over them."""
-    created = Tenant.objects.bulk_create(
-        Tenant(
-            name=f"Scale {n:03}",
-            slug=f"scale-{n}",
-            kind="customer",
-            parent=tenants["demo-msp"],
-            family=tenants["demo-msp"].pk,
-            schema_name=f"t_scale_{n}",
-        )
-        for n in range(customers)
-    )
+    created = make_bare_customers(tenants["demo-msp"], "Scale", customers)
     owner, now = users["msp-admin"], timezone.now()
     DeviceEntry.objects.bulk_create(
         DeviceEntry(

@@ -209,20 +209,10 @@ def test_audit_log_filters_by_action_with_readable_labels(login, tenants, users)
 
 
 def test_customers_page_without_counting_them(login, tenants, settings):
-    from tenants.models import Tenant
+    from tests.factories import make_bare_customers
 
     settings.MANAGEMENT_PAGE_SIZE = 2
-    Tenant.objects.bulk_create(
-        Tenant(
-            name=f"Extra {n}",
-            slug=f"extra-{n}",
-            kind="customer",
-            parent=tenants["demo-msp"],
-            family=tenants["demo-msp"].pk,
-            schema_name=f"t_extra_{n}",
-        )
-        for n in range(3)
-    )
+    make_bare_customers(tenants["demo-msp"], "Extra", 3)
     client = login("msp-admin")
     first = client.get(url("customers", "demo-msp"))
     html = first.content.decode()
