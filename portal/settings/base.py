@@ -59,6 +59,8 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 AUTH_USER_MODEL = "tenants.User"
 
 MIDDLEWARE = [
+    # X-Forwarded-Proto counts only from TRUSTED_PROXIES (before the HTTPS redirect).
+    "portal.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the vendored static files from the app itself, in every environment.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -152,6 +154,9 @@ AGENT_TOKEN_FAILURE_WINDOW = env.int("AGENT_TOKEN_FAILURE_WINDOW", default=600)
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0: none). The
 # client address for throttling and the audit log is taken from that hop.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The addresses or networks of those proxies: X-Forwarded-For and X-Forwarded-Proto are
+# believed only when the immediate peer (REMOTE_ADDR) is one of them.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
