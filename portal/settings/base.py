@@ -4,6 +4,7 @@ Environment-specific modules (`local`, `test`, `production`) import this one and
 values that must differ, such as SECRET_KEY and DEBUG; production has no insecure defaults.
 """
 
+import datetime
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -34,6 +35,8 @@ SHARED_APPS = [
     "django.contrib.messages",
     # The admin, scoped per selected tenant; its log entries point at public users.
     "portal.apps.PortalAdminConfig",
+    # Failed sign-ins, counted in the public schema's tables (every worker process shares them).
+    "axes",
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
@@ -73,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -123,11 +128,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes' backend first: it refuses a locked-out sign-in before any password is checked.
 # The user's tenant is loaded with the user: tenant pages of one's own tenant need no query.
-AUTHENTICATION_BACKENDS = ["tenants.backends.TenantUserBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "tenants.backends.TenantUserBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Failed sign-ins (django-axes, database handler): AXES_FAILURE_LIMIT failures for one
+# username, or from one client address, refuse further sign-ins for that username or from
+# that address with 429 for AXES_COOLOFF_TIME, known username or not, right password or not.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success must not wipe the address's failures (one valid account would reset them all).
+AXES_RESET_ON_SUCCESS = False
+# The lock lasts the cool-off from the failure that set it; attempts during it do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "tenants.net.client_address"
+AXES_LOCKOUT_CALLABLE = "tenants.sign_in.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# Its admin pages would sit outside the tenant scope; `manage.py axes_reset_username` unlocks.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
