@@ -156,6 +156,23 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
 
+# --- Mail (password reset) -------------------------------------------------------------------
+# EMAIL_URL in django-environ's form: smtp+tls://user:password@host:587, smtps://...:465,
+# consolemail:// (print), memorymail:// (keep in memory). Each environment module reads it:
+# `globals().update(mail_from_env(default))`.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Management portal <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A mail server that hangs must not hold a worker for long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+
+def mail_from_env(default: str | None = None) -> dict:
+    """The EMAIL_* settings from EMAIL_URL; without a default, EMAIL_URL is required."""
+    if default is None:
+        return env.email_url("EMAIL_URL")
+    return env.email_url("EMAIL_URL", default=default)
+
+
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,13 +1,15 @@
 """Production settings: every secret comes from the environment, with no default."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, mail_from_env
 
 PORTAL_ENVIRONMENT = "production"
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Password reset mails go through the SMTP server in EMAIL_URL (required).
+globals().update(mail_from_env())
 
 # No SECURE_PROXY_SSL_HEADER: it believes X-Forwarded-Proto from anyone.
 # portal.middleware.TrustedProxyMiddleware takes it from TRUSTED_PROXIES only.
