@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -42,6 +43,7 @@ SHARED_APPS = [
     "drf_spectacular",
     # Swagger UI's files, served by the portal itself (no CDN).
     "drf_spectacular_sidecar",
+    "csp",
     # The project package: cross-app pages and services, seed_demo, template tags.
     "portal.apps.PortalConfig",
 ]
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     # X-Forwarded-Proto counts only from TRUSTED_PROXIES (before the HTTPS redirect).
     "portal.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (django-csp; the policy is below).
+    "csp.middleware.CSPMiddleware",
     # Serves the vendored static files from the app itself, in every environment.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Every request starts and ends in the public schema; views select a tenant explicitly.
@@ -97,6 +101,25 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- Content-Security-Policy (django-csp 4) ---------------------------------------------------
+# Everything comes from the portal itself: no inline script, style or event handler (the
+# templates keep them in portal/static), no eval, no plugins, no framing by other sites.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Swagger UI's and the admin's icons are data: URIs.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 # --- Database -----------------------------------------------------------------------------
 
