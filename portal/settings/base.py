@@ -178,6 +178,8 @@ AXES_HTTP_RESPONSE_CODE = 429
 # Its admin pages would sit outside the tenant scope; `manage.py axes_reset_username` unlocks.
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
+# Keep failures only (dropped after the cool-off), not a row for every successful sign-in.
+AXES_DISABLE_ACCESS_LOG = True
 
 # --- Mail (password reset) -------------------------------------------------------------------
 # EMAIL_URL in django-environ's form: smtp+tls://user:password@host:587, smtps://...:465,
