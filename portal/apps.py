@@ -8,6 +8,9 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = "Portal"
 
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the settings checks)
+
 
 class PortalAdminConfig(AdminConfig):
     """Django's admin with the portal's scoped site (partner selects customer)."""

@@ -1,5 +1,7 @@
 from django.db import connection
 
+from tenants.net import forwarded_scheme
+
 
 class PublicSchemaMiddleware:
     """Start and end every request in the public schema.
@@ -17,3 +19,22 @@ class PublicSchemaMiddleware:
             return self.get_response(request)
         finally:
             connection.set_schema_to_public()
+
+
+class TrustedProxyMiddleware:
+    """`X-Forwarded-Proto` sets the request's scheme only when a trusted proxy sent it.
+
+    It replaces SECURE_PROXY_SSL_HEADER, which believes the header from anyone. It comes
+    first, so SecurityMiddleware's HTTPS redirect and secure cookies see the real scheme; the
+    header is dropped afterwards, so nothing later can read an untrusted one.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        scheme = forwarded_scheme(request)
+        request.META.pop("HTTP_X_FORWARDED_PROTO", None)
+        if scheme is not None:
+            request.META["wsgi.url_scheme"] = scheme
+        return self.get_response(request)

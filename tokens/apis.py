@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from tenants.api import PAGE_PARAMETERS, TenantScopedAPIView, items, paginated
 from tenants.audit import Origin
+from tenants.fields import IdField, StrictIntegerField
 from tenants.models import AuditEvent
 
 from . import selectors, services
@@ -26,7 +27,7 @@ class TokenItem(serializers.Serializer):
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
     plan = serializers.SerializerMethodField()
-    registrations = serializers.IntegerField()
+    registrations = StrictIntegerField()
     last_used_at = serializers.DateTimeField(allow_null=True)
 
     def get_tenant(self, token) -> dict:
@@ -43,13 +44,13 @@ class CreatedToken(TokenItem):
 
 
 class TokenCreateInput(serializers.Serializer):
-    expires_in = serializers.IntegerField(
+    expires_in = StrictIntegerField(
         required=False,
         default=int(services.DEFAULT_LIFETIME.total_seconds()),
         help_text="Lifetime in seconds, 60 to 31536000 (one year). Default 3 days.",
     )
-    user_id = serializers.CharField(required=False, allow_null=True, default=None)
-    plan_id = serializers.CharField(required=False, allow_null=True, default=None)
+    user_id = IdField(required=False, allow_null=True, default=None)
+    plan_id = IdField(required=False, allow_null=True, default=None)
 
 
 class TokenListApi(TenantScopedAPIView):

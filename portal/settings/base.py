@@ -4,10 +4,12 @@ Environment-specific modules (`local`, `test`, `production`) import this one and
 values that must differ, such as SECRET_KEY and DEBUG; production has no insecure defaults.
 """
 
+import datetime
 from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -34,11 +36,14 @@ SHARED_APPS = [
     "django.contrib.messages",
     # The admin, scoped per selected tenant; its log entries point at public users.
     "portal.apps.PortalAdminConfig",
+    # Failed sign-ins, counted in the public schema's tables (every worker process shares them).
+    "axes",
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
     # Swagger UI's files, served by the portal itself (no CDN).
     "drf_spectacular_sidecar",
+    "csp",
     # The project package: cross-app pages and services, seed_demo, template tags.
     "portal.apps.PortalConfig",
 ]
@@ -59,7 +64,11 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 AUTH_USER_MODEL = "tenants.User"
 
 MIDDLEWARE = [
+    # X-Forwarded-Proto counts only from TRUSTED_PROXIES (before the HTTPS redirect).
+    "portal.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (django-csp; the policy is below).
+    "csp.middleware.CSPMiddleware",
     # Serves the vendored static files from the app itself, in every environment.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Every request starts and ends in the public schema; views select a tenant explicitly.
@@ -71,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -90,6 +101,25 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- Content-Security-Policy (django-csp 4) ---------------------------------------------------
+# Everything comes from the portal itself: no inline script, style or event handler (the
+# templates keep them in portal/static), no eval, no plugins, no framing by other sites.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Swagger UI's and the admin's icons are data: URIs.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 # --- Database -----------------------------------------------------------------------------
 
@@ -121,11 +151,52 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes' backend first: it refuses a locked-out sign-in before any password is checked.
 # The user's tenant is loaded with the user: tenant pages of one's own tenant need no query.
-AUTHENTICATION_BACKENDS = ["tenants.backends.TenantUserBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "tenants.backends.TenantUserBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Failed sign-ins (django-axes, database handler): AXES_FAILURE_LIMIT failures for one
+# username, or from one client address, refuse further sign-ins for that username or from
+# that address with 429 for AXES_COOLOFF_TIME, known username or not, right password or not.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success must not wipe the address's failures (one valid account would reset them all).
+AXES_RESET_ON_SUCCESS = False
+# The lock lasts the cool-off from the failure that set it; attempts during it do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "tenants.net.client_address"
+AXES_LOCKOUT_CALLABLE = "tenants.sign_in.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# Its admin pages would sit outside the tenant scope; `manage.py axes_reset_username` unlocks.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+# Keep failures only (dropped after the cool-off), not a row for every successful sign-in.
+AXES_DISABLE_ACCESS_LOG = True
+
+# --- Mail (password reset) -------------------------------------------------------------------
+# EMAIL_URL in django-environ's form: smtp+tls://user:password@host:587, smtps://...:465,
+# consolemail:// (print), memorymail:// (keep in memory). Each environment module reads it:
+# `globals().update(mail_from_env(default))`.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Management portal <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A mail server that hangs must not hold a worker for long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+
+def mail_from_env(default: str | None = None) -> dict:
+    """The EMAIL_* settings from EMAIL_URL; without a default, EMAIL_URL is required."""
+    if default is None:
+        return env.email_url("EMAIL_URL")
+    return env.email_url("EMAIL_URL", default=default)
+
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -152,6 +223,9 @@ AGENT_TOKEN_FAILURE_WINDOW = env.int("AGENT_TOKEN_FAILURE_WINDOW", default=600)
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0: none). The
 # client address for throttling and the audit log is taken from that hop.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The addresses or networks of those proxies: X-Forwarded-For and X-Forwarded-Proto are
+# believed only when the immediate peer (REMOTE_ADDR) is one of them.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,15 +1,18 @@
 """Production settings: every secret comes from the environment, with no default."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, mail_from_env
 
 PORTAL_ENVIRONMENT = "production"
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Password reset mails go through the SMTP server in EMAIL_URL (required).
+globals().update(mail_from_env())
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# No SECURE_PROXY_SSL_HEADER: it believes X-Forwarded-Proto from anyone.
+# portal.middleware.TrustedProxyMiddleware takes it from TRUSTED_PROXIES only.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -9,6 +9,9 @@ PORTAL_ENVIRONMENT = "test"
 DEBUG = False
 SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# Mail stays in memory (django.core.mail.outbox), in served test portals too, whatever
+# EMAIL_URL the shell has.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Hashing passwords properly costs ~0.3 s each; tests create many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

@@ -189,6 +189,7 @@ def test_a_deactivated_users_tokens_stop_working(tenants, users):
 
 def test_throttling_behind_a_proxy_counts_each_client(settings, tenants, users):
     settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
     _, value = make_token(tenants["globex"], users["globex-alice"])
     bad = {
         "token": "0000-0000-0000-0000-0000-0000-0000",

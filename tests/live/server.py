@@ -29,6 +29,7 @@ class LivePortal:
     url: str
     database_url: str
     dsn: str
+    log: Path | None = None  # the server's output (gunicorn and Django's log lines)
 
     def sql(self, query: str, params=()):
         with psycopg.connect(self.dsn, autocommit=True) as conn:
@@ -107,7 +108,7 @@ def live_portal(django_db_setup, django_db_blocker, tmp_path_factory):
     )
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     process, url = start_gunicorn(env=env, workers=3, threads=4, log=log)
-    portal = LivePortal(url=url, database_url=database_url, dsn=dsn)
+    portal = LivePortal(url=url, database_url=database_url, dsn=dsn, log=log)
     try:
         _wait_until_up(portal.url, process, log)
         yield portal

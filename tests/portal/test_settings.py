@@ -13,6 +13,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "portal.example.com",
     "DATABASE_URL": "postgres://portal@db.example.com/portal",
     "CACHE_URL": "redis://127.0.0.1:6379/1",
+    "EMAIL_URL": "smtp+tls://portal:mail-password@mail.example.com:587",
 }
 
 

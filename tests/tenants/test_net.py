@@ -18,5 +18,6 @@ from tenants.net import client_address
 )
 def test_client_address_behind_trusted_proxies(settings, hops, forwarded, expected):
     settings.TRUSTED_PROXY_COUNT = hops
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_address(request) == expected

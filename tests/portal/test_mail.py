@@ -1,0 +1,94 @@
+"""Mail comes from EMAIL_URL, so the password reset pages work (issue 10, finding 6).
+
+Before, no mail was configured: Django's default SMTP backend tried localhost:25 and every
+reset request logged a traceback and answered 500.
+"""
+
+import logging
+import re
+
+import pytest
+from django.core import mail
+
+from tests.live.http import Session
+from tests.portal.test_settings import PRODUCTION_ENV, manage
+
+RESET = "/accounts/password_reset/"
+SHOW_BACKEND = (
+    "from django.conf import settings as s; "
+    "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.DEFAULT_FROM_EMAIL)"
+)
+
+
+def test_the_reset_flow_sends_one_mail_with_a_link_and_logs_no_error(client, users, caplog):
+    with caplog.at_level(logging.WARNING):
+        response = client.post(RESET, {"email": "globex-alice@example.com"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/password_reset/done/"
+    assert [m.to for m in mail.outbox] == [["globex-alice@example.com"]]
+    assert "/accounts/reset/" in mail.outbox[0].body
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_an_unknown_address_gets_the_same_page_and_no_mail(client, users):
+    known = client.post(RESET, {"email": "globex-alice@example.com"}, follow=True)
+    mail.outbox.clear()
+    unknown = client.post(RESET, {"email": "nobody@example.com"}, follow=True)
+    assert unknown.redirect_chain == known.redirect_chain
+    assert unknown.content == known.content
+    assert mail.outbox == []
+
+
+def test_local_settings_print_mail_on_the_console():
+    local = {"DJANGO_SETTINGS_MODULE": "portal.settings.local", "DATABASE_URL": "postgres://x@h/d"}
+    result = manage("shell", "-c", SHOW_BACKEND, env=local)
+    assert result.returncode == 0, result.stderr
+    shown = result.stdout.strip().splitlines()[-1].split()
+    assert shown[0] == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_production_sends_mail_through_the_smtp_server_in_email_url():
+    env = {
+        **PRODUCTION_ENV,
+        "EMAIL_URL": "smtp+tls://portal:secret@mail.example.com:587",
+        "DEFAULT_FROM_EMAIL": "portal@example.com",
+    }
+    result = manage("shell", "-c", SHOW_BACKEND, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "mail.example.com",
+        "587",
+        "True",
+        "portal@example.com",
+    ]
+
+
+def test_production_requires_email_url():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "EMAIL_URL"}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "EMAIL_URL" in result.stderr
+
+
+@pytest.mark.parametrize("address", ["globex-bob@example.com", "nobody@example.com"])
+def test_the_live_servers_reset_request_logs_no_traceback(live_portal, address):
+    """The served portal (no test runner to swap the mail backend) sends without error."""
+    before = live_portal.log.read_text()
+    session = Session(live_portal.url)
+    session.get(RESET)
+    status, html = session.post_form(RESET, {"email": address})
+    assert status == 200 and "Password reset sent" in html
+    written = live_portal.log.read_text()[len(before) :]
+    assert "Traceback" not in written and "Failed to send" not in written, written[-2000:]
+
+
+def test_the_link_in_the_mail_sets_a_new_password(client, users):
+    client.post(RESET, {"email": "globex-alice@example.com"})
+    link = re.search(r"https?://[^/\s]+(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    form = client.get(link, follow=True)
+    assert form.status_code == 200
+    new = {"new_password1": "a-fresh-long-password", "new_password2": "a-fresh-long-password"}
+    done = client.post(form.redirect_chain[-1][0], new, follow=True)
+    assert done.redirect_chain[-1][0] == "/accounts/reset/done/"
+    users["globex-alice"].refresh_from_db()
+    assert users["globex-alice"].check_password("a-fresh-long-password")
