@@ -153,7 +153,8 @@ def _refused_after_all(token: RegistrationToken, machine: Machine, origin: Origi
         )
 
 
-def _plan_token(agent: Agent, token_value: str) -> RegistrationToken:
+def _plan_token(agent: Agent, token_value: str) -> tuple[RegistrationToken, int]:
+    """The token and the id of its plan, if this agent may use them."""
     token = usable_token(token_value)
     if token.tenant_id != agent.tenant.pk:
         raise TokenOfAnotherTenant
@@ -161,7 +162,7 @@ def _plan_token(agent: Agent, token_value: str) -> RegistrationToken:
         raise TokenOfAnotherUser
     if token.plan_id is None:
         raise NoPlanOnToken
-    return token
+    return token, token.plan_id
 
 
 def _locked_plan(plan_id: int) -> ProtectionPlan | None:
@@ -176,9 +177,9 @@ def _plan_change(agent: Agent, token_value: str, *, apply: bool, origin: Origin)
     """Locks in the order every writer of these rows takes them (plan, token, device, then
     the directory), so a plan change racing an unregister, a plan's deletion or a user's
     deletion waits for it and then answers from what is left, never with a deadlock."""
-    token = _plan_token(agent, token_value)
+    token, plan_id = _plan_token(agent, token_value)
     with transaction.atomic():
-        plan = _locked_plan(token.plan_id)
+        plan = _locked_plan(plan_id)
         if plan is None:  # deleted a moment ago
             raise NoPlanOnToken
         now = timezone.now()

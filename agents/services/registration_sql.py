@@ -17,6 +17,7 @@ moment after this statement's snapshot (see `registration.register_with`).
 
 import datetime
 import json
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django_tenants.utils import get_public_schema_name
@@ -26,6 +27,9 @@ from tenants.models import AuditEvent, Tenant
 from tokens.models import RegistrationToken
 
 from ..models import Device
+
+if TYPE_CHECKING:
+    from .registration import Machine
 
 _MAY_TAKE_OVER = """(
     {device}.owner_id = %(owner)s OR EXISTS (
@@ -123,14 +127,14 @@ def register_sql(tenant: Tenant) -> str:
 
 def register_params(
     token: RegistrationToken,
-    machine,
+    machine: "Machine",
     *,
     secret_digest: str,
     proof_digest: str | None,
     now: datetime.datetime,
     origin: Origin,
 ) -> dict:
-    """The statement's parameters; `machine` is a `registration.Machine`."""
+    """The statement's parameters."""
     tenant, user = token.tenant, token.user
     details = {
         "token_id": str(token.public_id),
