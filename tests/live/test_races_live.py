@@ -4,15 +4,21 @@ and the end state is consistent: an unregister that answered 204 removed the dev
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
+import psycopg
+
+from agents.services.registration import MSG_MACHINE_TAKEN
 from tests.live.http import Session
 from tests.live.server import PASSWORD
 from tests.live.test_agents_live import new_token
+from tokens import values
 
 ROUNDS = 100
 APPLY = "/api/v1/agents/me/plan/apply"
@@ -156,3 +162,49 @@ def test_plan_apply_racing_plan_delete_never_fails_and_stays_consistent(live_por
         (device["agent_id"], device["agent_id"]),
     )
     assert (plans, links, names) == (0, 0, 0)
+
+
+def test_a_machine_registered_by_another_user_meanwhile_is_409_and_counts_nothing(live_portal):
+    """Bob's registration of the machine commits after Alice's statement took its snapshot
+    (it waits on Bob's row): Alice gets 409, her token's use is not counted."""
+    portal = live_portal
+    token = new_token(portal, user="globex-alice")
+    [(bob,)] = portal.sql("SELECT id FROM tenants_user WHERE username = 'globex-bob'")
+    machine = f"race-claim-{uuid.uuid4().hex[:8]}"
+    body = {"token": token, "hostname": "alices", "os": "Linux", "machine_id": machine}
+    with psycopg.connect(portal.dsn) as bobs, ThreadPoolExecutor(max_workers=1) as pool:
+        bobs.execute(
+            "INSERT INTO t_globex.agents_device (agent_id, hostname, os, machine_id,"
+            " agent_version, owner_id, registered_at, registered_token_prefix)"
+            " VALUES (gen_random_uuid(), 'bobs', 'Linux', %s, '', %s, now(), '')",
+            (machine, bob),
+        )
+        pending = pool.submit(call, portal.url, "/api/v1/agents/register", body)
+        _until_a_statement_waits_for_a_lock(portal)
+        bobs.commit()
+        status, answer = pending.result(timeout=30)
+    assert (status, answer) == (409, {"detail": MSG_MACHINE_TAKEN})
+    [(registrations, owner, credentials, entries, refusals)] = portal.sql(
+        "SELECT (SELECT registrations FROM tokens_registrationtoken WHERE digest = %s),"
+        " (SELECT owner_id FROM t_globex.agents_device WHERE machine_id = %s),"
+        " (SELECT count(*) FROM tokens_agentcredential c JOIN t_globex.agents_device d"
+        "   ON d.id = c.device_id WHERE d.machine_id = %s),"
+        " (SELECT count(*) FROM agents_directory_deviceentry WHERE hostname = 'alices'),"
+        " (SELECT count(*) FROM tenants_auditevent WHERE action = 'device.register_refused'"
+        "   AND details->>'machine_id' = %s)",
+        (values.digest(values.normalize(token)), machine, machine, machine),
+    )
+    assert (registrations, owner, credentials, entries, refusals) == (0, bob, 0, 0, 1)
+
+
+def _until_a_statement_waits_for_a_lock(portal) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        [(waiting,)] = portal.sql(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        if waiting:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the registration never waited for the other transaction")
