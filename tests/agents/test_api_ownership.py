@@ -3,9 +3,11 @@ user's token, and agents whose owner was deactivated."""
 
 from django_tenants.utils import tenant_context
 
+from agents.authentication import AgentSecretAuthentication
 from agents.directory.models import DeviceEntry
 from agents.models import Device
 from agents.services.registration import MSG_MACHINE_TAKEN, MSG_OTHER_USER
+from portal import api_urls
 from tenants.models import AuditEvent, User
 from tests.agents.helpers import agent, devices_in, plans_of, register
 from tests.factories import make_token
@@ -125,17 +127,29 @@ def test_plan_revoke_with_a_token_of_another_user_leaves_the_plan(registered, te
     assert plans_of(tenants) == ["Daily backup"]
 
 
+def _agent_endpoints():
+    """Every API route whose view authenticates agents by their secret, with its methods."""
+    for pattern in api_urls.urlpatterns:
+        view = getattr(pattern.callback, "view_class", None)
+        if view and AgentSecretAuthentication in getattr(view, "authentication_classes", ()):
+            methods = [m for m in ("get", "post", "put", "patch", "delete") if hasattr(view, m)]
+            yield f"/api/v1/{pattern.pattern}", methods
+
+
 def test_an_agent_of_a_deactivated_owner_is_401_until_reactivated(registered, tenants, users):
     value, client = registered
+    endpoints = list(_agent_endpoints())
+    assert {path for path, _ in endpoints} == {
+        "/api/v1/agents/me",
+        "/api/v1/agents/me/plan/apply",
+        "/api/v1/agents/me/plan/revoke",
+        "/api/v1/agents/me/unregister",
+    }
     User.objects.filter(username="globex-alice").update(is_active=False)
-    for method, path in [
-        ("get", "/api/v1/agents/me"),
-        ("post", "/api/v1/agents/me/plan/apply"),
-        ("post", "/api/v1/agents/me/plan/revoke"),
-        ("post", "/api/v1/agents/me/unregister"),
-    ]:
-        response = getattr(client, method)(path, {"token": value}, format="json")
-        assert response.status_code == 401, path
+    for path, methods in endpoints:
+        for method in methods:
+            response = getattr(client, method)(path, {"token": value}, format="json")
+            assert response.status_code == 401, (method, path)
     assert len(devices_in(tenants["globex"])) == 1 and plans_of(tenants) == []
     User.objects.filter(username="globex-alice").update(is_active=True)
     assert client.get("/api/v1/agents/me").status_code == 200
