@@ -1,6 +1,7 @@
 """Who may act on a registered machine: taking over a machine_id, plans through another
 user's token, and agents whose owner was deactivated."""
 
+from django.urls import reverse
 from django_tenants.utils import tenant_context
 
 from agents.authentication import AgentSecretAuthentication
@@ -153,3 +154,19 @@ def test_an_agent_of_a_deactivated_owner_is_401_until_reactivated(registered, te
     assert len(devices_in(tenants["globex"])) == 1 and plans_of(tenants) == []
     User.objects.filter(username="globex-alice").update(is_active=True)
     assert client.get("/api/v1/agents/me").status_code == 200
+
+
+def test_an_administrator_removes_the_machine_in_the_console_so_another_user_can_register_it(
+    tenants, users, client
+):
+    _, alices = make_token(tenants["globex"], users["globex-alice"])
+    _, bobs = make_token(tenants["globex"], users["globex-bob"])
+    agent_id = register(alices, machine="moving").json()["agent_id"]
+    assert register(bobs, machine="moving").status_code == 409
+    client.force_login(users["globex-admin"])
+    url = reverse("device-unregister", args=["globex", agent_id])
+    assert client.post(url).status_code == 302
+    moved = register(bobs, machine="moving")
+    assert moved.status_code == 201 and moved.json()["owner"]["username"] == "globex-bob"
+    [device] = devices_in(tenants["globex"])
+    assert device.owner == users["globex-bob"]
