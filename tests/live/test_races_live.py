@@ -73,20 +73,28 @@ def register(portal, token: str, machine: str) -> dict:
     return body
 
 
+def registered_machines(portal, token: str, kind: str) -> list[tuple[str, dict]]:
+    """ROUNDS machines registered beforehand (in parallel): (machine id, registration)."""
+    machines = [f"race-{kind}-{uuid.uuid4().hex[:8]}-{n}" for n in range(ROUNDS)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(
+            zip(machines, pool.map(partial(register, portal, token), machines), strict=True)
+        )
+
+
 def test_plan_apply_racing_unregister_never_fails_and_204_removes_the_device(live_portal):
     portal = live_portal
     token = new_token(portal, user="globex-alice", plan="Daily backup")
     statuses: list[tuple[int, int]] = []
-    for n in range(ROUNDS):
-        machine = f"race-unreg-{uuid.uuid4().hex[:8]}-{n}"
-        secret = register(portal, token, machine)["agent_secret"]
+    for machine, registration in registered_machines(portal, token, "unreg"):
+        secret = registration["agent_secret"]
         (applied, _), (unregistered, _) = together(
             partial(call, portal.url, APPLY, {"token": token}, secret),
             partial(call, portal.url, "/api/v1/agents/me/unregister", None, secret),
         )
         statuses.append((applied, unregistered))
         if unregistered == 204:
-            assert _leftovers(portal, machine) == (0, 0, 0, 0), machine
+            assert _leftovers(portal, machine, registration["agent_id"]) == (0, 0, 0, 0)
     server_errors = sum(1 for pair in statuses for s in pair if s >= 500)
     print(
         f"apply vs unregister: {ROUNDS} rounds, {server_errors} responses >= 500,", _tally(statuses)
@@ -96,52 +104,99 @@ def test_plan_apply_racing_unregister_never_fails_and_204_removes_the_device(liv
     assert {u for _, u in statuses} == {204}
 
 
-def _leftovers(portal, machine: str) -> tuple[int, int, int, int]:
-    """Devices, credentials, directory entries and plan links left of a machine."""
+def _leftovers(portal, machine: str, agent_id: str) -> tuple[int, int, int, int]:
+    """Devices, credentials, directory entries of a machine, and plan links to no device."""
     [row] = portal.sql(
         "SELECT (SELECT count(*) FROM t_globex.agents_device WHERE machine_id = %s),"
-        " (SELECT count(*) FROM tokens_agentcredential c WHERE c.device_id IN"
-        "   (SELECT id FROM t_globex.agents_device WHERE machine_id = %s)),"
+        " (SELECT count(*) FROM tokens_agentcredential WHERE agent_id = %s),"
         " (SELECT count(*) FROM agents_directory_deviceentry WHERE hostname = %s),"
         " (SELECT count(*) FROM t_globex.agents_device_plans dp"
         "   WHERE dp.device_id NOT IN (SELECT id FROM t_globex.agents_device))",
-        (machine, machine, machine),
+        (machine, agent_id, machine),
     )
     return tuple(row)
+
+
+def test_reregistration_racing_unregister_never_fails_and_leaves_whole_devices(live_portal):
+    portal = live_portal
+    token = new_token(portal, user="globex-alice")
+    statuses: list[tuple[int, int]] = []
+    for machine, registration in registered_machines(portal, token, "rereg"):
+        secret = registration["agent_secret"]
+        body = {"token": token, "hostname": machine, "os": "Linux", "machine_id": machine}
+        (registered, _), (unregistered, _) = together(
+            partial(call, portal.url, "/api/v1/agents/register", body, secret),
+            partial(call, portal.url, "/api/v1/agents/me/unregister", None, secret),
+        )
+        statuses.append((registered, unregistered))
+        [(devices, credentials, entries)] = portal.sql(
+            "SELECT (SELECT count(*) FROM t_globex.agents_device WHERE machine_id = %s),"
+            " (SELECT count(*) FROM tokens_agentcredential c JOIN t_globex.agents_device d"
+            "   ON d.id = c.device_id WHERE d.machine_id = %s),"
+            " (SELECT count(*) FROM agents_directory_deviceentry WHERE hostname = %s)",
+            (machine, machine, machine),
+        )
+        # A whole device (with its credential and entry) or none; a new one after a 201.
+        assert devices == credentials == entries, (machine, registered, unregistered)
+        assert devices == (0 if (registered, unregistered) == (200, 204) else 1), machine
+    server_errors = sum(1 for pair in statuses for s in pair if s >= 500)
+    print(
+        f"re-registration vs unregister: {ROUNDS} rounds, {server_errors} responses >= 500,",
+        _tally(statuses),
+    )
+    assert server_errors == 0, statuses
+    assert set(statuses) <= {(200, 204), (201, 204), (200, 401)}
+
+
+def plans_with_tokens(portal, *, user: str) -> list[tuple[int, str]]:
+    """ROUNDS plans of Globex (with their directory entries), each with a token of `user`
+    bound to it, written straight into the live database: (plan id, token value)."""
+    created = []
+    with psycopg.connect(portal.dsn) as conn:
+        (globex, partner), (owner,) = (
+            conn.execute(
+                "SELECT id, parent_id FROM tenants_tenant WHERE slug = 'globex'"
+            ).fetchone(),
+            conn.execute("SELECT id FROM tenants_user WHERE username = %s", (user,)).fetchone(),
+        )
+        for n in range(ROUNDS):
+            name = f"Race {uuid.uuid4().hex[:8]} {n}"
+            [(plan_id,)] = conn.execute(
+                "INSERT INTO t_globex.agents_protectionplan (name, what_to_back_up, schedule,"
+                " start_time, retention_days, encryption, created_at, updated_at)"
+                " VALUES (%s, 'files', 'daily', '21:30', 7, true, now(), now()) RETURNING id",
+                (name,),
+            ).fetchall()
+            conn.execute(
+                "INSERT INTO agents_directory_planentry (tenant_id, partner_id, plan_id, name,"
+                " schedule, what_to_back_up, start_time, retention_days, encryption,"
+                " updated_at, customer_name, customer_slug) VALUES (%s, %s, %s, %s, 'daily',"
+                " 'files', '21:30', 7, true, now(), 'Globex', 'globex')",
+                (globex, partner, plan_id, name),
+            )
+            value = values.generate()
+            canonical = values.normalize(value)
+            conn.execute(
+                "INSERT INTO tokens_registrationtoken (public_id, tenant_id, family, user_id,"
+                " created_at, expires_at, plan_id, plan_name, digest, prefix, registrations)"
+                " VALUES (gen_random_uuid(), %s, %s, %s, now(), now() + interval '1 hour',"
+                " %s, %s, %s, %s, 0)",
+                (globex, partner, owner, plan_id, name, values.digest(canonical), canonical[:2]),
+            )
+            created.append((plan_id, value))
+    return created
 
 
 def test_plan_apply_racing_plan_delete_never_fails_and_stays_consistent(live_portal):
     portal = live_portal
     admin = Session(portal.url).login("globex-admin", PASSWORD)
-    _, users = admin.get("/api/v1/tenants/globex/users")
-    alice = next(u["id"] for u in json.loads(users)["items"] if u["username"] == "globex-alice")
     plain = new_token(portal, user="globex-alice")
     device = register(portal, plain, f"race-plan-{uuid.uuid4().hex[:8]}")
     secret = device["agent_secret"]
     statuses: list[tuple[int, int]] = []
-    for n in range(ROUNDS):
-        name = f"Race {uuid.uuid4().hex[:8]} {n}"
-        status, _ = admin.post_form(
-            "/console/globex/plans/new/",
-            {
-                "name": name,
-                "what_to_back_up": "files",
-                "schedule": "daily",
-                "start_time": "21:30",
-                "retention_days": "7",
-                "encryption": "on",
-            },
-        )
-        assert status == 200, status
-        [(plan_id,)] = portal.sql(
-            "SELECT id FROM t_globex.agents_protectionplan WHERE name = %s", (name,)
-        )
-        status, created = admin.post_json(
-            "/api/v1/tenants/globex/registration_tokens", {"user_id": alice, "plan_id": plan_id}
-        )
-        assert status == 201, created
+    for plan_id, token in plans_with_tokens(portal, user="globex-alice"):
         (applied, _), (deleted, _) = together(
-            partial(call, portal.url, APPLY, {"token": created["token"]}, secret),
+            partial(call, portal.url, APPLY, {"token": token}, secret),
             partial(admin.post_form, f"/console/globex/plans/{plan_id}/delete/", {}),
         )
         statuses.append((applied, deleted))
