@@ -50,7 +50,9 @@ class Agent:
 def bearer_secret(request) -> str | None:
     """The secret of an `Authorization: Bearer <secret>` header, if there is one."""
     scheme, _, secret = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    return secret.strip() or None if scheme.lower() == "bearer" else None
+    if scheme.lower() != "bearer":
+        return None
+    return secret.strip() or None
 
 
 def agent_for_secret(secret: str) -> Agent | None:
