@@ -3,6 +3,7 @@
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,7 +13,7 @@ from tenants.audit import Origin
 from tenants.models import AuditEvent
 from tokens.throttling import TokenUsingAPIView
 
-from .authentication import Agent, AgentSecretAuthentication
+from .authentication import MSG_INVALID_SECRET, Agent, AgentSecretAuthentication, bearer_secret
 from .selectors import plans_for
 from .services import devices, registration
 
@@ -58,16 +59,26 @@ class RegisterApi(TokenUsingAPIView):
         request=RegisterInput,
         responses={201: RegisterOutput, 200: RegisterOutput},
         summary="Register a machine with a registration token",
+        description=(
+            "A machine id already registered in the customer keeps its device when the "
+            "token's user owns it, or when the request carries the device's current agent "
+            "secret as `Authorization: Bearer` (then the device moves to the token's user); "
+            "otherwise 409."
+        ),
     )
     def post(self, request):
         data = RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        result = registration.agent_register(
-            token_value=fields.pop("token"),
-            machine=registration.Machine(**fields),
-            origin=_origin(request),
-        )
+        try:
+            result = registration.agent_register(
+                token_value=fields.pop("token"),
+                machine=registration.Machine(**fields),
+                origin=_origin(request),
+                proof=bearer_secret(request),
+            )
+        except registration.MachineTaken:
+            return _error(registration.MSG_MACHINE_TAKEN, status.HTTP_409_CONFLICT)
         token, owner = result.token, result.token.user
         body = {
             "agent_id": str(result.device.agent_id),
@@ -144,6 +155,10 @@ class PlanChangeApi(AgentView, TokenUsingAPIView):
             plan = change(agent=self.agent, token_value=token_value, origin=_origin(request))
         except registration.TokenOfAnotherTenant:
             return _error(registration.MSG_OTHER_TENANT, status.HTTP_403_FORBIDDEN)
+        except registration.TokenOfAnotherUser:
+            return _error(registration.MSG_OTHER_USER, status.HTTP_403_FORBIDDEN)
+        except registration.AgentGone:
+            raise AuthenticationFailed(gettext(MSG_INVALID_SECRET)) from None
         except registration.NoPlanOnToken:
             return _error(registration.MSG_NO_PLAN, status.HTTP_409_CONFLICT)
         return Response({"plan": {"id": str(plan.pk), "name": plan.name}, "applied": self.apply})

@@ -47,8 +47,18 @@ class Agent:
     is_authenticated = True
 
 
+def bearer_secret(request) -> str | None:
+    """The secret of an `Authorization: Bearer <secret>` header, if there is one."""
+    scheme, _, secret = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return secret.strip() or None
+
+
 def agent_for_secret(secret: str) -> Agent | None:
-    """The agent a Bearer secret belongs to, with the connection pointed at its tenant."""
+    """The agent a Bearer secret belongs to, with the connection pointed at its tenant;
+    None for an unknown secret, and while the device's owner is deactivated (one query
+    joins the owner, so this costs nothing more)."""
     credential = (
         AgentCredential.objects.select_related("tenant")
         .filter(secret_digest=secret_digest(secret))
@@ -57,7 +67,11 @@ def agent_for_secret(secret: str) -> Agent | None:
     if credential is None:
         return None
     connection.set_tenant(credential.tenant)
-    device = Device.objects.select_related("owner").filter(pk=credential.device_id).first()
+    device = (
+        Device.objects.select_related("owner")
+        .filter(pk=credential.device_id, owner__is_active=True)
+        .first()
+    )
     if device is None:
         return None
     _seen(credential.tenant, device)
@@ -82,11 +96,10 @@ class AgentSecretAuthentication(BaseAuthentication):
     """`Authorization: Bearer <agent_secret>`; the request's user is the Agent."""
 
     def authenticate(self, request):
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        scheme, _, secret = header.partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
+        secret = bearer_secret(request)
+        if secret is None:
             return None
-        agent = agent_for_secret(secret.strip())
+        agent = agent_for_secret(secret)
         if agent is None:
             raise AuthenticationFailed(gettext(MSG_INVALID_SECRET))
         return agent, agent.credential

@@ -162,6 +162,7 @@ class AuditEvent(models.Model):
         DEVICE_REGISTER = "device.register", _("Device registered")
         DEVICE_REREGISTER = "device.reregister", _("Device registered again")
         DEVICE_UNREGISTER = "device.unregister", _("Device unregistered")
+        DEVICE_REGISTER_REFUSED = "device.register_refused", _("Device registration refused")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     # The tenant's family (its partner level), so a partner's audit log is an index range.

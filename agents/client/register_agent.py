@@ -90,6 +90,20 @@ def call(address: str, path: str, body: dict | None, secret: str | None = None):
             return error.code, {}
 
 
+def current_secret(path: Path, address: str) -> str | None:
+    """The agent secret of an identity file kept for this very portal: sent along when
+    registering again, it proves this machine's identity (so it may move to the token's
+    user). Never sent to another address."""
+    try:
+        identity = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(identity, dict) or identity.get("address") != address.rstrip("/"):
+        return None
+    secret = identity.get("agent_secret")
+    return secret if isinstance(secret, str) and secret else None
+
+
 def reason(status: int, body: dict) -> str:
     return body.get("detail") or f"HTTP {status}"
 
@@ -115,6 +129,7 @@ def register(args) -> int:
             "machine_id": args.machine_id or machine_id(path.parent),
             "agent_version": AGENT_VERSION,
         },
+        current_secret(path, address),
     )
     if status not in (200, 201):
         print(f"Registration failed: {reason(status, body)}")

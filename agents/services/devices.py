@@ -20,7 +20,12 @@ from ..models import Device
 
 
 def _remove(*, tenant: Tenant, device: Device, actor: User, origin: Origin) -> None:
+    """The device row is locked first (plan changes lock it too), so a plan change under
+    way finishes before and nothing can link to the device while it goes; a device
+    removed meanwhile is a no-op."""
     with tenant_context(tenant), transaction.atomic():
+        if not Device.objects.select_for_update().filter(pk=device.pk).exists():
+            return
         AgentCredential.objects.filter(tenant=tenant, device_id=device.pk).delete()
         directory.entries_delete(tenant, [device.pk])
         audit.record(

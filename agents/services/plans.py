@@ -68,9 +68,10 @@ def plan_update(
         plan = ProtectionPlan.objects.select_for_update().get(pk=plan.pk)
         old_name = plan.name
         _apply(tenant, plan, data)
+        # Tokens before device entries: the order registrations and plan changes lock them.
+        tokens_follow_plan(tenant=tenant, plan=PlanRef(plan.pk, plan.name), plan_id=plan.pk)
         if plan.name != old_name:
             directory.entries_plan_renamed(tenant, old_name, plan.name)
-        tokens_follow_plan(tenant=tenant, plan=PlanRef(plan.pk, plan.name), plan_id=plan.pk)
         audit.record(
             actor=actor,
             origin=origin,
@@ -83,8 +84,12 @@ def plan_update(
 
 
 def plan_delete(*, actor: User, tenant: Tenant, plan: ProtectionPlan, origin: Origin) -> None:
+    """Delete a plan. It is locked first, so a plan change under way finishes before (and
+    its device loses the plan here) or finds it gone; a plan deleted meanwhile is a no-op."""
     _check(actor, tenant)
     with tenant_context(tenant), transaction.atomic():
+        if not ProtectionPlan.objects.select_for_update().filter(pk=plan.pk).exists():
+            return
         audit.record(
             actor=actor,
             origin=origin,
@@ -92,8 +97,9 @@ def plan_delete(*, actor: User, tenant: Tenant, plan: ProtectionPlan, origin: Or
             tenant=tenant,
             obj=plan,
         )
+        # A token bound to the plan no longer offers one. Tokens before device entries:
+        # the order registrations and plan changes lock them.
+        tokens_follow_plan(tenant=tenant, plan=None, plan_id=plan.pk)
         directory.entries_plan_deleted(tenant, plan.name)
         directory.plan_entry_delete(tenant, plan.pk)
-        # A token bound to the plan no longer offers one.
-        tokens_follow_plan(tenant=tenant, plan=None, plan_id=plan.pk)
         ProtectionPlan.objects.filter(pk=plan.pk).delete()

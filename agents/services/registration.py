@@ -5,13 +5,11 @@ Each runs in one transaction spanning the public schema (token, credential, audi
 customer's schema (device), which PostgreSQL commits atomically.
 """
 
-import datetime
-import json
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name
 
 from tenants import audit
 from tenants.audit import Origin
@@ -22,9 +20,12 @@ from tokens.selectors import InvalidToken, usable_token
 from ..authentication import Agent, new_secret, secret_digest
 from ..directory import services as directory
 from ..models import Device, ProtectionPlan
+from . import registration_sql as sql
 
 MSG_NO_PLAN = "No protection plan can be assigned using this registration token"
 MSG_OTHER_TENANT = "This registration token belongs to another tenant."
+MSG_OTHER_USER = "This registration token belongs to another user."
+MSG_MACHINE_TAKEN = "This machine is already registered under another account."
 
 
 class TokenOfAnotherTenant(Exception):
@@ -33,6 +34,18 @@ class TokenOfAnotherTenant(Exception):
 
 class NoPlanOnToken(Exception):
     pass
+
+
+class TokenOfAnotherUser(Exception):
+    """A plan change with a token whose user does not own the agent's device."""
+
+
+class MachineTaken(Exception):
+    """The machine id is registered under another account, and no proof came with it."""
+
+
+class AgentGone(Exception):
+    """The agent's device was unregistered while the request was under way."""
 
 
 @dataclass(frozen=True)
@@ -54,12 +67,17 @@ class Registration:
     created: bool
 
 
-def agent_register(*, token_value: str, machine: Machine, origin: Origin) -> Registration:
+def agent_register(
+    *, token_value: str, machine: Machine, origin: Origin, proof: str | None = None
+) -> Registration:
     """Register (or re-register) a machine under the token's user and customer.
 
     Raises values.MalformedToken for a mistyped token (before any query) and InvalidToken
     for an unknown, expired or deleted one. The same machine_id in the same customer keeps
-    its device: its owner follows the token and a new secret replaces the old one.
+    its device and gets a new secret when the token's user owns it already or `proof` (the
+    agent secret the machine sent as a Bearer credential) is its current secret; then its
+    owner follows the token. Any other claim on it raises MachineTaken, having changed
+    nothing but the audit log.
 
     Two statements in all: the token's lookup by digest, then `_REGISTER`, which does every
     write in one schema-qualified statement (its own transaction), with no `SET search_path`.
@@ -67,21 +85,34 @@ def agent_register(*, token_value: str, machine: Machine, origin: Origin) -> Reg
     token = usable_token(token_value)
     if not token.tenant.is_customer:
         raise InvalidToken
-    return register_with(token, machine, origin)
+    return register_with(token, machine, origin, proof=proof)
 
 
-def register_with(token: RegistrationToken, machine: Machine, origin: Origin) -> Registration:
+def register_with(
+    token: RegistrationToken, machine: Machine, origin: Origin, *, proof: str | None = None
+) -> Registration:
     """The writes of a registration with a token just looked up: InvalidToken if it has
-    been deleted or has expired since, and then nothing is written."""
+    been deleted or has expired since, and then nothing is written; MachineTaken if the
+    machine id is another account's and `proof` does not prove its identity."""
     now, secret = timezone.now(), new_secret()
+    params = sql.register_params(
+        token,
+        machine,
+        secret_digest=secret_digest(secret),
+        proof_digest=secret_digest(proof) if proof else None,
+        now=now,
+        origin=origin,
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            _register_sql(token.tenant), _register_params(token, machine, secret, now, origin)
-        )
+        cursor.execute(sql.register_sql(token.tenant), params)
         row = cursor.fetchone()
-    if row is None:  # the token was deleted or expired a moment ago: nothing was written
-        raise InvalidToken
-    device_id, agent_id, registered_at, created = row
+    device_id, agent_id, registered_at, created, used, refused = row
+    if device_id is None:
+        if used:  # registered by someone else after the statement's snapshot
+            _refused_after_all(token, machine, origin)
+        if used or refused:
+            raise MachineTaken
+        raise InvalidToken  # the token was deleted or expired a moment ago
     device = Device(
         pk=device_id,
         agent_id=agent_id,
@@ -100,141 +131,76 @@ def register_with(token: RegistrationToken, machine: Machine, origin: Origin) ->
     )
 
 
-# Every write of a registration, in the order of today's guarantees: the token's use is
-# counted only while it is still active (`used`; a delete that won the race leaves no row,
-# so nothing below happens and the caller answers 401); the device is upserted on its
-# machine id (parallel registrations of one machine give one device); its directory entry
-# and its credential are upserted; the audit event is written. One statement is one
-# transaction: all of it commits, or none.
-_REGISTER = """
-WITH used AS (
-    UPDATE {public}.tokens_registrationtoken
-    SET registrations = registrations + 1, last_used_at = %(now)s
-    WHERE id = %(token)s AND deleted_at IS NULL AND expires_at > %(now)s
-    RETURNING id
-), device AS (
-    INSERT INTO {schema}.agents_device
-        (agent_id, hostname, os, machine_id, agent_version, owner_id, registered_at,
-         last_seen_at, registered_token_id, registered_token_prefix)
-    SELECT %(agent_id)s, %(hostname)s, %(os)s, %(machine_id)s, %(agent_version)s, %(owner)s,
-           %(now)s, %(now)s, %(token_id)s, %(prefix)s
-    FROM used
-    ON CONFLICT (machine_id) DO UPDATE SET
-        hostname = EXCLUDED.hostname, os = EXCLUDED.os,
-        agent_version = EXCLUDED.agent_version, owner_id = EXCLUDED.owner_id,
-        last_seen_at = EXCLUDED.last_seen_at,
-        registered_token_id = EXCLUDED.registered_token_id,
-        registered_token_prefix = EXCLUDED.registered_token_prefix
-    RETURNING id, agent_id, registered_at, (xmax = 0) AS inserted
-), entry AS (
-    INSERT INTO {public}.agents_directory_deviceentry
-        (tenant_id, partner_id, device_id, agent_id, hostname, os, agent_version, owner_id,
-         owner_username, customer_name, customer_slug, plan_names, registered_at,
-         registered_token_id, registered_token_prefix, last_seen_at)
-    SELECT %(tenant)s, %(partner)s, device.id, device.agent_id, %(hostname)s, %(os)s,
-           %(agent_version)s, %(owner)s, %(username)s, %(customer_name)s, %(customer_slug)s,
-           ARRAY(SELECT p.name FROM {schema}.agents_protectionplan p
-                 JOIN {schema}.agents_device_plans dp ON dp.protectionplan_id = p.id
-                 WHERE dp.device_id = device.id ORDER BY p.name)::varchar(100)[],
-           device.registered_at, %(token_id)s, %(prefix)s, %(now)s
-    FROM device
-    ON CONFLICT (tenant_id, device_id) DO UPDATE SET
-        hostname = EXCLUDED.hostname, os = EXCLUDED.os,
-        agent_version = EXCLUDED.agent_version, owner_id = EXCLUDED.owner_id,
-        owner_username = EXCLUDED.owner_username, plan_names = EXCLUDED.plan_names,
-        registered_token_id = EXCLUDED.registered_token_id,
-        registered_token_prefix = EXCLUDED.registered_token_prefix,
-        last_seen_at = EXCLUDED.last_seen_at
-), credential AS (
-    INSERT INTO {public}.tokens_agentcredential
-        (tenant_id, device_id, agent_id, secret_digest, issued_at)
-    SELECT %(tenant)s, device.id, device.agent_id, %(digest)s, %(now)s FROM device
-    ON CONFLICT (tenant_id, device_id) DO UPDATE SET
-        secret_digest = EXCLUDED.secret_digest, issued_at = EXCLUDED.issued_at
-), event AS (
-    INSERT INTO {public}.tenants_auditevent
-        (at, actor_id, actor_name, on_behalf_of_id, tenant_id, family, action, object_type,
-         object_id, object_repr, details, source, ip_address)
-    SELECT %(now)s, %(owner)s, %(username)s, %(owner)s, %(tenant)s, %(family)s,
-           CASE WHEN device.inserted THEN %(registered)s ELSE %(reregistered)s END,
-           'device', device.id::text, %(repr)s, %(details)s::jsonb, %(source)s, %(ip)s
-    FROM device
-)
-SELECT id, agent_id, registered_at, inserted FROM device
-"""
+def _refused_after_all(token: RegistrationToken, machine: Machine, origin: Origin) -> None:
+    """The statement counted the token's use, then found the machine id taken by another
+    account in the meantime (a device registered a moment after its snapshot): nothing
+    else was written. Take the use back and record the refusal (a rare race only)."""
+    with transaction.atomic():
+        RegistrationToken.objects.filter(pk=token.pk).update(registrations=F("registrations") - 1)
+        audit.record(
+            actor=token.user,
+            origin=origin,
+            action=AuditEvent.Action.DEVICE_REGISTER_REFUSED,
+            tenant=token.tenant,
+            object_type="device",
+            on_behalf_of=token.user,
+            details={
+                "token_id": str(token.public_id),
+                "prefix": token.prefix,
+                "machine_id": machine.machine_id,
+                "hostname": machine.hostname[:200],
+            },
+        )
 
 
-def _register_sql(tenant: Tenant) -> str:
-    # The schema name comes from a validated Tenant row (django-tenants checks it), quoted.
-    quote = connection.ops.quote_name
-    return _REGISTER.format(
-        schema=quote(tenant.schema_name), public=quote(get_public_schema_name())
-    )
-
-
-def _register_params(
-    token: RegistrationToken, machine: Machine, secret: str, now: datetime.datetime, origin: Origin
-) -> dict:
-    tenant, user = token.tenant, token.user
-    details = {
-        "token_id": str(token.public_id),
-        "prefix": token.prefix,
-        "machine_id": machine.machine_id,
-    }
-    return {
-        "now": now,
-        "token": token.pk,
-        "token_id": token.public_id,
-        "prefix": token.prefix,
-        "agent_id": Device._meta.get_field("agent_id").get_default(),
-        "hostname": machine.hostname,
-        "os": machine.os,
-        "machine_id": machine.machine_id,
-        "agent_version": machine.agent_version,
-        "owner": user.pk,
-        "username": user.username,
-        "tenant": tenant.pk,
-        "partner": tenant.parent_id,
-        "family": tenant.family,
-        "customer_name": tenant.name,
-        "customer_slug": tenant.slug,
-        "digest": secret_digest(secret),
-        "registered": AuditEvent.Action.DEVICE_REGISTER.value,
-        "reregistered": AuditEvent.Action.DEVICE_REREGISTER.value,
-        "repr": machine.hostname[:200],
-        "details": json.dumps(details),
-        "source": origin.source,
-        "ip": origin.ip_address,
-    }
-
-
-def _plan_token(agent: Agent, token_value: str) -> tuple[RegistrationToken, ProtectionPlan]:
+def _plan_token(agent: Agent, token_value: str) -> tuple[RegistrationToken, int]:
+    """The token and the id of its plan, if this agent may use them."""
     token = usable_token(token_value)
     if token.tenant_id != agent.tenant.pk:
         raise TokenOfAnotherTenant
-    plan = ProtectionPlan.objects.filter(pk=token.plan_id).first() if token.plan_id else None
-    if plan is None:
+    if token.user_id != agent.device.owner_id:
+        raise TokenOfAnotherUser
+    if token.plan_id is None:
         raise NoPlanOnToken
-    return token, plan
+    return token, token.plan_id
+
+
+def _locked_plan(plan_id: int) -> ProtectionPlan | None:
+    """The plan, held against deletion and change until the transaction ends (FOR KEY
+    SHARE: plan changes of other devices go on in parallel)."""
+    table = connection.ops.quote_name(ProtectionPlan._meta.db_table)
+    query = f"SELECT * FROM {table} WHERE id = %s FOR KEY SHARE"  # noqa: S608 - model's table
+    return next(iter(ProtectionPlan.objects.raw(query, [plan_id])), None)
 
 
 def _plan_change(agent: Agent, token_value: str, *, apply: bool, origin: Origin) -> ProtectionPlan:
-    token, plan = _plan_token(agent, token_value)
+    """Locks in the order every writer of these rows takes them (plan, token, device, then
+    the directory), so a plan change racing an unregister, a plan's deletion or a user's
+    deletion waits for it and then answers from what is left, never with a deadlock."""
+    token, plan_id = _plan_token(agent, token_value)
     with transaction.atomic():
+        plan = _locked_plan(plan_id)
+        if plan is None:  # deleted a moment ago
+            raise NoPlanOnToken
         now = timezone.now()
         if not RegistrationToken.objects.active(now).filter(pk=token.pk).update(last_used_at=now):
             raise InvalidToken  # deleted or expired a moment ago
+        device = Device.objects.select_for_update().filter(pk=agent.device.pk).first()
+        if device is None:  # unregistered a moment ago
+            raise AgentGone
+        if device.owner_id != token.user_id:  # moved to another user a moment ago
+            raise TokenOfAnotherUser
         if apply:
-            agent.device.plans.add(plan)
+            device.plans.add(plan)
         else:
-            agent.device.plans.remove(plan)
-        directory.entry_plans(agent.tenant, agent.device)
+            device.plans.remove(plan)
+        directory.entry_plans(agent.tenant, device)
         audit.record(
             actor=token.user,
             origin=origin,
             action=AuditEvent.Action.PLAN_APPLY if apply else AuditEvent.Action.PLAN_REVOKE,
             tenant=agent.tenant,
-            obj=agent.device,
+            obj=device,
             details={"plan": plan.name, "token_id": str(token.public_id), "prefix": token.prefix},
         )
     return plan

@@ -9,9 +9,15 @@ from tokens import values
 REGISTER = "/api/v1/agents/register"
 
 
-def register(token, machine="m-1", hostname="alice-laptop", address="10.0.0.1", **extra):
+def register(
+    token, machine="m-1", hostname="alice-laptop", address="10.0.0.1", proof=None, **extra
+):
+    """POST a registration; `proof` is an agent secret sent as the Bearer credential."""
     body = {"token": token, "hostname": hostname, "os": "Ubuntu 24.04", "machine_id": machine}
-    return APIClient().post(REGISTER, {**body, **extra}, format="json", REMOTE_ADDR=address)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {proof}"} if proof else {}
+    return APIClient().post(
+        REGISTER, {**body, **extra}, format="json", REMOTE_ADDR=address, **headers
+    )
 
 
 def agent(secret):

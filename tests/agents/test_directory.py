@@ -29,13 +29,13 @@ def entries(tenant):
 def test_registration_writes_the_entry_and_reregistration_moves_it(tenants, users):
     _, alices = make_token(tenants["globex"], users["globex-alice"])
     _, bobs = make_token(tenants["globex"], users["globex-bob"])
-    register(alices, machine="m-1", hostname="laptop")
+    secret = register(alices, machine="m-1", hostname="laptop").json()["agent_secret"]
     entry = DeviceEntry.objects.get(tenant=tenants["globex"])
     assert entry.partner_id == tenants["demo-msp"].pk and entry.customer_slug == "globex"
     with tenant_context(tenants["globex"]):
         device = Device.objects.get()
     assert (entry.device_id, entry.agent_id) == (device.pk, device.agent_id)
-    register(bobs, machine="m-1", hostname="laptop-2")
+    assert register(bobs, machine="m-1", hostname="laptop-2", proof=secret).status_code == 200
     assert entries(tenants["globex"]) == {"laptop-2": ("globex-bob", "Globex", [])}
 
 

@@ -1,0 +1,172 @@
+"""The one statement that does every write of a registration (`registration.register_with`).
+
+The token's use is counted only while it is still active (`used`; a delete that won the
+race leaves no row, so nothing below happens and the caller answers 401); the device is
+upserted on its machine id (parallel registrations of one machine give one device); its
+directory entry and its credential are upserted; the audit event is written. One
+statement is one transaction: all of it commits, or none.
+
+A machine id already registered in the customer is taken over only by its owner (a retry
+after a lost response) or with proof of its current identity (`proof`: the digest of the
+agent secret sent as a Bearer credential; how a machine moves to another user). Otherwise
+(`existing` is not `allowed`) the token's use is not counted, nothing is written but the
+`refusal` audit event, and the caller answers 409. The ON CONFLICT ... WHERE repeats the
+condition on the row as it is when locked, for a device registered by someone else a
+moment after this statement's snapshot (see `registration.register_with`).
+"""
+
+import datetime
+import json
+from typing import TYPE_CHECKING
+
+from django.db import connection
+from django_tenants.utils import get_public_schema_name
+
+from tenants.audit import Origin
+from tenants.models import AuditEvent, Tenant
+from tokens.models import RegistrationToken
+
+from ..models import Device
+
+if TYPE_CHECKING:
+    from .registration import Machine
+
+_MAY_TAKE_OVER = """(
+    {device}.owner_id = %(owner)s OR EXISTS (
+        SELECT 1 FROM {public}.tokens_agentcredential c
+        WHERE c.tenant_id = %(tenant)s AND c.device_id = {device}.id
+          AND c.secret_digest = %(proof)s))"""
+
+_REGISTER = """
+WITH active AS (
+    SELECT id FROM {public}.tokens_registrationtoken
+    WHERE id = %(token)s AND deleted_at IS NULL AND expires_at > %(now)s
+), existing AS (
+    SELECT d.id, d.hostname, {may_take_over_d} AS allowed
+    FROM {schema}.agents_device d WHERE d.machine_id = %(machine_id)s
+), used AS (
+    UPDATE {public}.tokens_registrationtoken
+    SET registrations = registrations + 1, last_used_at = %(now)s
+    WHERE id = %(token)s AND deleted_at IS NULL AND expires_at > %(now)s
+      AND NOT EXISTS (SELECT 1 FROM existing WHERE NOT existing.allowed)
+    RETURNING id
+), device AS (
+    INSERT INTO {schema}.agents_device AS d
+        (agent_id, hostname, os, machine_id, agent_version, owner_id, registered_at,
+         last_seen_at, registered_token_id, registered_token_prefix)
+    SELECT %(agent_id)s, %(hostname)s, %(os)s, %(machine_id)s, %(agent_version)s, %(owner)s,
+           %(now)s, %(now)s, %(token_id)s, %(prefix)s
+    FROM used
+    ON CONFLICT (machine_id) DO UPDATE SET
+        hostname = EXCLUDED.hostname, os = EXCLUDED.os,
+        agent_version = EXCLUDED.agent_version, owner_id = EXCLUDED.owner_id,
+        last_seen_at = EXCLUDED.last_seen_at,
+        registered_token_id = EXCLUDED.registered_token_id,
+        registered_token_prefix = EXCLUDED.registered_token_prefix
+    WHERE {may_take_over_d}
+    RETURNING id, agent_id, registered_at, (xmax = 0) AS inserted
+), entry AS (
+    INSERT INTO {public}.agents_directory_deviceentry
+        (tenant_id, partner_id, device_id, agent_id, hostname, os, agent_version, owner_id,
+         owner_username, customer_name, customer_slug, plan_names, registered_at,
+         registered_token_id, registered_token_prefix, last_seen_at)
+    SELECT %(tenant)s, %(partner)s, device.id, device.agent_id, %(hostname)s, %(os)s,
+           %(agent_version)s, %(owner)s, %(username)s, %(customer_name)s, %(customer_slug)s,
+           ARRAY(SELECT p.name FROM {schema}.agents_protectionplan p
+                 JOIN {schema}.agents_device_plans dp ON dp.protectionplan_id = p.id
+                 WHERE dp.device_id = device.id ORDER BY p.name)::varchar(100)[],
+           device.registered_at, %(token_id)s, %(prefix)s, %(now)s
+    FROM device
+    ON CONFLICT (tenant_id, device_id) DO UPDATE SET
+        hostname = EXCLUDED.hostname, os = EXCLUDED.os,
+        agent_version = EXCLUDED.agent_version, owner_id = EXCLUDED.owner_id,
+        owner_username = EXCLUDED.owner_username, plan_names = EXCLUDED.plan_names,
+        registered_token_id = EXCLUDED.registered_token_id,
+        registered_token_prefix = EXCLUDED.registered_token_prefix,
+        last_seen_at = EXCLUDED.last_seen_at
+), credential AS (
+    INSERT INTO {public}.tokens_agentcredential
+        (tenant_id, device_id, agent_id, secret_digest, issued_at)
+    SELECT %(tenant)s, device.id, device.agent_id, %(digest)s, %(now)s FROM device
+    ON CONFLICT (tenant_id, device_id) DO UPDATE SET
+        secret_digest = EXCLUDED.secret_digest, issued_at = EXCLUDED.issued_at
+), event AS (
+    INSERT INTO {public}.tenants_auditevent
+        (at, actor_id, actor_name, on_behalf_of_id, tenant_id, family, action, object_type,
+         object_id, object_repr, details, source, ip_address)
+    SELECT %(now)s, %(owner)s, %(username)s, %(owner)s, %(tenant)s, %(family)s,
+           CASE WHEN device.inserted THEN %(registered)s ELSE %(reregistered)s END,
+           'device', device.id::text, %(repr)s, %(details)s::jsonb, %(source)s, %(ip)s
+    FROM device
+), refusal AS (
+    INSERT INTO {public}.tenants_auditevent
+        (at, actor_id, actor_name, on_behalf_of_id, tenant_id, family, action, object_type,
+         object_id, object_repr, details, source, ip_address)
+    SELECT %(now)s, %(owner)s, %(username)s, %(owner)s, %(tenant)s, %(family)s,
+           %(refused)s, 'device', existing.id::text, existing.hostname, %(details)s::jsonb,
+           %(source)s, %(ip)s
+    FROM existing, active WHERE NOT existing.allowed
+    RETURNING id
+)
+SELECT device.id, device.agent_id, device.registered_at, device.inserted,
+       EXISTS (SELECT 1 FROM used) AS used, EXISTS (SELECT 1 FROM refusal) AS refused
+FROM (VALUES (1)) AS one LEFT JOIN device ON true
+"""
+
+
+def register_sql(tenant: Tenant) -> str:
+    # The schema name comes from a validated Tenant row (django-tenants checks it), quoted.
+    quote = connection.ops.quote_name
+    schema, public = quote(tenant.schema_name), quote(get_public_schema_name())
+    return _REGISTER.format(
+        schema=schema,
+        public=public,
+        may_take_over_d=_MAY_TAKE_OVER.format(device="d", public=public),
+    )
+
+
+def register_params(
+    token: RegistrationToken,
+    machine: "Machine",
+    *,
+    secret_digest: str,
+    proof_digest: str | None,
+    now: datetime.datetime,
+    origin: Origin,
+) -> dict:
+    """The statement's parameters."""
+    tenant, user = token.tenant, token.user
+    details = {
+        "token_id": str(token.public_id),
+        "prefix": token.prefix,
+        "machine_id": machine.machine_id,
+        "hostname": machine.hostname[:200],
+        "with_agent_credential": proof_digest is not None,
+    }
+    return {
+        "now": now,
+        "token": token.pk,
+        "token_id": token.public_id,
+        "prefix": token.prefix,
+        "agent_id": Device._meta.get_field("agent_id").get_default(),
+        "hostname": machine.hostname,
+        "os": machine.os,
+        "machine_id": machine.machine_id,
+        "agent_version": machine.agent_version,
+        "owner": user.pk,
+        "username": user.username,
+        "tenant": tenant.pk,
+        "partner": tenant.parent_id,
+        "family": tenant.family,
+        "customer_name": tenant.name,
+        "customer_slug": tenant.slug,
+        "digest": secret_digest,
+        "proof": proof_digest,
+        "registered": AuditEvent.Action.DEVICE_REGISTER.value,
+        "reregistered": AuditEvent.Action.DEVICE_REREGISTER.value,
+        "refused": AuditEvent.Action.DEVICE_REGISTER_REFUSED.value,
+        "repr": machine.hostname[:200],
+        "details": json.dumps(details),
+        "source": origin.source,
+        "ip": origin.ip_address,
+    }
