@@ -140,15 +140,37 @@ STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
 
 # --- Cache ----------------------------------------------------------------------------------
 # Shared by every worker process (agent throttling counts failures here): a file cache on
-# this machine by default, Redis (CACHE_URL=redis://...) in production.
+# this machine by default, Redis (CACHE_URL=redis://...) in production. The cache is an aid,
+# not a dependency (tenants.shared_cache): a stopped or hung Redis costs a request at most
+# one socket timeout of CACHE_SOCKET_TIMEOUT seconds, never an error.
+CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=0.1)
+
+
+def cache_config(url: str) -> dict:
+    """The cache a CACHE_URL names; Redis with short socket timeouts and no retries."""
+    config = environ.Env.cache_url_config(url)
+    if config["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        config["OPTIONS"] = {
+            "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+            "socket_timeout": CACHE_SOCKET_TIMEOUT,
+            **config.get("OPTIONS", {}),
+        }
+    return config
+
+
 CACHES = {
-    "default": env.cache("CACHE_URL", default=f"filecache://{BASE_DIR / '.cache' / 'portal'}")
+    "default": cache_config(
+        env.str("CACHE_URL", default=f"filecache://{BASE_DIR / '.cache' / 'portal'}")
+    )
 }
 
 # Failed registration-token uses (unknown, expired, deleted, mistyped) allowed per client
 # address within the window, before that address gets 429.
 AGENT_TOKEN_FAILURE_LIMIT = env.int("AGENT_TOKEN_FAILURE_LIMIT", default=10)
 AGENT_TOKEN_FAILURE_WINDOW = env.int("AGENT_TOKEN_FAILURE_WINDOW", default=600)
+# While an address is blocked it still gets one token lookup this often (seconds), so a
+# valid agent behind a shared address gets through within a minute.
+AGENT_TOKEN_BLOCKED_INTERVAL = env.int("AGENT_TOKEN_BLOCKED_INTERVAL", default=20)
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0: none). The
 # client address for throttling and the audit log is taken from that hop.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
