@@ -182,9 +182,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON only, bounded in size (API_MAX_BODY_SIZE: 413) and nesting depth (400).
+    "DEFAULT_PARSER_CLASSES": ["tenants.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tenants.api.exception_handler",
 }
+# The largest API request body (bytes); a larger one answers 413.
+API_MAX_BODY_SIZE = env.int("API_MAX_BODY_SIZE", default=64 * 1024)
+# What a client is told to wait (Retry-After, seconds) when the database is unavailable (503).
+API_RETRY_AFTER = 3
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Management portal API",
     "DESCRIPTION": "Tenants, users, protection plans and registration tokens.",

@@ -39,7 +39,11 @@ def test_valid_registrations_and_plan_changes_survive_a_stopped_or_hung_cache(
             answers[phase] = [
                 _timed(lambda n=n, p=phase: register(value, machine=f"{p}-{n}")) for n in range(20)
             ] + [
-                _timed(lambda: apply.post("/api/v1/agents/me/plan/apply", {"token": value}))
+                _timed(
+                    lambda: apply.post(
+                        "/api/v1/agents/me/plan/apply", {"token": value}, format="json"
+                    )
+                )
                 for _ in range(5)
             ]
             recover()
