@@ -147,8 +147,11 @@ CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=0.1)
 
 
 def cache_config(url: str) -> dict:
-    """The cache a CACHE_URL names; Redis with short socket timeouts and no retries."""
+    """The cache a CACHE_URL names: Redis with short socket timeouts (and no retries), or
+    the file cache with atomic counters."""
     config = environ.Env.cache_url_config(url)
+    if config["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache":
+        config["BACKEND"] = "portal.filecache.FileCache"  # counters atomic across processes
     if config["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
         config["OPTIONS"] = {
             "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,

@@ -19,7 +19,8 @@ STORAGES = {
 # A cache directory of this test run's own, shared with any server process the tests start.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        # Django's file cache with counters atomic across processes (portal.filecache).
+        "BACKEND": "portal.filecache.FileCache",
         "LOCATION": env.str(
             "PORTAL_TEST_CACHE_DIR", default=tempfile.mkdtemp(prefix="portal-cache-")
         ),

@@ -4,6 +4,7 @@ Retry-After. Lookups are counted at the database connection (Django's execute wr
 import threading
 from contextlib import contextmanager
 
+import pytest
 import time_machine
 from django.conf import settings
 from django.db import connection
@@ -32,7 +33,12 @@ class LookupCounter:
             yield
 
 
-def test_forty_concurrent_bad_guesses_let_exactly_the_limit_reach_the_database(redis_cache, db):
+@pytest.mark.parametrize("backend", ["redis", "file cache"])
+def test_forty_concurrent_bad_guesses_let_exactly_the_limit_reach_the_database(
+    backend, request, db
+):
+    if backend == "redis":
+        request.getfixturevalue("redis_cache")
     limit = settings.AGENT_TOKEN_FAILURE_LIMIT
     lookups, statuses = LookupCounter(), []
     start = threading.Barrier(40)
