@@ -21,6 +21,7 @@ from tests.live.server import (
     wait_until_up,
 )
 from tests.live.test_agents_live import new_token, run
+from tests.redis_server import running_redis
 
 RUNS = 50
 UNAVAILABLE = {"detail": "The service is temporarily unavailable. Try again shortly."}
@@ -131,3 +132,52 @@ def test_a_valid_agent_behind_a_throttled_address_gets_through_by_honouring_retr
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "HTTP 429" in applied.stderr
     assert applied.stdout.strip() == "Protection Plan was successfully applied."
+
+
+def test_gunicorn_keeps_registering_while_its_redis_is_stopped_or_hung(live_portal, tmp_path):
+    """The portal served by gunicorn (three workers) on a Redis of the test's own."""
+    token = new_token(live_portal, user="globex-bob")
+    with running_redis() as redis:
+        env = portal_env(live_portal.database_url, PORTAL_TEST_CACHE_URL=redis.url)
+        log = tmp_path / "gunicorn.log"
+        process, url = start_gunicorn(env=env, workers=3, threads=4, log=log)
+        try:
+            wait_until_up(url, process, log)
+            # Every worker thread's first request (imports, database connection) first.
+            warm = [f"warm-{n}" for n in range(24)]
+            with ThreadPoolExecutor(max_workers=12) as pool:
+                assert {s for s, _ in pool.map(lambda m: _timed_register(url, token, m), warm)} == {
+                    201
+                }
+            answers = {}
+            for phase, fault, recover in [
+                ("stopped", redis.stop, redis.start),
+                ("hung", redis.hang, redis.resume),
+            ]:
+                fault()
+                machines = [f"{phase}-{n}" for n in range(80)]
+                with ThreadPoolExecutor(max_workers=8) as pool:
+                    answers[phase] = list(
+                        pool.map(lambda m: _timed_register(url, token, m), machines)
+                    )
+                recover()
+            time.sleep(6)  # each worker tries the cache again after 5 s
+            bad = {"token": "0000-0000-0000-0000-0000-0000-0000", "hostname": "x", "os": "x"}
+            for _ in range(settings.AGENT_TOKEN_FAILURE_LIMIT):
+                post_json(url, "/api/v1/agents/register", {**bad, "machine_id": "x"})
+            blocked = _timed_register(url, token, "after")[0]
+        finally:
+            stop_gunicorn(process)
+    for phase in ("stopped", "hung"):
+        lost = sum(status not in (200, 201) for status, _ in answers[phase])
+        slowest = max(seconds for _, seconds in answers[phase])
+        print(f"gunicorn, redis {phase}: {lost} of 80 registrations lost, slowest {slowest:.2f} s")
+        assert lost == 0 and slowest < 1.0, (phase, lost, slowest)
+    assert blocked == 429  # the counter works again
+
+
+def _timed_register(url: str, token: str, machine: str) -> tuple[int, float]:
+    started = time.monotonic()
+    body = {"token": token, "hostname": machine, "os": "Linux", "machine_id": machine}
+    status = post_json(url, "/api/v1/agents/register", body)[0]
+    return status, time.monotonic() - started
