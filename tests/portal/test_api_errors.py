@@ -7,7 +7,7 @@ import json
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import Client, RequestFactory
 from django.urls import URLPattern
 from rest_framework.test import APIClient
@@ -157,3 +157,16 @@ def test_a_database_error_answers_503_json_with_retry_after(db):
     body = _assert_error_shape(response, 503)
     assert body == {"detail": "The service is temporarily unavailable. Try again shortly."}
     assert int(response["Retry-After"]) >= 1
+
+
+def test_djangos_500_handler_answers_503_for_a_database_outage_under_api_only():
+    # Django calls handler500 while the exception is being handled, as here.
+    try:
+        raise OperationalError("the database system is shutting down")
+    except OperationalError:
+        api = errors.server_error(RequestFactory().get("/api/v1/tenants"))
+        page = errors.server_error(RequestFactory().get("/console/globex/devices/"))
+    body = _assert_error_shape(api, 503)
+    assert body == {"detail": "The service is temporarily unavailable. Try again shortly."}
+    assert api["Retry-After"] == str(settings.API_RETRY_AFTER)
+    assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
