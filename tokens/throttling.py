@@ -5,10 +5,12 @@ production, a file cache on a development machine), so a client cannot multiply 
 by the number of workers. Only failures count, and only the failing address is slowed:
 other clients never wait for it.
 
-Each token lookup is counted *before* it is made and the decision taken on the count the
-cache returns (Redis increments atomically), so concurrent guesses cannot slip past the
-limit: exactly `AGENT_TOKEN_FAILURE_LIMIT` reach the database. A lookup whose token turns
-out valid (or that never happens) is given back. While an address is blocked it still gets
+Each token lookup is counted *before* it is made (a pending count; atomic in Redis and in
+`portal.filecache`) and goes ahead only while the address's failures plus its lookups in
+flight stay within the limit, so concurrent guesses cannot slip past: exactly
+`AGENT_TOKEN_FAILURE_LIMIT` reach the database. A valid lookup adds no failure; while more
+than the limit are in flight from one address, the next ones wait for them (at most 2 s)
+instead of being refused. While an address is blocked it still gets
 one lookup every `AGENT_TOKEN_BLOCKED_INTERVAL` seconds, so a valid agent behind the same
 address (a shared NAT) gets through within a minute by honouring `Retry-After`, while a
 client sending only bad tokens stays at a few database lookups a minute.
@@ -32,7 +34,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from tenants.net import client_address
-from tenants.shared_cache import guarded
+from tenants.shared_cache import breaker, guarded
 
 from .selectors import InvalidToken
 from .values import MalformedToken
@@ -42,8 +44,19 @@ MSG_MISTYPED_TOKEN = "The registration token is mistyped: check it and try again
 MSG_THROTTLED = "Too many failed attempts from this address. Try again later."
 
 
-def _key(address: str) -> str:
+# While more than the limit are in flight from one address (and it is not blocked), a
+# lookup waits for the others to finish, this often, at most this long, then gets 429.
+CONGESTION_POLL, CONGESTION_WAIT = 0.05, 2.0
+# The pending count starts afresh this often, so a worker killed mid-lookup is forgotten.
+PENDING_LIFETIME = 60
+
+
+def _failures_key(address: str) -> str:
     return f"agent-token-failures:{address}"
+
+
+def _pending_key(address: str) -> str:
+    return f"agent-token-pending:{address}"
 
 
 def _wait_key(address: str) -> str:
@@ -54,56 +67,77 @@ def _blocked_key(address: str) -> str:
     return f"agent-token-blocked:{address}"
 
 
-def _count(address: str) -> int | None:
-    """Count one lookup by `address` and return the count (None: no cache)."""
-    key, window = _key(address), settings.AGENT_TOKEN_FAILURE_WINDOW
-    if guarded("add", False, key, 0, timeout=window):  # a new window starts
-        guarded("delete_many", None, [_wait_key(address), _blocked_key(address)])
+def _incr(key: str, timeout: int) -> tuple[int | None, bool]:
+    """Add one to a counter that lives `timeout` seconds from its first count:
+    (the new count or None without a cache, whether the counter was new)."""
+    new = guarded("add", False, key, 0, timeout=timeout)
     try:
-        return guarded("incr", None, key)
-    except ValueError:  # the window ended between add() and incr()
-        guarded("add", False, key, 1, timeout=window)
-        return 1
+        count = guarded("incr", None, key)
+    except ValueError:  # it ended between add() and incr()
+        guarded("add", False, key, 1, timeout=timeout)
+        return 1, True
+    if count == 1:  # Redis gives a key that expired just before INCR no lifetime
+        guarded("touch", None, key, timeout)
+    return count, new
 
 
-def _uncount(address: str) -> None:
-    with contextlib.suppress(ValueError):  # the window ended meanwhile: nothing to give back
-        guarded("decr", None, _key(address))
+def _decr(key: str) -> None:
+    with contextlib.suppress(ValueError):  # it ended meanwhile: nothing to give back
+        guarded("decr", None, key)
 
 
-def reserve(address: str) -> float | None:
-    """Count a token lookup by `address`: None if it may go ahead (given back by
-    `release` unless it fails), else the seconds to wait (and it was not counted)."""
-    count = _count(address)
-    if count is None or count <= settings.AGENT_TOKEN_FAILURE_LIMIT:
-        return None
-    interval = settings.AGENT_TOKEN_BLOCKED_INTERVAL
-    now = time.time()
-    # One lookup per interval while blocked: whoever first finds the wait over gets it,
-    # except at the very start of the block (the burst that caused it gets nothing more).
+def _blocked_wait(address: str) -> float | None:
+    """An address over the limit: one lookup per interval (None: this one may go), except
+    at the very start of the block (the burst that caused it gets nothing more)."""
+    interval, now = settings.AGENT_TOKEN_BLOCKED_INTERVAL, time.time()
     if guarded("add", False, _wait_key(address), now + interval, timeout=interval):
         if not guarded("add", True, _blocked_key(address), 1, settings.AGENT_TOKEN_FAILURE_WINDOW):
             return None
         wait = float(interval)
     else:
         wait = guarded("get", now + interval, _wait_key(address), now + interval) - now
-    _uncount(address)
     return max(0.0, wait) + 1  # a second past the wait's expiry, which the cache rounds
 
 
+def reserve(address: str) -> float | None:
+    """Count a token lookup by `address` before it is made: None if it may go ahead (then
+    `release` it afterwards), else the seconds to wait (and it is not counted).
+
+    A lookup goes ahead while the address's failures plus its lookups in flight (this one
+    included) stay within the limit: the pending count is incremented first and the
+    decision taken on what the cache returns, so concurrent guesses cannot slip past.
+    Valid lookups in flight only delay the next ones (CONGESTION_WAIT at most).
+    """
+    limit, waited = settings.AGENT_TOKEN_FAILURE_LIMIT, 0.0
+    while True:
+        pending, _ = _incr(_pending_key(address), PENDING_LIFETIME)
+        failures = guarded("get", 0, _failures_key(address), 0)
+        if pending is None or breaker.is_open() or failures + pending <= limit:
+            return None
+        wait = _blocked_wait(address) if failures >= limit else 1.0
+        if wait is None or breaker.is_open():  # the allowance, or no cache: go ahead
+            return None
+        _decr(_pending_key(address))
+        if failures >= limit or waited >= CONGESTION_WAIT:
+            return wait
+        time.sleep(CONGESTION_POLL)
+        waited += CONGESTION_POLL
+
+
 def release(address: str) -> None:
-    """A counted lookup that did not fail (valid token, or none made) is given back."""
-    _uncount(address)
+    """A reserved lookup is over (a failure was recorded first, with `record_failure`)."""
+    _decr(_pending_key(address))
 
 
 def record_failure(address: str) -> None:
-    """Count a failure outside a request (the lookup was not reserved)."""
-    _count(address)
+    """Count a failed token use by `address` (a new window forgets the last block)."""
+    _, new = _incr(_failures_key(address), settings.AGENT_TOKEN_FAILURE_WINDOW)
+    if new:
+        guarded("delete_many", None, [_wait_key(address), _blocked_key(address)])
 
 
 def is_blocked(address: str) -> bool:
-    count = guarded("get", 0, _key(address), 0)
-    return count >= settings.AGENT_TOKEN_FAILURE_LIMIT
+    return guarded("get", 0, _failures_key(address), 0) >= settings.AGENT_TOKEN_FAILURE_LIMIT
 
 
 class TokenFailureThrottle(BaseThrottle):
@@ -136,10 +170,8 @@ class TokenUsingAPIView(APIView):
         return super().handle_exception(exc)
 
     def _failure(self, message: str, code: int) -> Response:
-        if getattr(self.request, "token_lookup_counted", False):
-            self.request.token_lookup_counted = False  # it stays counted: a failure
-        else:
-            record_failure(client_address(self.request))
+        # Counted before the lookup is released (finalize_response): never uncounted between.
+        record_failure(client_address(self.request))
         return Response({"detail": gettext(message)}, status=code)
 
     def finalize_response(self, request, response, *args, **kwargs):
