@@ -97,7 +97,8 @@ def call(address: str, path: str, body: dict | None, secret: str | None = None):
 # retrying is safe. Waits double from RETRY_FIRST up to RETRY_CAP seconds, jittered, at
 # least what Retry-After asks, and all of them together stay within RETRY_BUDGET seconds.
 RETRY_STATUSES = (429, 502, 503, 504)
-RETRY_FIRST, RETRY_CAP, RETRY_BUDGET = 0.5, 8.0, 60.0
+RETRY_FIRST, RETRY_CAP = 0.5, 8.0
+RETRY_BUDGET = float(os.environ.get("PROTECTION_AGENT_RETRY_SECONDS", "60"))
 
 
 def retry_delay(attempt: int, retry_after: str | None) -> float:
@@ -116,8 +117,9 @@ def post_with_retries(url: str, data: bytes, headers: dict) -> tuple[int, bytes]
     while True:
         attempt += 1
         request = urllib.request.Request(url, data=data, method="POST", headers=headers)
+        timeout = max(1.0, min(30.0, deadline - time.monotonic()))  # within the budget
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 return response.status, response.read()
         except urllib.error.HTTPError as error:
             if error.code not in RETRY_STATUSES:
