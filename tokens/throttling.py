@@ -15,6 +15,9 @@ one lookup every `AGENT_TOKEN_BLOCKED_INTERVAL` seconds, so a valid agent behind
 address (a shared NAT) gets through within a minute by honouring `Retry-After`, while a
 client sending only bad tokens stays at a few database lookups a minute.
 
+A value that already failed from an address never takes that turn, so a script repeating
+a stale token does not delay the valid agents behind the same address.
+
 A failing cache is not a reason to refuse anyone: every call goes through
 `tenants.shared_cache.guarded`, and without a cache nobody is blocked.
 
@@ -22,6 +25,7 @@ An endpoint that takes a registration token extends `TokenUsingAPIView`.
 """
 
 import contextlib
+import hashlib
 import math
 import time
 
@@ -67,6 +71,11 @@ def _blocked_key(address: str) -> str:
     return f"agent-token-blocked:{address}"
 
 
+def _bad_key(address: str, value: str) -> str:
+    """A token value that already failed from this address (by digest, never the value)."""
+    return f"agent-token-bad:{address}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
+
+
 def _incr(key: str, timeout: int) -> tuple[int | None, bool]:
     """Add one to a counter that lives `timeout` seconds from its first count:
     (the new count or None without a cache, whether the counter was new)."""
@@ -86,10 +95,14 @@ def _decr(key: str) -> None:
         guarded("decr", None, key)
 
 
-def _blocked_wait(address: str) -> float | None:
+def _blocked_wait(address: str, value: str | None) -> float | None:
     """An address over the limit: one lookup per interval (None: this one may go), except
-    at the very start of the block (the burst that caused it gets nothing more)."""
+    at the very start of the block (the burst that caused it gets nothing more) and for a
+    value that already failed from here (a script repeating a stale token never takes the
+    turn of a valid agent behind the same address)."""
     interval, now = settings.AGENT_TOKEN_BLOCKED_INTERVAL, time.time()
+    if value and guarded("get", None, _bad_key(address, value)):
+        return float(interval)
     if guarded("add", False, _wait_key(address), now + interval, timeout=interval):
         if not guarded("add", True, _blocked_key(address), 1, settings.AGENT_TOKEN_FAILURE_WINDOW):
             return None
@@ -99,7 +112,7 @@ def _blocked_wait(address: str) -> float | None:
     return max(0.0, wait) + 1  # a second past the wait's expiry, which the cache rounds
 
 
-def reserve(address: str) -> float | None:
+def reserve(address: str, value: str | None = None) -> float | None:
     """Count a token lookup by `address` before it is made: None if it may go ahead (then
     `release` it afterwards), else the seconds to wait (and it is not counted).
 
@@ -114,7 +127,7 @@ def reserve(address: str) -> float | None:
         failures = guarded("get", 0, _failures_key(address), 0)
         if pending is None or breaker.is_open() or failures + pending <= limit:
             return None
-        wait = _blocked_wait(address) if failures >= limit else 1.0
+        wait = _blocked_wait(address, value) if failures >= limit else 1.0
         if wait is None or breaker.is_open():  # the allowance, or no cache: go ahead
             return None
         _decr(_pending_key(address))
@@ -129,11 +142,15 @@ def release(address: str) -> None:
     _decr(_pending_key(address))
 
 
-def record_failure(address: str) -> None:
+def record_failure(address: str, value: str | None = None) -> None:
     """Count a failed token use by `address` (a new window forgets the last block)."""
-    _, new = _incr(_failures_key(address), settings.AGENT_TOKEN_FAILURE_WINDOW)
-    if new:
-        guarded("delete_many", None, [_wait_key(address), _blocked_key(address)])
+    window = settings.AGENT_TOKEN_FAILURE_WINDOW
+    _, new = _incr(_failures_key(address), window)
+    if new:  # the block marker before the wait: between the two, no turn is given away
+        guarded("delete", None, _blocked_key(address))
+        guarded("delete", None, _wait_key(address))
+    if value:
+        guarded("set", None, _bad_key(address, value), 1, window)
 
 
 def is_blocked(address: str) -> bool:
@@ -144,7 +161,8 @@ class TokenFailureThrottle(BaseThrottle):
     """Counts the request's token lookup against its address, or refuses it."""
 
     def allow_request(self, request, view) -> bool:
-        self._wait = reserve(client_address(request))
+        value = view.presented_token(request)
+        self._wait = reserve(client_address(request), value)
         request.token_lookup_counted = self._wait is None
         return self._wait is None
 
@@ -169,9 +187,14 @@ class TokenUsingAPIView(APIView):
             return self._failure(MSG_INVALID_TOKEN, status.HTTP_401_UNAUTHORIZED)
         return super().handle_exception(exc)
 
+    def presented_token(self, request) -> str | None:
+        """The registration token in the request body (every such endpoint's `token`)."""
+        value = request.data.get("token") if isinstance(request.data, dict) else None
+        return value if isinstance(value, str) else None
+
     def _failure(self, message: str, code: int) -> Response:
         # Counted before the lookup is released (finalize_response): never uncounted between.
-        record_failure(client_address(self.request))
+        record_failure(client_address(self.request), self.presented_token(self.request))
         return Response({"detail": gettext(message)}, status=code)
 
     def finalize_response(self, request, response, *args, **kwargs):

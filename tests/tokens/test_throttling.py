@@ -98,3 +98,23 @@ def test_an_address_sending_only_bad_tokens_gets_a_few_lookups_a_minute(tenants,
     # The limit, then the allowance: a few lookups a minute, however hard it tries.
     assert limit <= per_minute[0] <= limit + 3
     assert 1 <= per_minute[1] <= 3 and 1 <= per_minute[2] <= 3
+
+
+def test_a_script_repeating_a_stale_token_never_takes_a_valid_agents_turn(tenants, users):
+    _, value = make_token(tenants["globex"], users["globex-alice"])
+    stale = unknown_but_well_formed()
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(settings.AGENT_TOKEN_FAILURE_LIMIT):
+            assert register(stale, address="10.4.4.4").status_code == 401
+        refused = register(value, address="10.4.4.4")
+        assert refused.status_code == 429
+        wait = int(refused["Retry-After"])
+        # The script keeps sending its stale token, faster than the agent retries ...
+        lookups = LookupCounter()
+        with lookups.watching():
+            for _ in range(wait * 4):
+                clock.shift(0.25)
+                assert register(stale, address="10.4.4.4").status_code == 429
+        assert lookups.count == 0
+        # ... and the agent still gets the next turn.
+        assert register(value, address="10.4.4.4").status_code == 201
