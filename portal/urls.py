@@ -18,3 +18,9 @@ urlpatterns = [
     path("api/v1/", include("portal.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+# JSON under /api/, HTML elsewhere (portal.errors).
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"

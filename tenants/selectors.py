@@ -5,13 +5,13 @@ which treats "exists but outside your scope" exactly like "does not exist".
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.db.models import Case, Q, QuerySet, When
 from django.db.models.functions import Lower
 from django.http import Http404
 
 from .models import Tenant, User
 from .permissions import Action, can
+from .shared_cache import guarded
 
 
 def tenants_visible_to(user: User | AnonymousUser) -> QuerySet[Tenant]:
@@ -93,20 +93,20 @@ def level_of(partner_id: int, slug: str) -> Tenant | None:
     """The tenant `slug` of the partner's level (the partner or one of its customers), from
     the shared cache; one indexed query on a miss. Misses are not cached."""
     key = _level_key(partner_id, slug)
-    tenant = cache.get(key)
+    tenant = guarded("get", None, key)
     if tenant is None:
         tenant = (
             Tenant.objects.select_related("parent").filter(family=partner_id, slug=slug).first()
         )
         if tenant is not None:
-            cache.set(key, tenant, LEVEL_TIMEOUT)
+            guarded("set", None, key, tenant, LEVEL_TIMEOUT)
     return tenant
 
 
 def forget_levels(tenant: Tenant) -> None:
     """After a tenant is created or renamed: its cached copy is stale."""
     if tenant.family is not None:
-        cache.delete(_level_key(tenant.family, tenant.slug))
+        guarded("delete", None, _level_key(tenant.family, tenant.slug))
 
 
 def customers_at(tenant: Tenant) -> QuerySet[Tenant]:

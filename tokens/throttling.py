@@ -1,17 +1,35 @@
 """Failed token use: counted per client address, throttled, and answered in one way.
 
-Counting lives in Django's default cache, which every worker process shares (a file cache
-by default, Redis in production), so a client cannot multiply its guesses by the number of
-workers. Only failures count, and only the failing address is slowed: other clients never
-wait for it.
+Counting lives in Django's default cache, which every worker process shares (Redis in
+production, a file cache on a development machine), so a client cannot multiply its guesses
+by the number of workers. Only failures count, and only the failing address is slowed:
+other clients never wait for it.
 
-An endpoint that takes a registration token extends `TokenUsingAPIView`: a client over the
-limit gets 429 before its token is even read, and a mistyped (400) or invalid (401) token
-counts against its address, whatever the endpoint.
+Each token lookup is counted *before* it is made (a pending count; atomic in Redis and in
+`portal.filecache`) and goes ahead only while the address's failures plus its lookups in
+flight stay within the limit, so concurrent guesses cannot slip past: exactly
+`AGENT_TOKEN_FAILURE_LIMIT` reach the database. A valid lookup adds no failure; while more
+than the limit are in flight from one address, the next ones wait for them (at most 2 s)
+instead of being refused. While an address is blocked it still gets
+one lookup every `AGENT_TOKEN_BLOCKED_INTERVAL` seconds, so a valid agent behind the same
+address (a shared NAT) gets through within a minute by honouring `Retry-After`, while a
+client sending only bad tokens stays at a few database lookups a minute.
+
+A value that already failed from an address never takes that turn, so a script repeating
+a stale token does not delay the valid agents behind the same address.
+
+A failing cache is not a reason to refuse anyone: every call goes through
+`tenants.shared_cache.guarded`, and without a cache nobody is blocked.
+
+An endpoint that takes a registration token extends `TokenUsingAPIView`.
 """
 
+import contextlib
+import hashlib
+import math
+import time
+
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext
 from rest_framework import status
 from rest_framework.exceptions import Throttled
@@ -20,6 +38,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from tenants.net import client_address
+from tenants.shared_cache import breaker, guarded
 
 from .selectors import InvalidToken
 from .values import MalformedToken
@@ -29,29 +48,126 @@ MSG_MISTYPED_TOKEN = "The registration token is mistyped: check it and try again
 MSG_THROTTLED = "Too many failed attempts from this address. Try again later."
 
 
-def _key(address: str) -> str:
+# While more than the limit are in flight from one address (and it is not blocked), a
+# lookup waits for the others to finish, this often, at most this long, then gets 429.
+CONGESTION_POLL, CONGESTION_WAIT = 0.05, 2.0
+# The pending count starts afresh this often, so a worker killed mid-lookup is forgotten.
+PENDING_LIFETIME = 60
+
+
+def _failures_key(address: str) -> str:
     return f"agent-token-failures:{address}"
 
 
+def _pending_key(address: str) -> str:
+    return f"agent-token-pending:{address}"
+
+
+def _wait_key(address: str) -> str:
+    return f"agent-token-wait:{address}"
+
+
+def _blocked_key(address: str) -> str:
+    return f"agent-token-blocked:{address}"
+
+
+def _bad_key(address: str, value: str) -> str:
+    """A token value that already failed from this address (by digest, never the value)."""
+    return f"agent-token-bad:{address}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
+
+
+def _incr(key: str, timeout: int) -> tuple[int | None, bool]:
+    """Add one to a counter that lives `timeout` seconds from its first count:
+    (the new count or None without a cache, whether the counter was new)."""
+    new = guarded("add", False, key, 0, timeout=timeout)
+    try:
+        count = guarded("incr", None, key)
+    except ValueError:  # it ended between add() and incr()
+        guarded("add", False, key, 1, timeout=timeout)
+        return 1, True
+    if count == 1:  # Redis gives a key that expired just before INCR no lifetime
+        guarded("touch", None, key, timeout)
+    return count, new
+
+
+def _decr(key: str) -> None:
+    with contextlib.suppress(ValueError):  # it ended meanwhile: nothing to give back
+        guarded("decr", None, key)
+
+
+def _blocked_wait(address: str, value: str | None) -> float | None:
+    """An address over the limit: one lookup per interval (None: this one may go), except
+    at the very start of the block (the burst that caused it gets nothing more) and for a
+    value that already failed from here (a script repeating a stale token never takes the
+    turn of a valid agent behind the same address)."""
+    interval, now = settings.AGENT_TOKEN_BLOCKED_INTERVAL, time.time()
+    if value and guarded("get", None, _bad_key(address, value)):
+        return float(interval)
+    if guarded("add", False, _wait_key(address), now + interval, timeout=interval):
+        if not guarded("add", True, _blocked_key(address), 1, settings.AGENT_TOKEN_FAILURE_WINDOW):
+            return None
+        wait = float(interval)
+    else:
+        wait = guarded("get", now + interval, _wait_key(address), now + interval) - now
+    return max(0.0, wait) + 1  # a second past the wait's expiry, which the cache rounds
+
+
+def reserve(address: str, value: str | None = None) -> float | None:
+    """Count a token lookup by `address` before it is made: None if it may go ahead (then
+    `release` it afterwards), else the seconds to wait (and it is not counted).
+
+    A lookup goes ahead while the address's failures plus its lookups in flight (this one
+    included) stay within the limit: the pending count is incremented first and the
+    decision taken on what the cache returns, so concurrent guesses cannot slip past.
+    Valid lookups in flight only delay the next ones (CONGESTION_WAIT at most).
+    """
+    limit, waited = settings.AGENT_TOKEN_FAILURE_LIMIT, 0.0
+    while True:
+        pending, _ = _incr(_pending_key(address), PENDING_LIFETIME)
+        failures = guarded("get", 0, _failures_key(address), 0)
+        if pending is None or breaker.is_open() or failures + pending <= limit:
+            return None
+        wait = _blocked_wait(address, value) if failures >= limit else 1.0
+        if wait is None or breaker.is_open():  # the allowance, or no cache: go ahead
+            return None
+        _decr(_pending_key(address))
+        if failures >= limit or waited >= CONGESTION_WAIT:
+            return wait
+        time.sleep(CONGESTION_POLL)
+        waited += CONGESTION_POLL
+
+
+def release(address: str) -> None:
+    """A reserved lookup is over (a failure was recorded first, with `record_failure`)."""
+    _decr(_pending_key(address))
+
+
+def record_failure(address: str, value: str | None = None) -> None:
+    """Count a failed token use by `address` (a new window forgets the last block)."""
+    window = settings.AGENT_TOKEN_FAILURE_WINDOW
+    _, new = _incr(_failures_key(address), window)
+    if new:  # the block marker before the wait: between the two, no turn is given away
+        guarded("delete", None, _blocked_key(address))
+        guarded("delete", None, _wait_key(address))
+    if value:
+        guarded("set", None, _bad_key(address, value), 1, window)
+
+
 def is_blocked(address: str) -> bool:
-    return cache.get(_key(address), 0) >= settings.AGENT_TOKEN_FAILURE_LIMIT
-
-
-def record_failure(address: str) -> None:
-    key = _key(address)
-    # add() starts the window only for the first failure; later ones count within it.
-    if not cache.add(key, 1, timeout=settings.AGENT_TOKEN_FAILURE_WINDOW):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=settings.AGENT_TOKEN_FAILURE_WINDOW)
+    return guarded("get", 0, _failures_key(address), 0) >= settings.AGENT_TOKEN_FAILURE_LIMIT
 
 
 class TokenFailureThrottle(BaseThrottle):
-    """Refuses a client address that failed too often within the window."""
+    """Counts the request's token lookup against its address, or refuses it."""
 
     def allow_request(self, request, view) -> bool:
-        return not is_blocked(client_address(request))
+        value = view.presented_token(request)
+        self._wait = reserve(client_address(request), value)
+        request.token_lookup_counted = self._wait is None
+        return self._wait is None
+
+    def wait(self) -> float | None:
+        return self._wait
 
 
 class TokenUsingAPIView(APIView):
@@ -60,7 +176,9 @@ class TokenUsingAPIView(APIView):
     throttle_classes = [TokenFailureThrottle]
 
     def throttled(self, request, wait):
-        raise Throttled(detail=gettext(MSG_THROTTLED))
+        refused = Throttled(detail=gettext(MSG_THROTTLED))
+        refused.wait = math.ceil(wait) if wait is not None else None  # sent as Retry-After
+        raise refused
 
     def handle_exception(self, exc):
         if isinstance(exc, MalformedToken):
@@ -69,6 +187,18 @@ class TokenUsingAPIView(APIView):
             return self._failure(MSG_INVALID_TOKEN, status.HTTP_401_UNAUTHORIZED)
         return super().handle_exception(exc)
 
+    def presented_token(self, request) -> str | None:
+        """The registration token in the request body (every such endpoint's `token`)."""
+        value = request.data.get("token") if isinstance(request.data, dict) else None
+        return value if isinstance(value, str) else None
+
     def _failure(self, message: str, code: int) -> Response:
-        record_failure(client_address(self.request))
+        # Counted before the lookup is released (finalize_response): never uncounted between.
+        record_failure(client_address(self.request), self.presented_token(self.request))
         return Response({"detail": gettext(message)}, status=code)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if getattr(request, "token_lookup_counted", False):
+            request.token_lookup_counted = False
+            release(client_address(request))
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -12,14 +12,19 @@ the PROTECTION_AGENT_CONFIG environment variable). The options file holds `key=v
 (token, address), so the token stays out of the command line and shell history.
 
 Standard library only. Exit status 0 on success, 1 when the portal refuses, 2 on bad usage.
+While the portal is unreachable or busy (429, 503) it retries for up to a minute, saying so
+on stderr.
 """
 
 import argparse
+import http.client
 import json
 import os
 import platform
+import random
 import socket
 import sys
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -73,21 +78,68 @@ def machine_id(config_dir: Path) -> str:
 
 
 def call(address: str, path: str, body: dict | None, secret: str | None = None):
-    """POST JSON; returns (status, parsed body). Never prints the token or the secret."""
-    data = json.dumps(body or {}).encode()
-    request = urllib.request.Request(address.rstrip("/") + path, data=data, method="POST")
-    request.add_header("Content-Type", "application/json")
+    """POST JSON (with retries); returns (status, parsed body). Never prints the token or
+    the secret."""
+    headers = {"Content-Type": "application/json"}
     if secret:
-        request.add_header("Authorization", f"Bearer {secret}")
+        headers["Authorization"] = f"Bearer {secret}"
+    status, raw = post_with_retries(
+        address.rstrip("/") + path, json.dumps(body or {}).encode(), headers
+    )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else {}
-    except urllib.error.HTTPError as error:
+        return status, json.loads(raw) if raw else {}
+    except ValueError:
+        return status, {}
+
+
+# Retries: the portal may be restarting (connection refused, 502/503/504) or ask us to slow
+# down (429). Registration is idempotent (the same machine id is the same device), so
+# retrying is safe. Waits double from RETRY_FIRST up to RETRY_CAP seconds, jittered, at
+# least what Retry-After asks, and all of them together stay within RETRY_BUDGET seconds.
+RETRY_STATUSES = (429, 502, 503, 504)
+RETRY_FIRST, RETRY_CAP = 0.5, 8.0
+RETRY_BUDGET = float(os.environ.get("PROTECTION_AGENT_RETRY_SECONDS", "60"))
+
+
+def retry_delay(attempt: int, retry_after: str | None) -> float:
+    ceiling = min(RETRY_CAP, RETRY_FIRST * 2 ** (attempt - 1))
+    delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not a secret
+    if retry_after and retry_after.strip().isdigit():
+        delay = max(delay, float(retry_after.strip()))
+    return delay
+
+
+def post_with_retries(url: str, data: bytes, headers: dict) -> tuple[int, bytes]:
+    """POST, retrying connection errors, 429 and 5xx outages; returns (status, raw body).
+    Prints one line on stderr per retry; raises OSError if the portal stayed unreachable."""
+    deadline = time.monotonic() + RETRY_BUDGET
+    attempt = 0
+    while True:
+        attempt += 1
+        request = urllib.request.Request(url, data=data, method="POST", headers=headers)
+        timeout = max(1.0, min(30.0, deadline - time.monotonic()))  # within the budget
         try:
-            return error.code, json.loads(error.read() or b"{}")
-        except ValueError:
-            return error.code, {}
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            if error.code not in RETRY_STATUSES:
+                return error.code, error.read()
+            status, raw, retry_after = error.code, error.read(), error.headers.get("Retry-After")
+            problem, failure = f"HTTP {error.code}", None
+        except (OSError, http.client.HTTPException) as error:
+            status, raw, retry_after = None, b"", None
+            problem, failure = str(getattr(error, "reason", error)), error
+        delay = retry_delay(attempt, retry_after)
+        if time.monotonic() + delay > deadline:
+            if failure is not None:
+                raise OSError(problem) from failure
+            return status, raw
+        print(
+            f"The portal is not available ({problem}); retrying in {delay:.1f} s "
+            f"(attempt {attempt + 1}).",
+            file=sys.stderr,
+        )
+        time.sleep(delay)
 
 
 def current_secret(path: Path, address: str) -> str | None:

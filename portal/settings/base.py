@@ -211,15 +211,40 @@ STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
 
 # --- Cache ----------------------------------------------------------------------------------
 # Shared by every worker process (agent throttling counts failures here): a file cache on
-# this machine by default, Redis (CACHE_URL=redis://...) in production.
+# this machine by default, Redis (CACHE_URL=redis://...) in production. The cache is an aid,
+# not a dependency (tenants.shared_cache): a stopped or hung Redis costs a request at most
+# one socket timeout of CACHE_SOCKET_TIMEOUT seconds, never an error.
+CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=0.1)
+
+
+def cache_config(url: str) -> dict:
+    """The cache a CACHE_URL names: Redis with short socket timeouts (and no retries), or
+    the file cache with atomic counters."""
+    config = environ.Env.cache_url_config(url)
+    if config["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache":
+        config["BACKEND"] = "portal.filecache.FileCache"  # counters atomic across processes
+    if config["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        config["OPTIONS"] = {
+            "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+            "socket_timeout": CACHE_SOCKET_TIMEOUT,
+            **config.get("OPTIONS", {}),
+        }
+    return config
+
+
 CACHES = {
-    "default": env.cache("CACHE_URL", default=f"filecache://{BASE_DIR / '.cache' / 'portal'}")
+    "default": cache_config(
+        env.str("CACHE_URL", default=f"filecache://{BASE_DIR / '.cache' / 'portal'}")
+    )
 }
 
 # Failed registration-token uses (unknown, expired, deleted, mistyped) allowed per client
 # address within the window, before that address gets 429.
 AGENT_TOKEN_FAILURE_LIMIT = env.int("AGENT_TOKEN_FAILURE_LIMIT", default=10)
 AGENT_TOKEN_FAILURE_WINDOW = env.int("AGENT_TOKEN_FAILURE_WINDOW", default=600)
+# While an address is blocked it still gets one token lookup this often (seconds), so a
+# valid agent behind a shared address gets through within a minute.
+AGENT_TOKEN_BLOCKED_INTERVAL = env.int("AGENT_TOKEN_BLOCKED_INTERVAL", default=20)
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0: none). The
 # client address for throttling and the audit log is taken from that hop.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -234,9 +259,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON only, bounded in size (API_MAX_BODY_SIZE: 413) and nesting depth (400).
+    "DEFAULT_PARSER_CLASSES": ["tenants.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tenants.api.exception_handler",
 }
+# The largest API request body (bytes); a larger one answers 413.
+API_MAX_BODY_SIZE = env.int("API_MAX_BODY_SIZE", default=64 * 1024)
+# What a client is told to wait (Retry-After, seconds) when the database is unavailable (503).
+API_RETRY_AFTER = 3
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Management portal API",
     "DESCRIPTION": "Tenants, users, protection plans and registration tokens.",

@@ -1,7 +1,7 @@
 """Production settings: every secret comes from the environment, with no default."""
 
 from .base import *  # noqa: F403
-from .base import env, mail_from_env
+from .base import cache_config, env, mail_from_env
 
 PORTAL_ENVIRONMENT = "production"
 DEBUG = False
@@ -28,4 +28,4 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-CACHES = {"default": env.cache("CACHE_URL")}
+CACHES = {"default": cache_config(env.str("CACHE_URL"))}

@@ -3,7 +3,7 @@
 import tempfile
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import cache_config, env
 
 PORTAL_ENVIRONMENT = "test"
 DEBUG = False
@@ -22,12 +22,17 @@ STORAGES = {
 # A cache directory of this test run's own, shared with any server process the tests start.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        # Django's file cache with counters atomic across processes (portal.filecache).
+        "BACKEND": "portal.filecache.FileCache",
         "LOCATION": env.str(
             "PORTAL_TEST_CACHE_DIR", default=tempfile.mkdtemp(prefix="portal-cache-")
         ),
     }
 }
+
+# A server a test starts against a cache of the test's own (e.g. its own Redis, to stop it).
+if env.str("PORTAL_TEST_CACHE_URL", default=""):
+    CACHES = {"default": cache_config(env.str("PORTAL_TEST_CACHE_URL"))}
 
 # Static files straight from the apps and portal/static, no collectstatic needed.
 WHITENOISE_USE_FINDERS = True

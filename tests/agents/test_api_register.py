@@ -81,7 +81,14 @@ def test_malformed_body_is_400(tenants, users):
     _, value = make_token(tenants["globex"], users["globex-alice"])
     response = APIClient().post(REGISTER, {"token": value, "os": "x"}, format="json")
     assert response.status_code == 400
-    assert "hostname" in response.json()
+    # The documented error shape: a message, and the fields' errors.
+    assert response.json() == {
+        "detail": "This field is required.",
+        "errors": {
+            "hostname": ["This field is required."],
+            "machine_id": ["This field is required."],
+        },
+    }
 
 
 def test_mistyped_token_is_400_and_says_so(tenants, users):

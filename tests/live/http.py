@@ -32,6 +32,10 @@ class Session:
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
 
+    def get_json(self, path: str) -> tuple[int, dict, dict]:
+        """GET a JSON answer: (status, body, headers)."""
+        return _json_full(self.opener, urllib.request.Request(self.base + path))
+
     def post_form(self, path: str, data: dict) -> tuple[int, str]:
         body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": self.csrf()}).encode()
         request = urllib.request.Request(
@@ -72,6 +76,24 @@ def _json(opener, request) -> tuple[int, dict]:
     except urllib.error.HTTPError as error:
         raw = error.read()
         return error.code, json.loads(raw) if raw else {}
+
+
+def _json_full(opener, request) -> tuple[int, dict, dict]:
+    try:
+        with opener.open(request, timeout=30) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else {}, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        return error.code, json.loads(raw) if raw else {}, dict(error.headers)
+
+
+def post_json_full(base: str, path: str, data: dict) -> tuple[int, dict, dict]:
+    """POST JSON without credentials: (status, body, headers)."""
+    request = urllib.request.Request(
+        base + path, data=json.dumps(data).encode(), headers={"Content-Type": "application/json"}
+    )
+    return _json_full(urllib.request.build_opener(), request)
 
 
 def post_json(base: str, path: str, data: dict, secret: str | None = None) -> tuple[int, dict]:

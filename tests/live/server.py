@@ -73,7 +73,7 @@ def _server_params(name: str) -> tuple[str, str]:
     return url, dsn
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -87,6 +87,34 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"gunicorn did not start:\n{log.read_text()[-3000:]}")
 
 
+def portal_env(database_url: str, **extra: str) -> dict:
+    """The environment of a served portal: test settings, this run's cache directory."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DATABASE_URL": database_url,
+        "PORTAL_TEST_CACHE_DIR": settings.CACHES["default"]["LOCATION"],
+        **extra,
+    }
+
+
+def prepare_database(env: dict) -> None:
+    """Migrate every schema of the empty database `env` names and seed the demo data."""
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "setup_portal", "-v0"], env=env, cwd=ROOT, check=True)
+    subprocess.run(
+        [*manage, "seed_demo", "--password", PASSWORD, "-v0"], env=env, cwd=ROOT, check=True
+    )
+
+
+def stop_gunicorn(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 @pytest.fixture(scope="session")
 def live_portal(django_db_setup, django_db_blocker, tmp_path_factory):
     name = f"{connection.settings_dict['NAME']}_live"
@@ -95,28 +123,17 @@ def live_portal(django_db_setup, django_db_blocker, tmp_path_factory):
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": database_url,
-        "PORTAL_TEST_CACHE_DIR": settings.CACHES["default"]["LOCATION"],
-    }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "setup_portal", "-v0"], env=env, cwd=ROOT, check=True)
-    subprocess.run(
-        [*manage, "seed_demo", "--password", PASSWORD, "-v0"], env=env, cwd=ROOT, check=True
-    )
+    # A blocked address gets a token lookup every 3 s here (20 s by default), so a test can
+    # watch the real agent program honour Retry-After without waiting long.
+    env = portal_env(database_url, AGENT_TOKEN_BLOCKED_INTERVAL="3")
+    prepare_database(env)
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     process, url = start_gunicorn(env=env, workers=3, threads=4, log=log)
     portal = LivePortal(url=url, database_url=database_url, dsn=dsn, log=log)
     try:
-        _wait_until_up(portal.url, process, log)
+        wait_until_up(portal.url, process, log)
         yield portal
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_gunicorn(process)
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

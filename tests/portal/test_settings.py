@@ -56,3 +56,15 @@ def test_models_and_migrations_agree(db):
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_production_redis_cache_gives_up_within_a_tenth_of_a_second():
+    script = (
+        "from django.conf import settings; c = settings.CACHES['default']; "
+        "print(c['BACKEND'], c['OPTIONS']['socket_connect_timeout'], "
+        "c['OPTIONS']['socket_timeout'])"
+    )
+    result = manage("shell", "-c", script, env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.split() == ["django.core.cache.backends.redis.RedisCache", "0.1", "0.1"]

@@ -1,0 +1,120 @@
+"""The token-failure throttle: atomic counting, an allowance for a blocked address, and
+Retry-After. Lookups are counted at the database connection (Django's execute wrapper)."""
+
+import threading
+from contextlib import contextmanager
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from tests.agents.helpers import register, unknown_but_well_formed
+from tests.factories import make_token
+
+
+class LookupCounter:
+    """Counts the token lookups (by digest) that reach the database."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, execute, sql, params, many, context):
+        if "tokens_registrationtoken" in sql and "t.digest = %s" in sql:
+            with self._lock:
+                self.count += 1
+        return execute(sql, params, many, context)
+
+    @contextmanager
+    def watching(self):
+        with connection.execute_wrapper(self):
+            yield
+
+
+@pytest.mark.parametrize("backend", ["redis", "file cache"])
+def test_forty_concurrent_bad_guesses_let_exactly_the_limit_reach_the_database(
+    backend, request, db
+):
+    if backend == "redis":
+        request.getfixturevalue("redis_cache")
+    limit = settings.AGENT_TOKEN_FAILURE_LIMIT
+    lookups, statuses = LookupCounter(), []
+    start = threading.Barrier(40)
+
+    def guess() -> None:
+        try:
+            with lookups.watching():
+                start.wait()
+                statuses.append(register(unknown_but_well_formed(), address="10.7.7.7").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=guess) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert lookups.count == limit
+    assert sorted(statuses) == [401] * limit + [429] * (40 - limit)
+
+
+def _block(address: str) -> None:
+    for _ in range(settings.AGENT_TOKEN_FAILURE_LIMIT):
+        assert register(unknown_but_well_formed(), address=address).status_code == 401
+
+
+def test_a_valid_token_from_a_blocked_address_succeeds_within_a_minute(tenants, users):
+    _, value = make_token(tenants["globex"], users["globex-alice"])
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        _block("10.8.8.8")
+        refused = register(value, address="10.8.8.8")
+        assert refused.status_code == 429
+        wait = int(refused["Retry-After"])
+        assert 1 <= wait <= 30
+        assert refused.json() == {
+            "detail": "Too many failed attempts from this address. Try again later."
+        }
+        # An agent that honours Retry-After gets through on its next try.
+        clock.shift(wait)
+        assert register(value, address="10.8.8.8").status_code == 201
+        # The address stays blocked for everything else meanwhile.
+        assert register(unknown_but_well_formed(), address="10.8.8.8").status_code == 429
+
+
+def test_an_address_sending_only_bad_tokens_gets_a_few_lookups_a_minute(tenants, users):
+    limit = settings.AGENT_TOKEN_FAILURE_LIMIT
+    per_minute = []
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _minute in range(3):
+            lookups = LookupCounter()
+            with lookups.watching():
+                for _ in range(120):  # two guesses a second
+                    status = register(unknown_but_well_formed(), address="10.6.6.6").status_code
+                    assert status in (401, 429)
+                    clock.shift(0.5)
+            per_minute.append(lookups.count)
+    # The limit, then the allowance: a few lookups a minute, however hard it tries.
+    assert limit <= per_minute[0] <= limit + 3
+    assert 1 <= per_minute[1] <= 3 and 1 <= per_minute[2] <= 3
+
+
+def test_a_script_repeating_a_stale_token_never_takes_a_valid_agents_turn(tenants, users):
+    _, value = make_token(tenants["globex"], users["globex-alice"])
+    stale = unknown_but_well_formed()
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(settings.AGENT_TOKEN_FAILURE_LIMIT):
+            assert register(stale, address="10.4.4.4").status_code == 401
+        refused = register(value, address="10.4.4.4")
+        assert refused.status_code == 429
+        wait = int(refused["Retry-After"])
+        # The script keeps sending its stale token, faster than the agent retries ...
+        lookups = LookupCounter()
+        with lookups.watching():
+            for _ in range(wait * 4):
+                clock.shift(0.25)
+                assert register(stale, address="10.4.4.4").status_code == 429
+        assert lookups.count == 0
+        # ... and the agent still gets the next turn.
+        assert register(value, address="10.4.4.4").status_code == 201
