@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import devices, plans, tokens
+from .views import devices, plans, token_actions, tokens
 
 urlpatterns = [
     path("devices/", devices.DeviceListView.as_view(), name="devices"),
@@ -12,6 +12,11 @@ urlpatterns = [
     path("downloads/<str:name>", devices.ClientDownloadView.as_view(), name="client-download"),
     path("tokens/generate/", tokens.TokenGenerateView.as_view(), name="token-generate"),
     path("tokens/delete/", tokens.TokenDeleteView.as_view(), name="token-delete"),
+    path(
+        "tokens/<uuid:token_id>/describe/",
+        token_actions.TokenDescribeView.as_view(),
+        name="token-describe",
+    ),
     path("plans/", plans.PlanListView.as_view(), name="plans"),
     path("plans/new/", plans.PlanCreateView.as_view(), name="plan-create"),
     path("plans/<int:plan_id>/", plans.PlanUpdateView.as_view(), name="plan-edit"),

@@ -154,6 +154,18 @@ class AuditEvent(models.Model):
         USER_DELETE = "user.delete", _("User deleted")
         TOKEN_CREATE = "token.create", _("Registration token generated")
         TOKEN_DELETE = "token.delete", _("Registration token deleted")
+        # Token features of issue 11 (description, leak response, renewal, address limits)
+        TOKEN_UPDATE = "token.update", _("Registration token description changed")
+        TOKEN_DELETE_UNREGISTER = (
+            "token.delete_unregister",
+            _("Registration token deleted and its machines unregistered"),
+        )
+        TOKEN_EXTEND = "token.extend", _("Registration token extended")
+        TOKEN_REISSUE = "token.reissue", _("Registration token reissued")
+        TOKEN_NETWORK_REFUSED = (
+            "token.network_refused",
+            _("Registration token refused from this network"),
+        )
         PLAN_CREATE = "plan.create", _("Protection plan created")
         PLAN_UPDATE = "plan.update", _("Protection plan changed")
         PLAN_DELETE = "plan.delete", _("Protection plan deleted")

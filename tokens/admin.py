@@ -28,6 +28,9 @@ class TokenAddForm(forms.ModelForm):
     plan = forms.TypedChoiceField(
         label=_("Protection plan"), required=False, coerce=int, empty_value=None
     )
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=services.MAX_DESCRIPTION
+    )
 
     class Meta:
         model = RegistrationToken
@@ -68,13 +71,14 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
         "created_at",
         "expires_at",
         "plan_name",
+        "description",
         "registrations",
         "last_used_at",
     ]
     list_select_related = ["tenant", "user", "created_by"]
     view_action = Action.VIEW_ALL_TOKENS
     change_action = Action.GENERATE_TOKENS
-    readonly_fields = list_display
+    readonly_fields = [f for f in list_display if f != "description"]
     fields = list_display
 
     @admin.display(description=_("token"))
@@ -87,7 +91,8 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
         return selectors.tokens_active_for(actor=request.user, tenant=tenant)
 
     def has_change_permission(self, request, obj=None):
-        return False
+        # Only the description changes (through the service, which checks the token's user).
+        return can(request.user, Action.GENERATE_TOKENS)
 
     def has_delete_permission(self, request, obj=None):
         return can(request.user, Action.GENERATE_TOKENS)
@@ -98,19 +103,28 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
         return self.form_for(TokenAddForm, request)
 
     def get_fields(self, request, obj=None):
-        return ["user", "lifetime", "plan"] if obj is None else self.fields
+        return ["user", "lifetime", "plan", "description"] if obj is None else self.fields
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
+        if change:
+            services.token_update_description(
+                actor=request.user,
+                token=obj,
+                description=data["description"],
+                origin=self.origin(request),
+            )
+            return
         issued = services.token_create(
             actor=request.user,
             tenant=request.admin_tenant,
             user_id=data["user"].pk,
             lifetime=data["lifetime"],
             plan_id=data["plan"],
+            description=data["description"],
             origin=self.origin(request),
         )
         self.adopt(obj, issued.token)

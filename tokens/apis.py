@@ -1,6 +1,6 @@
 """REST API for registration tokens."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +11,27 @@ from tenants.fields import IdField, StrictIntegerField
 from tenants.models import AuditEvent
 
 from . import selectors, services
+
+ERROR = inline_serializer(
+    "TokenError",
+    {
+        "detail": serializers.CharField(),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()), required=False
+        ),
+    },
+)
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """The error answers of an endpoint, documented with the one error body."""
+    text = {
+        400: "Invalid input",
+        401: "Not signed in",
+        403: "Your role may not do this",
+        404: "Not found, or outside your scope",
+    }
+    return {code: OpenApiResponse(ERROR, description=text[code]) for code in codes}
 
 
 class Ref(serializers.Serializer):
@@ -27,6 +48,7 @@ class TokenItem(serializers.Serializer):
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
     plan = serializers.SerializerMethodField()
+    description = serializers.CharField(help_text="Free text, at most 200 characters.")
     registrations = StrictIntegerField()
     last_used_at = serializers.DateTimeField(allow_null=True)
 
@@ -51,6 +73,13 @@ class TokenCreateInput(serializers.Serializer):
     )
     user_id = IdField(required=False, allow_null=True, default=None)
     plan_id = IdField(required=False, allow_null=True, default=None)
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=services.MAX_DESCRIPTION
+    )
+
+
+class TokenUpdateInput(serializers.Serializer):
+    description = serializers.CharField(allow_blank=True, max_length=services.MAX_DESCRIPTION)
 
 
 class TokenListApi(TenantScopedAPIView):
@@ -65,7 +94,7 @@ class TokenListApi(TenantScopedAPIView):
 
     @extend_schema(
         request=TokenCreateInput,
-        responses={201: CreatedToken},
+        responses={201: CreatedToken, **errors(400, 401, 403, 404)},
         summary="Generate a registration token",
     )
     def post(self, request, tenant_id):
@@ -77,6 +106,7 @@ class TokenListApi(TenantScopedAPIView):
             user_id=data.validated_data["user_id"],
             lifetime=data.validated_data["expires_in"],
             plan_id=data.validated_data["plan_id"],
+            description=data.validated_data["description"],
             origin=self.origin(),
         )
         body = {**TokenItem(issued.token).data, "token": issued.value}
@@ -84,12 +114,31 @@ class TokenListApi(TenantScopedAPIView):
 
 
 class TokenDetailApi(APIView):
-    @extend_schema(responses={204: None}, summary="Delete a registration token")
+    def origin(self) -> Origin:
+        return Origin.from_request(self.request, AuditEvent.Source.API)
+
+    @extend_schema(
+        responses={204: None, **errors(401, 403, 404)}, summary="Delete a registration token"
+    )
     def delete(self, request, token_id):
         token = selectors.token_for(actor=request.user, token_id=token_id)
-        services.token_delete(
+        services.token_delete(actor=request.user, token=token, origin=self.origin())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=TokenUpdateInput,
+        responses={200: TokenItem, **errors(400, 401, 403, 404)},
+        summary="Change a registration token's description",
+        description="Allowed to whoever may delete the token.",
+    )
+    def patch(self, request, token_id):
+        token = selectors.token_for(actor=request.user, token_id=token_id)
+        data = TokenUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        token = services.token_update_description(
             actor=request.user,
             token=token,
-            origin=Origin.from_request(request, AuditEvent.Source.API),
+            description=data.validated_data["description"],
+            origin=self.origin(),
         )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(TokenItem(token).data)

@@ -32,6 +32,9 @@ class TokenGenerateForm(forms.Form):
     )
     user = forms.ChoiceField(label=_("User"), required=False)
     plan = forms.ChoiceField(label=_("Protection plan"), required=False)
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=services.MAX_DESCRIPTION
+    )
 
     def __init__(self, *args, users=None, plans=None, initial_user=None, **kwargs):
         super().__init__(*args, **kwargs)

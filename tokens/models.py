@@ -50,6 +50,7 @@ class RegistrationToken(models.Model):
     # A plan in the tenant's schema; its name is kept here so lists need no schema hop.
     plan_id = models.BigIntegerField(_("protection plan"), null=True, blank=True)
     plan_name = models.CharField(_("protection plan"), max_length=100, blank=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
     digest = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("token"), max_length=values.PREFIX_LENGTH, editable=False)
     registrations = models.PositiveIntegerField(_("machines registered"), default=0)

@@ -31,6 +31,9 @@ MSG_UNKNOWN_USER = "There is no such user in this customer."
 MSG_UNKNOWN_PLAN = "There is no such protection plan in this customer."
 MSG_OWN_ACCOUNT_ONLY = "You can generate registration tokens only for your own account."
 MSG_PLAN_ADMINS_ONLY = "Only administrators can bind a protection plan to a token."
+MSG_DESCRIPTION = "The description can be at most 200 characters."
+MAX_DESCRIPTION = 200
+MSG_GONE = "This registration token is no longer active."
 
 
 @dataclass(frozen=True)
@@ -96,12 +99,14 @@ def token_create(
     user_id: int | str | None = None,
     lifetime: datetime.timedelta | int | str = DEFAULT_LIFETIME,
     plan_id: int | str | None = None,
+    description: str = "",
     origin: Origin,
 ) -> IssuedToken:
     """Issue a token for `user_id` (default: the actor) of the customer `tenant`."""
     token_create_check(actor=actor, tenant=tenant)
     owner = _token_owner(actor=actor, tenant=tenant, user_id=user_id)
     lifetime = _lifetime(lifetime)
+    description = _description(description)
     plan = _bound_plan(actor=actor, tenant=tenant, plan_id=plan_id)
     value = values.generate()
     normalized = values.normalize(value)
@@ -116,6 +121,7 @@ def token_create(
             expires_at=now + lifetime,
             plan_id=plan.id if plan else None,
             plan_name=plan.name if plan else "",
+            description=description,
             digest=values.digest(normalized),
             prefix=values.prefix(normalized),
         )
@@ -136,12 +142,12 @@ def _record(
     actor: User,
     token: RegistrationToken,
     origin: Origin,
-    **more: str,
+    **more: object,
 ) -> None:
     """A token's audit event: which token (id and the two symbols lists show), never its
     value."""
-    details: dict[str, str | None] = {"token_id": str(token.public_id), "prefix": token.prefix}
-    details.update(more, plan=token.plan_name or None)
+    details: dict[str, object] = {"token_id": str(token.public_id), "prefix": token.prefix}
+    details.update(more, plan=token.plan_name or None, description=token.description)
     audit.record(
         actor=actor,
         origin=origin,
@@ -153,11 +159,47 @@ def _record(
     )
 
 
-def token_delete(*, actor: User, token: RegistrationToken, origin: Origin) -> None:
-    """Delete (revoke) a token: no new registration or plan change can use it."""
+def _description(text: str | None) -> str:
+    text = (text or "").strip()
+    if len(text) > MAX_DESCRIPTION:
+        raise ValidationError({"description": _(MSG_DESCRIPTION)})
+    return text
+
+
+def token_manage_check(*, actor: User, token: RegistrationToken) -> None:
+    """May the actor delete (and so also describe, extend or reissue) this token?"""
     authorize(actor, Action.GENERATE_TOKENS, tenant=token.tenant)
     if token.user_id != actor.pk:
         authorize(actor, Action.ACT_FOR_OTHERS, tenant=token.tenant)
+
+
+def token_update_description(
+    *, actor: User, token: RegistrationToken, description: str, origin: Origin
+) -> RegistrationToken:
+    """Change an active token's description: whoever may delete the token may do this."""
+    token_manage_check(actor=actor, token=token)
+    description = _description(description)
+    with transaction.atomic():
+        previous = token.description
+        updated = (
+            RegistrationToken.objects.active().filter(pk=token.pk).update(description=description)
+        )
+        if not updated:
+            raise ValidationError(_(MSG_GONE))
+        token.description = description
+        _record(
+            AuditEvent.Action.TOKEN_UPDATE,
+            actor=actor,
+            token=token,
+            origin=origin,
+            previous_description=previous,
+        )
+    return token
+
+
+def token_delete(*, actor: User, token: RegistrationToken, origin: Origin) -> None:
+    """Delete (revoke) a token: no new registration or plan change can use it."""
+    token_manage_check(actor=actor, token=token)
     with transaction.atomic():
         updated = RegistrationToken.objects.filter(pk=token.pk, deleted_at__isnull=True).update(
             deleted_at=timezone.now()

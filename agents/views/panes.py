@@ -3,13 +3,15 @@
 page, so the device page owns every step of its panes."""
 
 from django.conf import settings
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from tenants.models import User
 from tenants.paging import page_of
 from tenants.permissions import Action, can
+from tenants.selectors import covers
 from tokens import selectors, services
-from tokens.forms import TokenGenerateForm
+from tokens.forms import LIFETIME_PRESETS, TokenGenerateForm
 from tokens.plans import catalog
 
 PANES = {"add", "tokens"}
@@ -58,5 +60,24 @@ class AddDevicesPaneMixin:
                 tokens_page=page,
                 token_sort=sort,
                 confirm_delete=kwargs.get("confirm_delete"),
+                **self.token_actions_context(**kwargs),
             )
         return context
+
+    def token_actions_context(self, **kwargs) -> dict:
+        """The "Manage" panel of one token (`?manage=<id>`): description, renewal, and the
+        leak response; any token the actor may not see is 404."""
+        managed = kwargs.get("managed")
+        token_id = self.request.GET.get("manage")
+        if managed is None and token_id:
+            managed = selectors.token_for(actor=self.request.user, token_id=token_id)
+            if not covers(self.tenant, managed.tenant):
+                raise Http404("No such registration token.")
+        if managed is None:
+            return {}
+        return {
+            "managed": managed,
+            "managed_form": kwargs.get("managed_form"),
+            "confirm_leak": kwargs.get("confirm_leak"),
+            "lifetimes": LIFETIME_PRESETS,
+        }

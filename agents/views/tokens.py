@@ -38,6 +38,7 @@ class TokenGenerateView(DeviceListView):
                     user_id=data.get("user") or None,
                     lifetime=data["seconds"],
                     plan_id=data.get("plan") or None,
+                    description=data.get("description") or "",
                     origin=self.origin(),
                 )
             except ValidationError as error:

@@ -30,7 +30,8 @@ def parse_lifetime(text: str) -> int:
 
 
 class Command(BaseCommand):
-    help = "Generate, list and delete registration tokens."
+    help = "Generate, list, describe and delete registration tokens."
+    METHODS = {"describe": "describe_token"}
 
     def add_arguments(self, parser):
         parser.add_argument("--as", dest="actor", help="Act as this user (default: a superuser).")
@@ -40,15 +41,19 @@ class Command(BaseCommand):
         create.add_argument("--user", required=True, help="Username the machines register under.")
         create.add_argument("--lifetime", default="3d", help="Default 3d (60 s to 1 year).")
         create.add_argument("--plan", help="Name of a protection plan of the customer.")
+        create.add_argument("--description", default="", help="Up to 200 characters.")
         listing = sub.add_parser("list", help="List active tokens (first two symbols only).")
         listing.add_argument("--tenant", required=True)
         delete = sub.add_parser("delete", help="Delete a token by its id.")
         delete.add_argument("token_id")
+        describe = sub.add_parser("describe", help="Change a token's description.")
+        describe.add_argument("token_id")
+        describe.add_argument("description", help="The new text ('' clears it).")
 
     def handle(self, *args, action, actor, **options):
         user = self._actor(actor)
         try:
-            getattr(self, f"_{action}")(user, **options)
+            getattr(self, f"_{self.METHODS.get(action, action)}")(user, **options)
         except (ValidationError, PermissionDenied, Http404) as error:
             raise CommandError(self._describe(error)) from None
 
@@ -62,7 +67,7 @@ class Command(BaseCommand):
             raise CommandError("No active superuser to act as; pass --as USERNAME.")
         return user
 
-    def _create(self, actor, *, tenant, user, lifetime, plan, **_):
+    def _create(self, actor, *, tenant, user, lifetime, plan, description, **_):
         customer = tenant_for(actor=actor, tenant_id=tenant)
         owner = User.objects.filter(username=user).first()
         plan_id = self._plan_id(customer, plan) if plan else None
@@ -72,6 +77,7 @@ class Command(BaseCommand):
             user_id=owner.pk if owner else -1,
             lifetime=parse_lifetime(lifetime),
             plan_id=plan_id,
+            description=description,
             origin=CLI,
         )
         token = issued.token
@@ -80,6 +86,7 @@ class Command(BaseCommand):
         self.stdout.write(f"User:    {token.user.username} ({customer.name})")
         self.stdout.write(f"Expires: {token.expires_at.isoformat()}")
         self.stdout.write(f"Plan:    {token.plan_name or '-'}")
+        self.stdout.write(f"About:   {token.description or '-'}")
         self.stdout.write("The value is not stored: copy it now.")
 
     def _plan_id(self, customer, name):
@@ -95,7 +102,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{t.public_id}  {masked(t.prefix)}  {t.tenant.slug:<12} {t.user.username:<16} "
                 f"expires {t.expires_at:%Y-%m-%d %H:%M} UTC  plan {t.plan_name or '-':<20} "
-                f"machines {t.registrations}"
+                f"machines {t.registrations}  {t.description}"
             )
         if not tokens:
             self.stdout.write("No active tokens.")
@@ -104,6 +111,13 @@ class Command(BaseCommand):
         token = selectors.token_for(actor=actor, token_id=token_id)
         services.token_delete(actor=actor, token=token, origin=CLI)
         self.stdout.write(f"Deleted token {token.masked} ({token.public_id}).")
+
+    def _describe_token(self, actor, *, token_id, description, **_):
+        token = selectors.token_for(actor=actor, token_id=token_id)
+        services.token_update_description(
+            actor=actor, token=token, description=description, origin=CLI
+        )
+        self.stdout.write(f"Described token {token.masked} ({token.public_id}).")
 
     @staticmethod
     def _describe(error) -> str:

@@ -1,0 +1,57 @@
+"""Console: the "Manage" panel of one active token (Manage active tokens, `?manage=<id>`).
+
+Each action is a POST through the token services, then back to the panel (or the list).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from tenants.permissions import Action
+from tenants.selectors import covers
+from tokens import selectors, services
+
+from .devices import DeviceListView
+
+
+class TokenActionView(DeviceListView):
+    """Base: the token named in the URL, within the selected level (404 otherwise)."""
+
+    required_action = Action.GENERATE_TOKENS
+    http_method_names = ["post"]
+
+    def token(self):
+        token = selectors.token_for(actor=self.request.user, token_id=self.kwargs["token_id"])
+        if not covers(self.tenant, token.tenant):
+            raise Http404("No such registration token.")
+        return token
+
+    def tokens_url(self, token=None) -> str:
+        url = reverse("devices", kwargs={"tenant_id": self.tenant.slug}) + "?pane=tokens"
+        return url + (f"&manage={token.public_id}" if token is not None else "")
+
+    def refused(self, token, error: ValidationError, **kwargs):
+        """Show the panel again with the service's message."""
+        self.pane = "tokens"
+        context = self.get_context_data(managed=token, managed_error=error.messages, **kwargs)
+        context["managed_error"] = error.messages
+        return self.render_to_response(context, status=400)
+
+
+class TokenDescribeView(TokenActionView):
+    def post(self, request, *args, **kwargs):
+        token = self.token()
+        try:
+            services.token_update_description(
+                actor=request.user,
+                token=token,
+                description=request.POST.get("description", ""),
+                origin=self.origin(),
+            )
+        except ValidationError as error:
+            return self.refused(token, error)
+        messages.success(request, _("The description was saved."))
+        return redirect(self.tokens_url(token))
