@@ -9,8 +9,9 @@ from tenants.permissions import Action, can
 
 from . import selectors, services
 from .forms import LIFETIME_PRESETS
-from .models import RegistrationToken
+from .models import MAX_MACHINES, RegistrationToken
 from .plans import catalog
+from .templatetags.token_tags import machines_text
 
 
 class TokenAddForm(forms.ModelForm):
@@ -30,6 +31,13 @@ class TokenAddForm(forms.ModelForm):
     )
     description = forms.CharField(
         label=_("Description"), required=False, max_length=services.MAX_DESCRIPTION
+    )
+    max_machines = forms.IntegerField(
+        label=_("Machine limit"),
+        required=False,
+        min_value=1,
+        max_value=MAX_MACHINES,
+        help_text=_("Empty: reusable. 1: one machine. N: up to N distinct machines."),
     )
 
     class Meta:
@@ -72,6 +80,7 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
         "expires_at",
         "plan_name",
         "description",
+        "machines_used",
         "registrations",
         "last_used_at",
     ]
@@ -85,9 +94,13 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
     def masked(self, token):
         return token.masked
 
+    @admin.display(description=_("machines"), ordering="machines")
+    def machines_used(self, token):
+        return machines_text(token)
+
     def scoped_queryset(self, request, tenant):
         if tenant is None:
-            return RegistrationToken.objects.active().select_related("tenant", "user", "created_by")
+            return RegistrationToken.objects.listed().select_related("tenant", "user", "created_by")
         return selectors.tokens_active_for(actor=request.user, tenant=tenant)
 
     def has_change_permission(self, request, obj=None):
@@ -103,7 +116,9 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
         return self.form_for(TokenAddForm, request)
 
     def get_fields(self, request, obj=None):
-        return ["user", "lifetime", "plan", "description"] if obj is None else self.fields
+        if obj is None:
+            return ["user", "lifetime", "plan", "description", "max_machines"]
+        return self.fields
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
@@ -125,6 +140,7 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
             lifetime=data["lifetime"],
             plan_id=data["plan"],
             description=data["description"],
+            max_machines=data["max_machines"],
             origin=self.origin(request),
         )
         self.adopt(obj, issued.token)

@@ -11,6 +11,7 @@ from tenants.fields import IdField, StrictIntegerField
 from tenants.models import AuditEvent
 
 from . import selectors, services
+from .models import MAX_MACHINES
 
 ERROR = inline_serializer(
     "TokenError",
@@ -49,7 +50,13 @@ class TokenItem(serializers.Serializer):
     expires_at = serializers.DateTimeField()
     plan = serializers.SerializerMethodField()
     description = serializers.CharField(help_text="Free text, at most 200 characters.")
-    registrations = StrictIntegerField()
+    max_machines = StrictIntegerField(
+        allow_null=True, help_text="Use limit: null is reusable, else 1 to 10000 machines."
+    )
+    machines = StrictIntegerField(help_text="Distinct machines registered with the token.")
+    registrations = StrictIntegerField(
+        help_text="Registrations, counting a re-registration of the same machine again."
+    )
     last_used_at = serializers.DateTimeField(allow_null=True)
 
     def get_tenant(self, token) -> dict:
@@ -75,6 +82,14 @@ class TokenCreateInput(serializers.Serializer):
     plan_id = IdField(required=False, allow_null=True, default=None)
     description = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=services.MAX_DESCRIPTION
+    )
+    max_machines = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=MAX_MACHINES,
+        help_text="null (default): reusable; 1: one machine; N: up to N distinct machines.",
     )
 
 
@@ -107,6 +122,7 @@ class TokenListApi(TenantScopedAPIView):
             lifetime=data.validated_data["expires_in"],
             plan_id=data.validated_data["plan_id"],
             description=data.validated_data["description"],
+            max_machines=data.validated_data["max_machines"],
             origin=self.origin(),
         )
         body = {**TokenItem(issued.token).data, "token": issued.value}

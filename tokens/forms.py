@@ -13,6 +13,11 @@ LIFETIME_PRESETS = [
     (31536000, _("1 year")),
 ]
 UNITS = {"minutes": 60, "hours": 3600, "days": 86400}
+USE_LIMITS = [
+    ("reusable", _("Reusable")),
+    ("one", _("One machine")),
+    ("many", _("Up to N machines")),
+]
 
 
 class TokenGenerateForm(forms.Form):
@@ -35,6 +40,16 @@ class TokenGenerateForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, max_length=services.MAX_DESCRIPTION
     )
+    use_limit = forms.ChoiceField(
+        label=_("Use"),
+        choices=USE_LIMITS,
+        initial="reusable",
+        required=False,  # absent is "Reusable", the manual's behaviour
+        widget=forms.RadioSelect,
+    )
+    max_machines = forms.IntegerField(
+        label=_("Number of machines"), required=False, min_value=1, max_value=10_000
+    )
 
     def __init__(self, *args, users=None, plans=None, initial_user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,6 +69,7 @@ class TokenGenerateForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        data["limit"] = self._limit(data)
         if data.get("lifetime") == CUSTOM:
             value, unit = data.get("custom_value"), data.get("custom_unit") or "days"
             if not value:
@@ -63,3 +79,14 @@ class TokenGenerateForm(forms.Form):
         elif data.get("lifetime"):
             data["seconds"] = int(data["lifetime"])
         return data
+
+    def _limit(self, data) -> int | None:
+        """The chosen use limit as `max_machines`: None is reusable; N only for "Up to N"."""
+        choice = data.get("use_limit")
+        if choice == "one":
+            return 1
+        if choice == "many":
+            if not data.get("max_machines") and "max_machines" not in self.errors:
+                self.add_error("max_machines", _("Enter the number of machines (1 to 10,000)."))
+            return data.get("max_machines")
+        return None

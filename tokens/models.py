@@ -8,16 +8,23 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import values
 
+MAX_MACHINES = 10_000
+
 
 class TokenQuerySet(models.QuerySet):
     def active(self, now=None):
         return self.filter(deleted_at__isnull=True, expires_at__gt=now or timezone.now())
+
+    def listed(self, now=None):
+        """Active and not used up: what the active tokens lists show."""
+        room = Q(max_machines__isnull=True) | Q(machines__lt=F("max_machines"))
+        return self.active(now).filter(room)
 
 
 class RegistrationToken(models.Model):
@@ -53,7 +60,10 @@ class RegistrationToken(models.Model):
     description = models.CharField(_("description"), max_length=200, blank=True)
     digest = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("token"), max_length=values.PREFIX_LENGTH, editable=False)
-    registrations = models.PositiveIntegerField(_("machines registered"), default=0)
+    registrations = models.PositiveIntegerField(_("registrations"), default=0)
+    # Use limit: None is reusable; else at most this many distinct machines (TokenMachine).
+    max_machines = models.PositiveIntegerField(_("machine limit"), null=True, blank=True)
+    machines = models.PositiveIntegerField(_("machines"), default=0)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 
     objects = TokenQuerySet.as_manager()
@@ -61,6 +71,13 @@ class RegistrationToken(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("registration token")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_machines__isnull=True)
+                | Q(max_machines__gte=1, max_machines__lte=MAX_MACHINES),
+                name="token_machine_limit_range",
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["tenant", "expires_at"],
@@ -88,6 +105,28 @@ class RegistrationToken(models.Model):
 
     def is_active(self, now=None) -> bool:
         return self.deleted_at is None and self.expires_at > (now or timezone.now())
+
+    @property
+    def used_up(self) -> bool:
+        return self.max_machines is not None and self.machines >= self.max_machines
+
+
+class TokenMachine(models.Model):
+    """A distinct machine a token registered: what its use limit counts. Written by the
+    registration statement (`agents.services.registration_sql`), ON CONFLICT DO NOTHING-
+    style, so a re-registration of the same machine does not use the token up."""
+
+    token = models.ForeignKey(RegistrationToken, on_delete=models.CASCADE, related_name="+")
+    machine_id = models.CharField(max_length=128)
+    registered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "machine_id"], name="one_pair_per_machine")
+        ]
+
+    def __str__(self):
+        return self.machine_id
 
 
 class AgentCredential(models.Model):

@@ -20,7 +20,12 @@ from .models import RegistrationToken
 
 
 class InvalidToken(Exception):
-    """Unknown, expired or deleted: deliberately indistinguishable to the caller."""
+    """Unknown, expired, deleted or used up: deliberately indistinguishable to the caller.
+    `reason` is for the audit of failures only, never for the answer."""
+
+    def __init__(self, reason: str | None = None):
+        super().__init__(reason or "invalid")
+        self.reason = reason
 
 
 def token_by_value(text: str, *, now: datetime.datetime | None = None) -> RegistrationToken | None:
@@ -90,6 +95,7 @@ TOKEN_SORTS = {
     "user": "user__username",
     "customer": "tenant__name",
     "registrations": "registrations",
+    "machines": "machines",
     "last_used": "last_used_at",
 }
 
@@ -99,7 +105,7 @@ def tokens_active_for(
 ) -> QuerySet[RegistrationToken]:
     """Active tokens at a level the actor was scoped to: a customer's, or at a partner
     ("All customers") every customer's. Users see only their own tokens."""
-    tokens = RegistrationToken.objects.active().select_related("user", "created_by", "tenant")
+    tokens = RegistrationToken.objects.listed().select_related("user", "created_by", "tenant")
     tokens = tokens.filter(at_level(tenant))
     if not can(actor, Action.VIEW_ALL_TOKENS):
         tokens = tokens.filter(user=actor)

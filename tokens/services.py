@@ -18,7 +18,7 @@ from tenants.models import AuditEvent, Tenant, User
 from tenants.permissions import Action
 
 from . import values
-from .models import RegistrationToken
+from .models import MAX_MACHINES, RegistrationToken
 from .plans import PlanRef, catalog
 
 MIN_LIFETIME = datetime.timedelta(seconds=60)
@@ -34,6 +34,7 @@ MSG_PLAN_ADMINS_ONLY = "Only administrators can bind a protection plan to a toke
 MSG_DESCRIPTION = "The description can be at most 200 characters."
 MAX_DESCRIPTION = 200
 MSG_GONE = "This registration token is no longer active."
+MSG_MAX_MACHINES = "The machine limit must be a whole number from 1 to 10,000."
 
 
 @dataclass(frozen=True)
@@ -100,13 +101,16 @@ def token_create(
     lifetime: datetime.timedelta | int | str = DEFAULT_LIFETIME,
     plan_id: int | str | None = None,
     description: str = "",
+    max_machines: int | str | None = None,
     origin: Origin,
 ) -> IssuedToken:
-    """Issue a token for `user_id` (default: the actor) of the customer `tenant`."""
+    """Issue a token for `user_id` (default: the actor) of the customer `tenant`;
+    `max_machines` None is reusable, else at most that many distinct machines."""
     token_create_check(actor=actor, tenant=tenant)
     owner = _token_owner(actor=actor, tenant=tenant, user_id=user_id)
     lifetime = _lifetime(lifetime)
     description = _description(description)
+    limit = _machine_limit(max_machines)
     plan = _bound_plan(actor=actor, tenant=tenant, plan_id=plan_id)
     value = values.generate()
     normalized = values.normalize(value)
@@ -122,6 +126,7 @@ def token_create(
             plan_id=plan.id if plan else None,
             plan_name=plan.name if plan else "",
             description=description,
+            max_machines=limit,
             digest=values.digest(normalized),
             prefix=values.prefix(normalized),
         )
@@ -132,6 +137,7 @@ def token_create(
             origin=origin,
             user=owner.username,
             expires_at=token.expires_at.isoformat(),
+            max_machines=limit,
         )
     return IssuedToken(token=token, value=value)
 
@@ -157,6 +163,18 @@ def _record(
         on_behalf_of=token.user,
         details=details,
     )
+
+
+def _machine_limit(value: int | str | None) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        limit = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValidationError({"max_machines": _(MSG_MAX_MACHINES)}) from None
+    if not 1 <= limit <= MAX_MACHINES:
+        raise ValidationError({"max_machines": _(MSG_MAX_MACHINES)})
+    return limit
 
 
 def _description(text: str | None) -> str:

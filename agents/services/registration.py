@@ -14,7 +14,7 @@ from django.utils import timezone
 from tenants import audit
 from tenants.audit import Origin
 from tenants.models import AuditEvent, Tenant
-from tokens.models import RegistrationToken
+from tokens.models import RegistrationToken, TokenMachine
 from tokens.selectors import InvalidToken, usable_token
 
 from ..authentication import Agent, new_secret, secret_digest
@@ -106,12 +106,14 @@ def register_with(
     with connection.cursor() as cursor:
         cursor.execute(sql.register_sql(token.tenant), params)
         row = cursor.fetchone()
-    device_id, agent_id, registered_at, created, used, refused = row
+    device_id, agent_id, registered_at, created, used, refused, live, fresh = row
     if device_id is None:
         if used:  # registered by someone else after the statement's snapshot
-            _refused_after_all(token, machine, origin)
+            _refused_after_all(token, machine, origin, fresh=fresh)
         if used or refused:
             raise MachineTaken
+        if live:  # active, but its use limit is reached: the same 401 as an unknown token
+            raise InvalidToken(reason="used_up")
         raise InvalidToken  # the token was deleted or expired a moment ago
     device = Device(
         pk=device_id,
@@ -131,12 +133,19 @@ def register_with(
     )
 
 
-def _refused_after_all(token: RegistrationToken, machine: Machine, origin: Origin) -> None:
+def _refused_after_all(
+    token: RegistrationToken, machine: Machine, origin: Origin, *, fresh: bool
+) -> None:
     """The statement counted the token's use, then found the machine id taken by another
     account in the meantime (a device registered a moment after its snapshot): nothing
-    else was written. Take the use back and record the refusal (a rare race only)."""
+    else was written. Take the use (and the machine, if it was new) back and record the
+    refusal (a rare race only)."""
     with transaction.atomic():
-        RegistrationToken.objects.filter(pk=token.pk).update(registrations=F("registrations") - 1)
+        taken_back = {"registrations": F("registrations") - 1}
+        if fresh:
+            TokenMachine.objects.filter(token=token, machine_id=machine.machine_id).delete()
+            taken_back["machines"] = F("machines") - 1
+        RegistrationToken.objects.filter(pk=token.pk).update(**taken_back)
         audit.record(
             actor=token.user,
             origin=origin,

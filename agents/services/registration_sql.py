@@ -1,7 +1,13 @@
 """The one statement that does every write of a registration (`registration.register_with`).
 
 The token's use is counted only while it is still active (`used`; a delete that won the
-race leaves no row, so nothing below happens and the caller answers 401); the device is
+race leaves no row, so nothing below happens and the caller answers 401). Its use limit
+is enforced here too: `live` locks the token row (FOR UPDATE reads its latest committed
+count), a machine new to the token takes a `tokens_tokenmachine` row only while
+`machines < max_machines`, and `machines` grows only for a new pair, so parallel
+registrations of different machines stop exactly at the limit, and a re-registration of
+a machine the token already registered (`known`, or the pair's ON CONFLICT) does not use
+one up. A used-up token writes nothing (`live` but not `used`: 401). The device is
 upserted on its machine id (parallel registrations of one machine give one device); its
 directory entry and its credential are upserted; the audit event is written. One
 statement is one transaction: all of it commits, or none.
@@ -44,11 +50,26 @@ WITH active AS (
 ), existing AS (
     SELECT d.id, d.hostname, {may_take_over_d} AS allowed
     FROM {schema}.agents_device d WHERE d.machine_id = %(machine_id)s
-), used AS (
-    UPDATE {public}.tokens_registrationtoken
-    SET registrations = registrations + 1, last_used_at = %(now)s
+), live AS (
+    SELECT id, machines, max_machines FROM {public}.tokens_registrationtoken
     WHERE id = %(token)s AND deleted_at IS NULL AND expires_at > %(now)s
       AND NOT EXISTS (SELECT 1 FROM existing WHERE NOT existing.allowed)
+    FOR UPDATE
+), known AS (
+    SELECT 1 FROM {public}.tokens_tokenmachine
+    WHERE token_id = %(token)s AND machine_id = %(machine_id)s
+), pair AS (
+    INSERT INTO {public}.tokens_tokenmachine AS m (token_id, machine_id, registered_at)
+    SELECT live.id, %(machine_id)s, %(now)s FROM live
+    WHERE live.max_machines IS NULL OR live.machines < live.max_machines
+    ON CONFLICT (token_id, machine_id) DO UPDATE SET token_id = EXCLUDED.token_id
+    RETURNING (m.xmax = 0) AS fresh
+), used AS (
+    UPDATE {public}.tokens_registrationtoken
+    SET registrations = registrations + 1, last_used_at = %(now)s,
+        machines = machines + (SELECT count(*) FROM pair WHERE pair.fresh)
+    WHERE id = %(token)s AND EXISTS (SELECT 1 FROM live)
+      AND (EXISTS (SELECT 1 FROM pair) OR EXISTS (SELECT 1 FROM known))
     RETURNING id
 ), device AS (
     INSERT INTO {schema}.agents_device AS d
@@ -109,7 +130,8 @@ WITH active AS (
     RETURNING id
 )
 SELECT device.id, device.agent_id, device.registered_at, device.inserted,
-       EXISTS (SELECT 1 FROM used) AS used, EXISTS (SELECT 1 FROM refusal) AS refused
+       EXISTS (SELECT 1 FROM used) AS used, EXISTS (SELECT 1 FROM refusal) AS refused,
+       EXISTS (SELECT 1 FROM live) AS live, EXISTS (SELECT 1 FROM pair WHERE fresh) AS fresh
 FROM (VALUES (1)) AS one LEFT JOIN device ON true
 """
 

@@ -39,6 +39,7 @@ class TokenGenerateView(DeviceListView):
                     lifetime=data["seconds"],
                     plan_id=data.get("plan") or None,
                     description=data.get("description") or "",
+                    max_machines=data.get("limit"),
                     origin=self.origin(),
                 )
             except ValidationError as error:

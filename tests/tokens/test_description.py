@@ -23,9 +23,7 @@ def api(user):
 
 
 def describe(actor, token, text):
-    return services.token_update_description(
-        actor=actor, token=token, description=text, origin=CLI
-    )
+    return services.token_update_description(actor=actor, token=token, description=text, origin=CLI)
 
 
 def test_description_is_given_at_generate_and_audited(tenants, users):

@@ -16,6 +16,7 @@ from tenants.selectors import tenant_for
 
 from ... import selectors, services
 from ...plans import catalog
+from ...templatetags.token_tags import machines_text, registrations_text
 from ...values import masked
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "mo": 2592000, "y": 31536000}
@@ -42,6 +43,12 @@ class Command(BaseCommand):
         create.add_argument("--lifetime", default="3d", help="Default 3d (60 s to 1 year).")
         create.add_argument("--plan", help="Name of a protection plan of the customer.")
         create.add_argument("--description", default="", help="Up to 200 characters.")
+        create.add_argument(
+            "--max-machines",
+            type=int,
+            default=None,
+            help="Use limit: 1 for one machine, N for up to N (default: reusable).",
+        )
         listing = sub.add_parser("list", help="List active tokens (first two symbols only).")
         listing.add_argument("--tenant", required=True)
         delete = sub.add_parser("delete", help="Delete a token by its id.")
@@ -67,7 +74,7 @@ class Command(BaseCommand):
             raise CommandError("No active superuser to act as; pass --as USERNAME.")
         return user
 
-    def _create(self, actor, *, tenant, user, lifetime, plan, description, **_):
+    def _create(self, actor, *, tenant, user, lifetime, plan, description, max_machines, **_):
         customer = tenant_for(actor=actor, tenant_id=tenant)
         owner = User.objects.filter(username=user).first()
         plan_id = self._plan_id(customer, plan) if plan else None
@@ -78,6 +85,7 @@ class Command(BaseCommand):
             lifetime=parse_lifetime(lifetime),
             plan_id=plan_id,
             description=description,
+            max_machines=max_machines,
             origin=CLI,
         )
         token = issued.token
@@ -87,6 +95,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Expires: {token.expires_at.isoformat()}")
         self.stdout.write(f"Plan:    {token.plan_name or '-'}")
         self.stdout.write(f"About:   {token.description or '-'}")
+        self.stdout.write(f"Use:     {machines_text(token) if token.max_machines else 'reusable'}")
         self.stdout.write("The value is not stored: copy it now.")
 
     def _plan_id(self, customer, name):
@@ -102,7 +111,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{t.public_id}  {masked(t.prefix)}  {t.tenant.slug:<12} {t.user.username:<16} "
                 f"expires {t.expires_at:%Y-%m-%d %H:%M} UTC  plan {t.plan_name or '-':<20} "
-                f"machines {t.registrations}  {t.description}"
+                f"{machines_text(t)}, {registrations_text(t)}  {t.description}"
             )
         if not tokens:
             self.stdout.write("No active tokens.")
