@@ -1,7 +1,7 @@
 """REST API for agents: registration with a token, then the agent's own credential."""
 
 from django.utils.translation import gettext
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -11,11 +11,18 @@ from rest_framework.views import APIView
 from tenants.api import PAGE_PARAMETERS, TenantScopedAPIView, items, paginated
 from tenants.audit import Origin
 from tenants.models import AuditEvent
+from tokens import networks
+from tokens.services import TokenNetworkRefused
 from tokens.throttling import TokenUsingAPIView
 
 from .authentication import MSG_INVALID_SECRET, Agent, AgentSecretAuthentication, bearer_secret
 from .selectors import plans_for
 from .services import devices, registration
+
+NETWORK_REFUSED = OpenApiResponse(
+    description='The token has an address limit: "This registration token cannot be used '
+    'from this network." (audited)'
+)
 
 
 def _origin(request) -> Origin:
@@ -57,7 +64,7 @@ class RegisterApi(TokenUsingAPIView):
 
     @extend_schema(
         request=RegisterInput,
-        responses={201: RegisterOutput, 200: RegisterOutput},
+        responses={201: RegisterOutput, 200: RegisterOutput, 403: NETWORK_REFUSED},
         summary="Register a machine with a registration token",
         description=(
             "A machine id already registered in the customer keeps its device when the "
@@ -79,6 +86,8 @@ class RegisterApi(TokenUsingAPIView):
             )
         except registration.MachineTaken:
             return _error(registration.MSG_MACHINE_TAKEN, status.HTTP_409_CONFLICT)
+        except TokenNetworkRefused:
+            return _error(networks.MSG_REFUSED, status.HTTP_403_FORBIDDEN)
         token, owner = result.token, result.token.user
         body = {
             "agent_id": str(result.device.agent_id),
@@ -143,7 +152,11 @@ class PlanChangeApi(AgentView, TokenUsingAPIView):
         responses={
             200: inline_serializer(
                 "PlanChanged", {"plan": Named(), "applied": serializers.BooleanField()}
-            )
+            ),
+            403: OpenApiResponse(
+                description="The token belongs to another tenant or user, or (address "
+                'limit) "This registration token cannot be used from this network."'
+            ),
         },
     )
     def post(self, request):
@@ -157,6 +170,8 @@ class PlanChangeApi(AgentView, TokenUsingAPIView):
             return _error(registration.MSG_OTHER_TENANT, status.HTTP_403_FORBIDDEN)
         except registration.TokenOfAnotherUser:
             return _error(registration.MSG_OTHER_USER, status.HTTP_403_FORBIDDEN)
+        except TokenNetworkRefused:
+            return _error(networks.MSG_REFUSED, status.HTTP_403_FORBIDDEN)
         except registration.AgentGone:
             raise AuthenticationFailed(gettext(MSG_INVALID_SECRET)) from None
         except registration.NoPlanOnToken:

@@ -39,6 +39,12 @@ class TokenAddForm(forms.ModelForm):
         max_value=MAX_MACHINES,
         help_text=_("Empty: reusable. 1: one machine. N: up to N distinct machines."),
     )
+    allowed_networks = forms.CharField(
+        label=_("Allowed networks"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Optional. CIDR networks, one per line (IPv4 or IPv6)."),
+    )
 
     class Meta:
         model = RegistrationToken
@@ -82,6 +88,7 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
         "description",
         "machines_used",
         "registrations",
+        "allowed_networks",
         "last_used_at",
     ]
     list_select_related = ["tenant", "user", "created_by"]
@@ -117,7 +124,7 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["user", "lifetime", "plan", "description", "max_machines"]
+            return ["user", "lifetime", "plan", "description", "max_machines", "allowed_networks"]
         return self.fields
 
     def get_readonly_fields(self, request, obj=None):
@@ -141,6 +148,7 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
             plan_id=data["plan"],
             description=data["description"],
             max_machines=data["max_machines"],
+            allowed_networks=data["allowed_networks"],
             origin=self.origin(request),
         )
         self.adopt(obj, issued.token)

@@ -57,6 +57,10 @@ class TokenItem(serializers.Serializer):
     registrations = StrictIntegerField(
         help_text="Registrations, counting a re-registration of the same machine again."
     )
+    allowed_networks = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Address limit: CIDR networks the token may be used from; empty: any.",
+    )
     last_used_at = serializers.DateTimeField(allow_null=True)
 
     def get_tenant(self, token) -> dict:
@@ -91,6 +95,14 @@ class TokenCreateInput(serializers.Serializer):
         max_value=MAX_MACHINES,
         help_text="null (default): reusable; 1: one machine; N: up to N distinct machines.",
     )
+    allowed_networks = serializers.ListField(
+        child=serializers.CharField(max_length=49),
+        required=False,
+        default=list,
+        max_length=100,
+        help_text='IPv4 and IPv6 CIDR networks, e.g. ["192.0.2.0/24", "2001:db8::/32"]; '
+        "an invalid entry is 400. Registrations and plan changes from elsewhere get 403.",
+    )
 
 
 class TokenUpdateInput(serializers.Serializer):
@@ -123,6 +135,7 @@ class TokenListApi(TenantScopedAPIView):
             plan_id=data.validated_data["plan_id"],
             description=data.validated_data["description"],
             max_machines=data.validated_data["max_machines"],
+            allowed_networks=data.validated_data["allowed_networks"],
             origin=self.origin(),
         )
         body = {**TokenItem(issued.token).data, "token": issued.value}

@@ -50,6 +50,9 @@ class TokenGenerateForm(forms.Form):
     max_machines = forms.IntegerField(
         label=_("Number of machines"), required=False, min_value=1, max_value=10_000
     )
+    allowed_networks = forms.CharField(
+        label=_("Allowed networks"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, users=None, plans=None, initial_user=None, **kwargs):
         super().__init__(*args, **kwargs)

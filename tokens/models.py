@@ -7,6 +7,7 @@ exists only in the response that creates it.
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -64,6 +65,14 @@ class RegistrationToken(models.Model):
     # Use limit: None is reusable; else at most this many distinct machines (TokenMachine).
     max_machines = models.PositiveIntegerField(_("machine limit"), null=True, blank=True)
     machines = models.PositiveIntegerField(_("machines"), default=0)
+    # Address limit: CIDR networks (normalized by tokens.networks); empty allows any address.
+    # (An array, not JSON: the registration's hand-written lookup reads it as a list.)
+    allowed_networks = ArrayField(
+        models.CharField(max_length=49),
+        verbose_name=_("allowed networks"),
+        default=list,
+        blank=True,
+    )
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 
     objects = TokenQuerySet.as_manager()

@@ -17,7 +17,7 @@ from tenants.authorization import authorize
 from tenants.models import AuditEvent, Tenant, User
 from tenants.permissions import Action
 
-from . import values
+from . import networks, values
 from .models import MAX_MACHINES, RegistrationToken
 from .plans import PlanRef, catalog
 
@@ -102,6 +102,7 @@ def token_create(
     plan_id: int | str | None = None,
     description: str = "",
     max_machines: int | str | None = None,
+    allowed_networks: list[str] | str | None = None,
     origin: Origin,
 ) -> IssuedToken:
     """Issue a token for `user_id` (default: the actor) of the customer `tenant`;
@@ -111,6 +112,7 @@ def token_create(
     lifetime = _lifetime(lifetime)
     description = _description(description)
     limit = _machine_limit(max_machines)
+    allowed = networks.parse(allowed_networks)
     plan = _bound_plan(actor=actor, tenant=tenant, plan_id=plan_id)
     value = values.generate()
     normalized = values.normalize(value)
@@ -127,6 +129,7 @@ def token_create(
             plan_name=plan.name if plan else "",
             description=description,
             max_machines=limit,
+            allowed_networks=allowed,
             digest=values.digest(normalized),
             prefix=values.prefix(normalized),
         )
@@ -138,6 +141,7 @@ def token_create(
             user=owner.username,
             expires_at=token.expires_at.isoformat(),
             max_machines=limit,
+            allowed_networks=allowed,
         )
     return IssuedToken(token=token, value=value)
 
@@ -225,6 +229,26 @@ def token_delete(*, actor: User, token: RegistrationToken, origin: Origin) -> No
         if not updated:
             return
         _record(AuditEvent.Action.TOKEN_DELETE, actor=actor, token=token, origin=origin)
+
+
+class TokenNetworkRefused(Exception):
+    """The token has an address limit and the client's address is outside it."""
+
+
+def token_network_check(*, token: RegistrationToken, origin: Origin, use: str) -> None:
+    """Refuse (and audit) a use of `token` from outside its allowed networks. Pure Python on
+    the token row the lookup already loaded: nothing is queried when the address is allowed."""
+    if networks.allows(token.allowed_networks, origin.ip_address):
+        return
+    _record(
+        AuditEvent.Action.TOKEN_NETWORK_REFUSED,
+        actor=token.user,
+        token=token,
+        origin=origin,
+        use=use,
+        client_address=origin.ip_address,
+    )
+    raise TokenNetworkRefused
 
 
 # The steps other apps compose into their own changes. Each runs inside the caller's

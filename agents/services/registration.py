@@ -16,6 +16,7 @@ from tenants.audit import Origin
 from tenants.models import AuditEvent, Tenant
 from tokens.models import RegistrationToken, TokenMachine
 from tokens.selectors import InvalidToken, usable_token
+from tokens.services import token_network_check
 
 from ..authentication import Agent, new_secret, secret_digest
 from ..directory import services as directory
@@ -85,6 +86,7 @@ def agent_register(
     token = usable_token(token_value)
     if not token.tenant.is_customer:
         raise InvalidToken
+    token_network_check(token=token, origin=origin, use="register")
     return register_with(token, machine, origin, proof=proof)
 
 
@@ -162,11 +164,12 @@ def _refused_after_all(
         )
 
 
-def _plan_token(agent: Agent, token_value: str) -> tuple[RegistrationToken, int]:
+def _plan_token(agent: Agent, token_value: str, origin: Origin) -> tuple[RegistrationToken, int]:
     """The token and the id of its plan, if this agent may use them."""
     token = usable_token(token_value)
     if token.tenant_id != agent.tenant.pk:
         raise TokenOfAnotherTenant
+    token_network_check(token=token, origin=origin, use="plan")
     if token.user_id != agent.device.owner_id:
         raise TokenOfAnotherUser
     if token.plan_id is None:
@@ -186,7 +189,7 @@ def _plan_change(agent: Agent, token_value: str, *, apply: bool, origin: Origin)
     """Locks in the order every writer of these rows takes them (plan, token, device, then
     the directory), so a plan change racing an unregister, a plan's deletion or a user's
     deletion waits for it and then answers from what is left, never with a deadlock."""
-    token, plan_id = _plan_token(agent, token_value)
+    token, plan_id = _plan_token(agent, token_value, origin)
     with transaction.atomic():
         plan = _locked_plan(plan_id)
         if plan is None:  # deleted a moment ago

@@ -40,6 +40,7 @@ class TokenGenerateView(DeviceListView):
                     plan_id=data.get("plan") or None,
                     description=data.get("description") or "",
                     max_machines=data.get("limit"),
+                    allowed_networks=data.get("allowed_networks") or "",
                     origin=self.origin(),
                 )
             except ValidationError as error:

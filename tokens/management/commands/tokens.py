@@ -49,6 +49,13 @@ class Command(BaseCommand):
             default=None,
             help="Use limit: 1 for one machine, N for up to N (default: reusable).",
         )
+        create.add_argument(
+            "--allowed-network",
+            action="append",
+            dest="allowed_networks",
+            default=[],
+            help="A CIDR network the token may be used from (repeat for more; default: any).",
+        )
         listing = sub.add_parser("list", help="List active tokens (first two symbols only).")
         listing.add_argument("--tenant", required=True)
         delete = sub.add_parser("delete", help="Delete a token by its id.")
@@ -74,7 +81,7 @@ class Command(BaseCommand):
             raise CommandError("No active superuser to act as; pass --as USERNAME.")
         return user
 
-    def _create(self, actor, *, tenant, user, lifetime, plan, description, max_machines, **_):
+    def _create(self, actor, *, tenant, user, lifetime, plan, **more):
         customer = tenant_for(actor=actor, tenant_id=tenant)
         owner = User.objects.filter(username=user).first()
         plan_id = self._plan_id(customer, plan) if plan else None
@@ -84,8 +91,9 @@ class Command(BaseCommand):
             user_id=owner.pk if owner else -1,
             lifetime=parse_lifetime(lifetime),
             plan_id=plan_id,
-            description=description,
-            max_machines=max_machines,
+            description=more["description"],
+            max_machines=more["max_machines"],
+            allowed_networks=more["allowed_networks"],
             origin=CLI,
         )
         token = issued.token
@@ -96,6 +104,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Plan:    {token.plan_name or '-'}")
         self.stdout.write(f"About:   {token.description or '-'}")
         self.stdout.write(f"Use:     {machines_text(token) if token.max_machines else 'reusable'}")
+        self.stdout.write(f"From:    {', '.join(token.allowed_networks) or 'any network'}")
         self.stdout.write("The value is not stored: copy it now.")
 
     def _plan_id(self, customer, name):
