@@ -12,3 +12,9 @@ class AgentsConfig(AppConfig):
         from .selectors import PlanCatalog  # noqa: PLC0415
 
         plans.install(PlanCatalog())
+        # "Delete and unregister its machines": devices live here too.
+        from tokens import machines  # noqa: PLC0415
+
+        from .services.devices import TokenDevices  # noqa: PLC0415
+
+        machines.install(TokenDevices())

@@ -17,6 +17,11 @@ urlpatterns = [
         token_actions.TokenDescribeView.as_view(),
         name="token-describe",
     ),
+    path(
+        "tokens/<uuid:token_id>/unregister-machines/",
+        token_actions.TokenLeakView.as_view(),
+        name="token-leak",
+    ),
     path("plans/", plans.PlanListView.as_view(), name="plans"),
     path("plans/new/", plans.PlanCreateView.as_view(), name="plan-create"),
     path("plans/<int:plan_id>/", plans.PlanUpdateView.as_view(), name="plan-edit"),

@@ -168,5 +168,28 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
+    actions = ["delete_and_unregister"]
+
+    @admin.action(description=_("Delete and unregister its machines"), permissions=["unregister"])
+    def delete_and_unregister(self, request, queryset):
+        """The leak response for the selected tokens, each through the token service."""
+        tokens, machines = 0, 0
+        for token in queryset:
+            machines += services.token_delete(
+                actor=request.user,
+                token=token,
+                origin=self.origin(request),
+                unregister_machines=True,
+            )
+            tokens += 1
+        self.message_user(
+            request,
+            _("%(tokens)d token(s) deleted and %(machines)d machine(s) unregistered.")
+            % {"tokens": tokens, "machines": machines},
+        )
+
+    def has_unregister_permission(self, request):
+        return can(request.user, Action.UNREGISTER_DEVICES)
+
     def delete_model(self, request, obj):
         services.token_delete(actor=request.user, token=obj, origin=self.origin(request))

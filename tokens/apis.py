@@ -1,7 +1,14 @@
 """REST API for registration tokens."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -33,6 +40,19 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
         404: "Not found, or outside your scope",
     }
     return {code: OpenApiResponse(ERROR, description=text[code]) for code in codes}
+
+
+MSG_FLAG = "unregister_machines must be true or false."
+UNREGISTER_PARAMETER = OpenApiParameter(
+    "unregister_machines",
+    OpenApiTypes.BOOL,
+    description="true: the leak response; also unregister every device the token "
+    "registered, in one transaction and one audit event (administrators who may unregister "
+    "devices). Answers 200 with the count.",
+)
+UNREGISTERED = inline_serializer(
+    "TokenDeletedWithMachines", {"machines_unregistered": StrictIntegerField()}
+)
 
 
 class Ref(serializers.Serializer):
@@ -147,11 +167,27 @@ class TokenDetailApi(APIView):
         return Origin.from_request(self.request, AuditEvent.Source.API)
 
     @extend_schema(
-        responses={204: None, **errors(401, 403, 404)}, summary="Delete a registration token"
+        parameters=[UNREGISTER_PARAMETER],
+        responses={
+            204: OpenApiResponse(description="Deleted (without `unregister_machines`)."),
+            200: UNREGISTERED,
+            **errors(400, 401, 403, 404),
+        },
+        summary="Delete a registration token (optionally unregistering its machines)",
     )
     def delete(self, request, token_id):
         token = selectors.token_for(actor=request.user, token_id=token_id)
-        services.token_delete(actor=request.user, token=token, origin=self.origin())
+        flag = request.query_params.get("unregister_machines", "false")
+        if flag not in ("true", "false"):
+            raise ValidationError({"unregister_machines": [MSG_FLAG]})
+        count = services.token_delete(
+            actor=request.user,
+            token=token,
+            origin=self.origin(),
+            unregister_machines=flag == "true",
+        )
+        if flag == "true":
+            return Response({"machines_unregistered": count})
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(

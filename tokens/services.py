@@ -17,7 +17,7 @@ from tenants.authorization import authorize
 from tenants.models import AuditEvent, Tenant, User
 from tenants.permissions import Action
 
-from . import networks, values
+from . import machines, networks, values
 from .models import MAX_MACHINES, RegistrationToken
 from .plans import PlanRef, catalog
 
@@ -219,16 +219,38 @@ def token_update_description(
     return token
 
 
-def token_delete(*, actor: User, token: RegistrationToken, origin: Origin) -> None:
-    """Delete (revoke) a token: no new registration or plan change can use it."""
+def token_delete(
+    *,
+    actor: User,
+    token: RegistrationToken,
+    origin: Origin,
+    unregister_machines: bool = False,
+) -> int:
+    """Delete (revoke) a token: no new registration or plan change can use it. With
+    `unregister_machines` (the leak response; administrators who may unregister devices)
+    also unregister every device it registered, in the same transaction and one audit
+    event with the count; returns how many devices were unregistered."""
     token_manage_check(actor=actor, token=token)
+    if unregister_machines:
+        authorize(actor, Action.UNREGISTER_DEVICES, tenant=token.tenant)
     with transaction.atomic():
         updated = RegistrationToken.objects.filter(pk=token.pk, deleted_at__isnull=True).update(
             deleted_at=timezone.now()
         )
         if not updated:
-            return
-        _record(AuditEvent.Action.TOKEN_DELETE, actor=actor, token=token, origin=origin)
+            return 0
+        if not unregister_machines:
+            _record(AuditEvent.Action.TOKEN_DELETE, actor=actor, token=token, origin=origin)
+            return 0
+        count = machines.devices().unregister(token)
+        _record(
+            AuditEvent.Action.TOKEN_DELETE_UNREGISTER,
+            actor=actor,
+            token=token,
+            origin=origin,
+            machines_unregistered=count,
+        )
+    return count
 
 
 class TokenNetworkRefused(Exception):

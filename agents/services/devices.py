@@ -5,6 +5,7 @@ stops working at once.
 """
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django_tenants.utils import tenant_context
 
 from tenants import audit
@@ -12,7 +13,7 @@ from tenants.audit import Origin
 from tenants.authorization import authorize
 from tenants.models import AuditEvent, Tenant, User
 from tenants.permissions import Action
-from tokens.models import AgentCredential
+from tokens.models import AgentCredential, RegistrationToken, TokenMachine
 
 from ..authentication import Agent
 from ..directory import services as directory
@@ -63,3 +64,33 @@ def devices_unregister_of_user(*, actor: User, user: User, origin: Origin) -> in
         directory.entries_delete(tenant, device_ids)
         Device.objects.filter(pk__in=device_ids).delete()
     return len(device_ids)
+
+
+def _registered_by(token: RegistrationToken) -> QuerySet[Device]:
+    """The devices of the token's customer it registered: the machines it counted, and
+    (for tokens older than that count) the devices whose last registration it was."""
+    machine_ids = TokenMachine.objects.filter(token=token).values_list("machine_id", flat=True)
+    return Device.objects.filter(
+        Q(machine_id__in=list(machine_ids)) | Q(registered_token_id=token.public_id)
+    )
+
+
+class TokenDevices:
+    """`tokens.machines.TokenDevices`, installed by AgentsConfig.ready."""
+
+    def count(self, token: RegistrationToken) -> int:
+        with tenant_context(token.tenant):
+            return _registered_by(token).count()
+
+    def unregister(self, token: RegistrationToken) -> int:
+        """The devices step of "Delete and unregister its machines": runs in the caller's
+        transaction after it revoked the token (holding its row, so no registration with
+        it can add a device meanwhile); locks the devices, as every unregister does."""
+        tenant = token.tenant
+        with tenant_context(tenant):
+            devices = _registered_by(token).select_for_update().order_by("pk")
+            device_ids = list(devices.values_list("pk", flat=True))
+            AgentCredential.objects.filter(tenant=tenant, device_id__in=device_ids).delete()
+            directory.entries_delete(tenant, device_ids)
+            Device.objects.filter(pk__in=device_ids).delete()
+        return len(device_ids)

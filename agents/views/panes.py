@@ -79,5 +79,6 @@ class AddDevicesPaneMixin:
             "managed": managed,
             "managed_form": kwargs.get("managed_form"),
             "confirm_leak": kwargs.get("confirm_leak"),
+            "may_unregister": can(self.request.user, Action.UNREGISTER_DEVICES),
             "lifetimes": LIFETIME_PRESETS,
         }

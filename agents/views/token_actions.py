@@ -9,10 +9,11 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tenants.permissions import Action
 from tenants.selectors import covers
-from tokens import selectors, services
+from tokens import machines, selectors, services
 
 from .devices import DeviceListView
 
@@ -55,3 +56,31 @@ class TokenDescribeView(TokenActionView):
             return self.refused(token, error)
         messages.success(request, _("The description was saved."))
         return redirect(self.tokens_url(token))
+
+
+class TokenLeakView(TokenActionView):
+    """ "Delete and unregister its machines": the first POST asks to confirm, naming the
+    number of machines; the confirmed POST does it in one transaction."""
+
+    required_action = Action.UNREGISTER_DEVICES
+
+    def post(self, request, *args, **kwargs):
+        token = self.token()
+        if request.POST.get("confirm") != "yes":
+            self.pane = "tokens"
+            count = machines.devices().count(token)
+            context = self.get_context_data(managed=token, confirm_leak={"machines": count})
+            return self.render_to_response(context)
+        count = services.token_delete(
+            actor=request.user, token=token, origin=self.origin(), unregister_machines=True
+        )
+        messages.success(
+            request,
+            ngettext(
+                "The token was deleted and %d machine was unregistered.",
+                "The token was deleted and %d machines were unregistered.",
+                count,
+            )
+            % count,
+        )
+        return redirect(self.tokens_url())

@@ -60,6 +60,11 @@ class Command(BaseCommand):
         listing.add_argument("--tenant", required=True)
         delete = sub.add_parser("delete", help="Delete a token by its id.")
         delete.add_argument("token_id")
+        delete.add_argument(
+            "--unregister-machines",
+            action="store_true",
+            help="Also unregister every device the token registered (the leak response).",
+        )
         describe = sub.add_parser("describe", help="Change a token's description.")
         describe.add_argument("token_id")
         describe.add_argument("description", help="The new text ('' clears it).")
@@ -125,10 +130,14 @@ class Command(BaseCommand):
         if not tokens:
             self.stdout.write("No active tokens.")
 
-    def _delete(self, actor, *, token_id, **_):
+    def _delete(self, actor, *, token_id, unregister_machines, **_):
         token = selectors.token_for(actor=actor, token_id=token_id)
-        services.token_delete(actor=actor, token=token, origin=CLI)
-        self.stdout.write(f"Deleted token {token.masked} ({token.public_id}).")
+        count = services.token_delete(
+            actor=actor, token=token, origin=CLI, unregister_machines=unregister_machines
+        )
+        gone = f" and unregistered {count} machine{'s' if count != 1 else ''}"
+        gone = gone if unregister_machines else ""
+        self.stdout.write(f"Deleted token {token.masked} ({token.public_id}){gone}.")
 
     def _describe_token(self, actor, *, token_id, description, **_):
         token = selectors.token_for(actor=actor, token_id=token_id)
