@@ -22,6 +22,16 @@ urlpatterns = [
         token_actions.TokenLeakView.as_view(),
         name="token-leak",
     ),
+    path(
+        "tokens/<uuid:token_id>/extend/",
+        token_actions.TokenExtendView.as_view(),
+        name="token-extend",
+    ),
+    path(
+        "tokens/<uuid:token_id>/reissue/",
+        token_actions.TokenReissueView.as_view(),
+        name="token-reissue",
+    ),
     path("plans/", plans.PlanListView.as_view(), name="plans"),
     path("plans/new/", plans.PlanCreateView.as_view(), name="plan-create"),
     path("plans/<int:plan_id>/", plans.PlanUpdateView.as_view(), name="plan-edit"),

@@ -23,6 +23,16 @@ urlpatterns = [
         token_apis.TokenDetailApi.as_view(),
         name="api-token",
     ),
+    path(
+        "registration_tokens/<str:token_id>/extend",
+        token_apis.TokenExtendApi.as_view(),
+        name="api-token-extend",
+    ),
+    path(
+        "registration_tokens/<str:token_id>/reissue",
+        token_apis.TokenReissueApi.as_view(),
+        name="api-token-reissue",
+    ),
     path("agents/register", agent_apis.RegisterApi.as_view(), name="api-agent-register"),
     path("agents/me", agent_apis.MeApi.as_view(), name="api-agent-me"),
     path("agents/me/plan/apply", agent_apis.PlanApplyApi.as_view(), name="api-agent-plan-apply"),

@@ -7,7 +7,7 @@ from tenants.admin_base import ScopedModelAdmin
 from tenants.models import User
 from tenants.permissions import Action, can
 
-from . import selectors, services
+from . import renewal, selectors, services
 from .forms import LIFETIME_PRESETS
 from .models import MAX_MACHINES, RegistrationToken
 from .plans import catalog
@@ -168,7 +168,18 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
-    actions = ["delete_and_unregister"]
+    actions = ["delete_and_unregister", "extend_three_days"]
+
+    @admin.action(description=_("Extend: expire 3 days from now"), permissions=["change"])
+    def extend_three_days(self, request, queryset):
+        for token in queryset:
+            renewal.token_extend(
+                actor=request.user,
+                token=token,
+                lifetime=services.DEFAULT_LIFETIME,
+                origin=self.origin(request),
+            )
+        self.message_user(request, _("%d token(s) extended.") % len(queryset))
 
     @admin.action(description=_("Delete and unregister its machines"), permissions=["unregister"])
     def delete_and_unregister(self, request, queryset):

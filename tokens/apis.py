@@ -17,7 +17,7 @@ from tenants.audit import Origin
 from tenants.fields import IdField, StrictIntegerField
 from tenants.models import AuditEvent
 
-from . import selectors, services
+from . import renewal, selectors, services
 from .models import MAX_MACHINES
 
 ERROR = inline_serializer(
@@ -162,10 +162,14 @@ class TokenListApi(TenantScopedAPIView):
         return Response(body, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
 
 
-class TokenDetailApi(APIView):
+class TokenApi(APIView):
+    """Base of the endpoints under `/api/v1/registration_tokens/{id}`."""
+
     def origin(self) -> Origin:
         return Origin.from_request(self.request, AuditEvent.Source.API)
 
+
+class TokenDetailApi(TokenApi):
     @extend_schema(
         parameters=[UNREGISTER_PARAMETER],
         responses={
@@ -207,3 +211,43 @@ class TokenDetailApi(APIView):
             origin=self.origin(),
         )
         return Response(TokenItem(token).data)
+
+
+class TokenExtendInput(serializers.Serializer):
+    expires_in = StrictIntegerField(
+        help_text="The new lifetime in seconds from now, 60 to 31536000 (one year)."
+    )
+
+
+class TokenExtendApi(TokenApi):
+    @extend_schema(
+        request=TokenExtendInput,
+        responses={200: TokenItem, **errors(400, 401, 403, 404)},
+        summary="Extend a registration token (same value, new expiry from now)",
+    )
+    def post(self, request, token_id):
+        token = selectors.token_for(actor=request.user, token_id=token_id)
+        data = TokenExtendInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        token = renewal.token_extend(
+            actor=request.user,
+            token=token,
+            lifetime=data.validated_data["expires_in"],
+            origin=self.origin(),
+        )
+        return Response(TokenItem(token).data)
+
+
+class TokenReissueApi(TokenApi):
+    @extend_schema(
+        request=None,
+        responses={201: CreatedToken, **errors(400, 401, 403, 404)},
+        summary="Reissue a registration token: a new value with the same settings",
+        description="The old token is deleted; the new value is only in this response.",
+    )
+    def post(self, request, token_id):
+        token = selectors.token_for(actor=request.user, token_id=token_id)
+        request.data  # noqa: B018 - a body, if any, is parsed (and bounded) like any other
+        issued = renewal.token_reissue(actor=request.user, token=token, origin=self.origin())
+        body = {**TokenItem(issued.token).data, "token": issued.value}
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})

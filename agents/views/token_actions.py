@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 
 from tenants.permissions import Action
 from tenants.selectors import covers
-from tokens import machines, selectors, services
+from tokens import machines, renewal, selectors, services
 
 from .devices import DeviceListView
 
@@ -84,3 +84,36 @@ class TokenLeakView(TokenActionView):
             % count,
         )
         return redirect(self.tokens_url())
+
+
+class TokenExtendView(TokenActionView):
+    def post(self, request, *args, **kwargs):
+        token = self.token()
+        try:
+            renewal.token_extend(
+                actor=request.user,
+                token=token,
+                lifetime=request.POST.get("lifetime", ""),
+                origin=self.origin(),
+            )
+        except ValidationError as error:
+            return self.refused(token, error)
+        messages.success(request, _("The token was extended."))
+        return redirect(self.tokens_url(token))
+
+
+class TokenReissueView(TokenActionView):
+    """The new value appears only in this response (no-store), like Generate's."""
+
+    def post(self, request, *args, **kwargs):
+        token = self.token()
+        try:
+            issued = renewal.token_reissue(actor=request.user, token=token, origin=self.origin())
+        except ValidationError as error:
+            return self.refused(token, error)
+        self.pane = "tokens"
+        context = self.get_context_data(managed=issued.token, reissued=issued)
+        context["reissued"] = issued
+        response = self.render_to_response(context, status=201)
+        response["Cache-Control"] = "no-store"
+        return response

@@ -14,7 +14,7 @@ from tenants.audit import CLI
 from tenants.models import User
 from tenants.selectors import tenant_for
 
-from ... import selectors, services
+from ... import renewal, selectors, services
 from ...plans import catalog
 from ...templatetags.token_tags import machines_text, registrations_text
 from ...values import masked
@@ -31,7 +31,7 @@ def parse_lifetime(text: str) -> int:
 
 
 class Command(BaseCommand):
-    help = "Generate, list, describe and delete registration tokens."
+    help = "Generate, list, describe, extend, reissue and delete registration tokens."
     METHODS = {"describe": "describe_token"}
 
     def add_arguments(self, parser):
@@ -65,6 +65,11 @@ class Command(BaseCommand):
             action="store_true",
             help="Also unregister every device the token registered (the leak response).",
         )
+        extend = sub.add_parser("extend", help="Give a token a new expiry (same value).")
+        extend.add_argument("token_id")
+        extend.add_argument("--lifetime", default="3d", help="From now; default 3d.")
+        reissue = sub.add_parser("reissue", help="Replace a token by a new value (printed once).")
+        reissue.add_argument("token_id")
         describe = sub.add_parser("describe", help="Change a token's description.")
         describe.add_argument("token_id")
         describe.add_argument("description", help="The new text ('' clears it).")
@@ -138,6 +143,21 @@ class Command(BaseCommand):
         gone = f" and unregistered {count} machine{'s' if count != 1 else ''}"
         gone = gone if unregister_machines else ""
         self.stdout.write(f"Deleted token {token.masked} ({token.public_id}){gone}.")
+
+    def _extend(self, actor, *, token_id, lifetime, **_):
+        token = selectors.token_for(actor=actor, token_id=token_id)
+        token = renewal.token_extend(
+            actor=actor, token=token, lifetime=parse_lifetime(lifetime), origin=CLI
+        )
+        self.stdout.write(f"Extended token {token.masked}: expires {token.expires_at.isoformat()}.")
+
+    def _reissue(self, actor, *, token_id, **_):
+        old = selectors.token_for(actor=actor, token_id=token_id)
+        issued = renewal.token_reissue(actor=actor, token=old, origin=CLI)
+        self.stdout.write(f"Token:   {issued.value}")
+        self.stdout.write(f"Id:      {issued.token.public_id} (replaces {old.public_id})")
+        self.stdout.write(f"Expires: {issued.token.expires_at.isoformat()}")
+        self.stdout.write("The old token is deleted. The value is not stored: copy it now.")
 
     def _describe_token(self, actor, *, token_id, description, **_):
         token = selectors.token_for(actor=actor, token_id=token_id)

@@ -1,0 +1,163 @@
+"""Renewal: Extend (same value, new expiry) and Reissue (new value, same settings)."""
+
+import datetime
+import re
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from tenants.audit import CLI
+from tenants.models import AuditEvent
+from tests.agents.helpers import register
+from tokens import renewal, services
+from tokens.models import RegistrationToken
+
+pytestmark = pytest.mark.django_db
+TOKEN_RE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}")
+
+
+def bobs(tenants, users, **kwargs):
+    issued = services.token_create(
+        actor=users["globex-admin"],
+        tenant=tenants["globex"],
+        user_id=users["globex-bob"].pk,
+        lifetime=datetime.timedelta(days=1),
+        description="HQ rollout",
+        max_machines=5,
+        allowed_networks=["192.0.2.0/24"],
+        origin=CLI,
+        **kwargs,
+    )
+    return issued.token, issued.value
+
+
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.mark.parametrize("actor", ["globex-bob", "globex-admin", "msp-admin"])
+def test_extend_keeps_the_value_and_sets_the_expiry_from_now(tenants, users, actor):
+    token, value = bobs(tenants, users)
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=20)):
+        renewal.token_extend(actor=users[actor], token=token, lifetime=7 * 86400, origin=CLI)
+        token.refresh_from_db()
+        assert token.expires_at - timezone.now() > datetime.timedelta(days=6, hours=23)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=3)):
+        assert register(value, address="192.0.2.1").status_code == 201
+    event = AuditEvent.objects.get(action=AuditEvent.Action.TOKEN_EXTEND)
+    assert event.actor == users[actor] and "previous_expires_at" in event.details
+
+
+@pytest.mark.parametrize("actor", ["globex-alice", "globex-auditor"])
+def test_another_user_and_a_read_only_admin_cannot_renew(tenants, users, actor):
+    token, _ = bobs(tenants, users)
+    with pytest.raises(PermissionDenied):
+        renewal.token_extend(actor=users[actor], token=token, lifetime=3600, origin=CLI)
+    with pytest.raises(PermissionDenied):
+        renewal.token_reissue(actor=users[actor], token=token, origin=CLI)
+    assert RegistrationToken.objects.active().filter(pk=token.pk).exists()
+
+
+@pytest.mark.parametrize("lifetime", [59, 366 * 86400])
+def test_extend_applies_the_lifetime_rules(tenants, users, lifetime):
+    token, _ = bobs(tenants, users)
+    with pytest.raises(ValidationError):
+        renewal.token_extend(actor=users["globex-bob"], token=token, lifetime=lifetime, origin=CLI)
+
+
+def test_reissue_makes_a_new_value_with_the_same_settings_and_deletes_the_old(tenants, users):
+    token, old_value = bobs(tenants, users)
+    issued = renewal.token_reissue(actor=users["globex-admin"], token=token, origin=CLI)
+    new = issued.token
+    assert issued.value != old_value
+    same = ("user", "tenant", "plan_id", "description", "max_machines", "allowed_networks")
+    assert [getattr(new, f) for f in same] == [getattr(token, f) for f in same]
+    assert new.expires_at - new.created_at == datetime.timedelta(days=1)
+    token.refresh_from_db()
+    assert token.deleted_at is not None
+    assert register(old_value, address="192.0.2.1").status_code == 401
+    assert register(issued.value, address="192.0.2.1").status_code == 201
+    event = AuditEvent.objects.get(action=AuditEvent.Action.TOKEN_REISSUE)
+    assert event.details["replaces_token_id"] == str(token.public_id)
+    assert old_value not in str(event.details) and issued.value not in str(event.details)
+
+
+def test_api_extend_and_reissue(tenants, users):
+    token, _ = bobs(tenants, users)
+    client = api(users["globex-bob"])
+    base = f"/api/v1/registration_tokens/{token.public_id}"
+    extended = client.post(base + "/extend", {"expires_in": 3600}, format="json")
+    assert extended.status_code == 200
+    assert extended.json()["id"] == str(token.public_id)
+    assert client.post(base + "/extend", {"expires_in": 10}, format="json").status_code == 400
+    reissued = client.post(base + "/reissue", format="json")
+    assert reissued.status_code == 201 and TOKEN_RE.fullmatch(reissued.json()["token"])
+    assert reissued.json()["description"] == "HQ rollout"
+    assert reissued["Cache-Control"] == "no-store"
+    assert client.post(base + "/reissue", format="json").status_code == 404  # old one gone
+
+
+@pytest.mark.parametrize("actor,code", [("initech-admin", 404), ("globex-auditor", 403)])
+def test_api_renewal_other_tenant_404_read_only_403(tenants, users, actor, code):
+    token, _ = bobs(tenants, users)
+    base = f"/api/v1/registration_tokens/{token.public_id}"
+    client = api(users[actor])
+    assert client.post(base + "/extend", {"expires_in": 3600}, format="json").status_code == code
+    assert client.post(base + "/reissue", format="json").status_code == code
+
+
+def test_cli_extend_and_reissue(tenants, users):
+    token, _ = bobs(tenants, users)
+    out = StringIO()
+    call_command("tokens", "extend", str(token.public_id), "--lifetime", "1w", stdout=out)
+    assert "Extended token" in out.getvalue()
+    call_command("tokens", "reissue", str(token.public_id), stdout=out)
+    assert len(TOKEN_RE.findall(out.getvalue())) == 1
+    assert RegistrationToken.objects.active().filter(user=users["globex-bob"]).count() == 1
+
+
+def test_console_extend_and_reissue_from_the_manage_panel(login, tenants, users):
+    token, _ = bobs(tenants, users)
+    client = login("globex-bob")
+    devices = reverse("devices", kwargs={"tenant_id": "globex"})
+    panel = client.get(devices + f"?pane=tokens&manage={token.public_id}").content.decode()
+    assert ">Extend</button>" in panel and ">Reissue</button>" in panel
+    kwargs = {"tenant_id": "globex", "token_id": token.public_id}
+    assert (
+        client.post(reverse("token-extend", kwargs=kwargs), {"lifetime": "604800"}).status_code
+        == 302
+    )
+    token.refresh_from_db()
+    assert token.expires_at - timezone.now() > datetime.timedelta(days=6)
+    reissued = client.post(reverse("token-reissue", kwargs=kwargs))
+    assert reissued.status_code == 201 and reissued["Cache-Control"] == "no-store"
+    [value] = set(TOKEN_RE.findall(reissued.content.decode()))
+    assert register(value, address="192.0.2.3").status_code == 201
+
+
+def test_admin_extend_action(login, tenants, users):
+    token, _ = bobs(tenants, users)
+    client = login("globex-admin")
+    client.post(
+        reverse("admin:tokens_registrationtoken_changelist"),
+        {"action": "extend_three_days", "_selected_action": [token.pk]},
+    )
+    token.refresh_from_db()
+    assert token.expires_at - timezone.now() > datetime.timedelta(days=2, hours=23)
+
+
+def test_openapi_schema_describes_extend_and_reissue(client, users):
+    client.force_login(users["globex-admin"])
+    paths = client.get("/api/v1/schema?format=json").json()["paths"]
+    extend = paths["/api/v1/registration_tokens/{token_id}/extend"]["post"]
+    reissue = paths["/api/v1/registration_tokens/{token_id}/reissue"]["post"]
+    assert {"200", "400", "403", "404"} <= set(extend["responses"])
+    assert {"201", "403", "404"} <= set(reissue["responses"])
