@@ -135,7 +135,7 @@ USE_TZ = True
 
 # --- Static files (vendored; no CDN) --------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
 
 # --- Cache ----------------------------------------------------------------------------------
@@ -152,6 +152,9 @@ AGENT_TOKEN_FAILURE_WINDOW = env.int("AGENT_TOKEN_FAILURE_WINDOW", default=600)
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0: none). The
 # client address for throttling and the audit log is taken from that hop.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Seconds a request body may take to arrive under the production (ASGI) server; then 408.
+REQUEST_BODY_TIMEOUT = env.int("REQUEST_BODY_TIMEOUT", default=30)
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

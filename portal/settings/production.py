@@ -11,6 +11,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# Load balancers and orchestrators probe liveness over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -26,3 +28,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 CACHES = {"default": env.cache("CACHE_URL")}
+
+# The production server (gunicorn's ASGI worker) runs each request's code in a thread of its
+# own, so a connection kept per thread (CONN_MAX_AGE) would never be reused and would pile
+# up: every worker process lends connections from a psycopg pool instead.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {  # noqa: F405
+    "min_size": 2,
+    "max_size": env.int("DATABASE_POOL_SIZE", default=10),
+    "timeout": 10,
+}
