@@ -13,7 +13,8 @@ counts against its address, whatever the endpoint.
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext
-from rest_framework import status
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -22,7 +23,7 @@ from rest_framework.views import APIView
 from tenants.net import client_address
 
 from .selectors import InvalidToken
-from .values import MalformedToken
+from .values import INPUT_PATTERN, MalformedToken
 
 MSG_INVALID_TOKEN = "The registration token is not valid: it is unknown, expired or deleted."  # noqa: S105
 MSG_MISTYPED_TOKEN = "The registration token is mistyped: check it and try again."  # noqa: S105
@@ -47,6 +48,21 @@ def record_failure(address: str) -> None:
             cache.add(key, 1, timeout=settings.AGENT_TOKEN_FAILURE_WINDOW)
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": INPUT_PATTERN,
+        "maxLength": 100,
+        "example": "7KQ2-M9XD-4HNB-T0ZR-E6W1-JC8P-5VFA",
+    }
+)
+class TokenValueField(serializers.CharField):
+    """A registration token value as typed: normalised and checked by the endpoint."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=100, trim_whitespace=False, **kwargs)
+
+
 class TokenFailureThrottle(BaseThrottle):
     """Refuses a client address that failed too often within the window."""
 
@@ -58,6 +74,12 @@ class TokenUsingAPIView(APIView):
     """Base of every endpoint that takes a registration token."""
 
     throttle_classes = [TokenFailureThrottle]
+    # Documented on every such endpoint (tenants.openapi.AutoSchema).
+    error_responses = {
+        400: "Invalid input, or a mistyped registration token.",
+        401: "The registration token is unknown, expired or deleted (or the credential is).",
+        429: "Too many failed token uses from this address: try again later.",
+    }
 
     def throttled(self, request, wait):
         raise Throttled(detail=gettext(MSG_THROTTLED))

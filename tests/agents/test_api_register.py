@@ -95,7 +95,9 @@ def test_malformed_body_is_400(tenants, users):
     _, value = make_token(tenants["globex"], users["globex-alice"])
     response = APIClient().post(REGISTER, {"token": value, "os": "x"}, format="json")
     assert response.status_code == 400
-    assert "hostname" in response.json()
+    body = response.json()
+    assert body["detail"] == "hostname: This field is required."
+    assert set(body["errors"]) == {"hostname", "machine_id"}
 
 
 def test_mistyped_token_is_400_and_says_so(tenants, users):
