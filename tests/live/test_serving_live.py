@@ -12,8 +12,10 @@ import psycopg
 import pytest
 from django.db import connection
 
+from tests.live.http import post_json
 from tests.live.server import ROOT, _server_params, free_port
 from tests.live.slowclients import SlowBodies, health_latency
+from tokens import throttling
 
 SLOW_CLIENTS = 50
 BODY_TIMEOUT = 12  # REQUEST_BODY_TIMEOUT of the served portal, seconds
@@ -110,11 +112,14 @@ def test_health_check_answers_within_a_second_while_50_clients_trickle_bodies(pr
     assert statuses == {b"HTTP/1.1 408 Request Timeout"}, statuses
 
 
-def test_production_server_serves_collected_static_files_and_pages(production_server):
+def test_production_server_serves_collected_static_files_pages_and_the_api(production_server):
     with urllib.request.urlopen(f"{production_server}/static/portal/portal.css") as response:  # noqa: S310
         assert response.status == 200
     with urllib.request.urlopen(f"{production_server}/accounts/login/") as response:  # noqa: S310
         assert response.status == 200
+    body = {"token": "not-a-token", "hostname": "h", "os": "linux", "machine_id": "m"}
+    status, answer = post_json(production_server, "/api/v1/agents/register", body)
+    assert (status, answer) == (400, {"detail": throttling.MSG_MISTYPED_TOKEN})
 
 
 @pytest.mark.parametrize(
