@@ -52,7 +52,7 @@ class AutoSchema(openapi.AutoSchema):
     def error_statuses(self) -> dict[int, str]:
         statuses = self._derived_errors()
         for cls in reversed(type(self.view).__mro__):
-            statuses.update(getattr(cls, "error_responses", {}) or {})
+            statuses.update(vars(cls).get("error_responses", {}))
         return statuses
 
     def _derived_errors(self) -> dict[int, str]:
