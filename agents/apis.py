@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from tenants.api import PAGE_PARAMETERS, TenantScopedAPIView, items, paginated
 from tenants.audit import Origin
 from tenants.models import AuditEvent
-from tokens.throttling import TokenUsingAPIView
+from tokens.throttling import TokenUsingAPIView, TokenValueField
 
 from .authentication import MSG_INVALID_SECRET, Agent, AgentSecretAuthentication, bearer_secret
 from .selectors import plans_for
@@ -27,7 +27,7 @@ def _error(message: str, code: int) -> Response:
 
 
 class RegisterInput(serializers.Serializer):
-    token = serializers.CharField(max_length=100, trim_whitespace=False)
+    token = TokenValueField()
     hostname = serializers.CharField(max_length=255)
     os = serializers.CharField(max_length=100)
     machine_id = serializers.CharField(max_length=128)
@@ -132,11 +132,15 @@ class MeApi(AgentView):
 
 
 class PlanTokenInput(serializers.Serializer):
-    token = serializers.CharField(max_length=100, trim_whitespace=False)
+    token = TokenValueField()
 
 
 class PlanChangeApi(AgentView, TokenUsingAPIView):
     apply = True
+    error_responses = {
+        403: "The registration token belongs to another tenant.",
+        409: "No protection plan can be assigned using this registration token.",
+    }
 
     @extend_schema(
         request=PlanTokenInput,
