@@ -1,7 +1,7 @@
 """REST API for agents: registration with a token, then the agent's own credential."""
 
 from django.utils.translation import gettext
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -13,16 +13,11 @@ from tenants.audit import Origin
 from tenants.models import AuditEvent
 from tokens import networks
 from tokens.services import TokenNetworkRefused
-from tokens.throttling import TokenUsingAPIView
+from tokens.throttling import TokenUsingAPIView, TokenValueField
 
 from .authentication import MSG_INVALID_SECRET, Agent, AgentSecretAuthentication, bearer_secret
 from .selectors import plans_for
 from .services import devices, registration
-
-NETWORK_REFUSED = OpenApiResponse(
-    description='The token has an address limit: "This registration token cannot be used '
-    'from this network." (audited)'
-)
 
 
 def _origin(request) -> Origin:
@@ -34,7 +29,7 @@ def _error(message: str, code: int) -> Response:
 
 
 class RegisterInput(serializers.Serializer):
-    token = serializers.CharField(max_length=100, trim_whitespace=False)
+    token = TokenValueField()
     hostname = serializers.CharField(max_length=255)
     os = serializers.CharField(max_length=100)
     machine_id = serializers.CharField(max_length=128)
@@ -61,10 +56,14 @@ class RegisterOutput(serializers.Serializer):
 class RegisterApi(TokenUsingAPIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    error_responses = {
+        403: "The token has an address limit: this registration token cannot be used from "
+        "this network (audited).",
+    }
 
     @extend_schema(
         request=RegisterInput,
-        responses={201: RegisterOutput, 200: RegisterOutput, 403: NETWORK_REFUSED},
+        responses={201: RegisterOutput, 200: RegisterOutput},
         summary="Register a machine with a registration token",
         description=(
             "A machine id already registered in the customer keeps its device when the "
@@ -141,21 +140,22 @@ class MeApi(AgentView):
 
 
 class PlanTokenInput(serializers.Serializer):
-    token = serializers.CharField(max_length=100, trim_whitespace=False)
+    token = TokenValueField()
 
 
 class PlanChangeApi(AgentView, TokenUsingAPIView):
     apply = True
+    error_responses = {
+        403: "The registration token belongs to another tenant, or to another user, or "
+        "(address limit) cannot be used from this network.",
+        409: "No protection plan can be assigned using this registration token.",
+    }
 
     @extend_schema(
         request=PlanTokenInput,
         responses={
             200: inline_serializer(
                 "PlanChanged", {"plan": Named(), "applied": serializers.BooleanField()}
-            ),
-            403: OpenApiResponse(
-                description="The token belongs to another tenant or user, or (address "
-                'limit) "This registration token cannot be used from this network."'
             ),
         },
     )

@@ -2,6 +2,7 @@
 
     python3 -m portal.launch serve   # migrate, seed the demo data, serve on 127.0.0.1:8000
     python3 -m portal.launch test    # static checks, then the whole test suite
+    python3 -m portal.launch serve --production [--bind 127.0.0.1:8000] [--workers 4]
 
 Both create (or reuse) the virtual environment `.venv`, install `requirements.txt` into it when
 that file changed, and then re-run themselves inside it. Without `DATABASE_URL` they start an
@@ -13,6 +14,7 @@ This module must import nothing but the standard library until it runs inside `.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import subprocess
@@ -100,6 +102,61 @@ def serve() -> int:
         return 0
 
 
+# Production settings read these from the environment and have no default for them.
+PRODUCTION_REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL", "EMAIL_URL")
+
+
+def missing_production_settings(environ) -> list[str]:
+    """One line for each required setting that is unset or empty, in a fixed order."""
+    return [
+        f"Missing setting {name}: set it in the environment (see Settings in the README)."
+        for name in PRODUCTION_REQUIRED
+        if not environ.get(name, "").strip()
+    ]
+
+
+def production_server_command(bind: str, workers: int) -> list[str]:
+    """gunicorn with its asyncio (ASGI) worker: each worker reads request bodies on its event
+    loop, so slow clients cost a coroutine each, never a worker; `--timeout` restarts a stuck
+    worker and bounds each wait for a body chunk, REQUEST_BODY_TIMEOUT the whole body."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "portal.asgi:application",
+        "--worker-class",
+        "asgi",
+        "--workers",
+        str(workers),
+        "--bind",
+        bind,
+        "--timeout",
+        "30",
+        "--graceful-timeout",
+        "30",
+        "--keep-alive",
+        "5",
+        "--worker-connections",
+        "1000",
+        "--no-control-socket",
+        "--access-logfile",
+        "-",
+    ]
+
+
+def serve_production(bind: str, workers: int) -> int:
+    """Collect the static files, migrate, check the deployment, then become the server."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.production"
+    _manage("collectstatic", "--noinput", "-v0")
+    _manage("setup_portal")
+    _manage("check", "--deploy")
+    print(f"Serving the portal on http://{bind}/ with {workers} workers", flush=True)
+    command = production_server_command(bind, workers)
+    os.chdir(ROOT)
+    os.execv(command[0], command)
+    return 0  # not reached
+
+
 def _checks() -> list[tuple[str, list[str]]]:
     """Static checks, in order, before the tests: lint, formatting, the apps' layers
     (import-linter) and the types of services and selectors (mypy with the Django and DRF
@@ -122,14 +179,32 @@ def test(extra: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *extra], cwd=ROOT)
 
 
+def _production_options(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python3 -m portal.launch serve --production")
+    parser.add_argument("--production", action="store_true", required=True)
+    parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
+    return parser.parse_args(argv)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"serve", "test"}:
         print(__doc__)
         return 2
+    production = argv[0] == "serve" and "--production" in argv[1:]
+    if production:
+        options = _production_options(argv[1:])
+        missing = missing_production_settings(os.environ)
+        for line in missing:
+            print(line, file=sys.stderr)
+        if missing:
+            return 2
     if not _in_venv():
         _ensure_venv()
         python = str(_venv_python())
         os.execv(python, [python, "-m", "portal.launch", *argv])
+    if production:
+        return serve_production(options.bind, options.workers)
     server = None
     if not os.environ.get("DATABASE_URL"):
         server = _start_embedded_postgres()

@@ -5,6 +5,7 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("console/<slug:tenant_id>/", include("agents.urls")),
     # Management portal pages that span apps live here; the rest are the tenants app's.

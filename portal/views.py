@@ -3,9 +3,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from agents.selectors import device_count_of, device_counts
@@ -26,6 +28,13 @@ def home_tenant(user):
     return (
         tenants_visible_to(user).filter(kind="partner").first() or tenants_visible_to(user).first()
     )
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Liveness: the process answers requests. No database, no cache, no sign-in."""
+    return JsonResponse({"status": "ok"})
 
 
 @login_required

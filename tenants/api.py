@@ -92,7 +92,11 @@ def items(serializer, name: str):
 
 # Documented on every list endpoint.
 PAGE_PARAMETERS = [
-    OpenApiParameter("limit", int, description="Items per page, 1 to 1000 (default 100)."),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": ItemsCursorPagination.max_page_size},
+        description="Items per page, 1 to 1000 (default 100).",
+    ),
     OpenApiParameter("cursor", str, description="The cursor from the previous page's next."),
 ]
 
@@ -126,6 +130,11 @@ def exception_handler(exc, context):
     if is_database_outage(exc):
         log.warning("Database unavailable: %s: %s", type(exc).__name__, exc)
         return unavailable()
+    if isinstance(exc, serializers.ValidationError):
+        errors = _messages_by_field(exc.detail)
+        field, messages = next(iter(errors.items()), ("", [str(exc)]))
+        detail = messages[0] if field in {"", "non_field_errors"} else f"{field}: {messages[0]}"
+        return Response({"detail": detail, "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ValidationError):
         if hasattr(exc, "error_dict"):
             errors = {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
@@ -157,3 +166,18 @@ def _first_message(value) -> str | None:
             if (found := _first_message(child)) is not None:
                 return found
     return None
+
+
+def _messages_by_field(detail) -> dict[str, list[str]]:
+    """A serializer's errors as {field: [message, ...]}, nested fields as "parent.child"."""
+    if not isinstance(detail, dict):
+        items = detail if isinstance(detail, list) else [detail]
+        return {"non_field_errors": [str(item) for item in items]} if items else {}
+    errors: dict[str, list[str]] = {}
+    for field, value in detail.items():
+        if isinstance(value, dict):
+            nested = _messages_by_field(value)
+            errors.update({f"{field}.{name}": msgs for name, msgs in nested.items()})
+        else:
+            errors[str(field)] = [str(m) for m in (value if isinstance(value, list) else [value])]
+    return errors

@@ -20,28 +20,6 @@ from tenants.models import AuditEvent
 from . import renewal, selectors, services
 from .models import MAX_MACHINES
 
-ERROR = inline_serializer(
-    "TokenError",
-    {
-        "detail": serializers.CharField(),
-        "errors": serializers.DictField(
-            child=serializers.ListField(child=serializers.CharField()), required=False
-        ),
-    },
-)
-
-
-def errors(*codes: int) -> dict[int, OpenApiResponse]:
-    """The error answers of an endpoint, documented with the one error body."""
-    text = {
-        400: "Invalid input",
-        401: "Not signed in",
-        403: "Your role may not do this",
-        404: "Not found, or outside your scope",
-    }
-    return {code: OpenApiResponse(ERROR, description=text[code]) for code in codes}
-
-
 MSG_FLAG = "unregister_machines must be true or false."
 UNREGISTER_PARAMETER = OpenApiParameter(
     "unregister_machines",
@@ -141,7 +119,7 @@ class TokenListApi(TenantScopedAPIView):
 
     @extend_schema(
         request=TokenCreateInput,
-        responses={201: CreatedToken, **errors(400, 401, 403, 404)},
+        responses={201: CreatedToken},
         summary="Generate a registration token",
     )
     def post(self, request, tenant_id):
@@ -175,7 +153,6 @@ class TokenDetailApi(TokenApi):
         responses={
             204: OpenApiResponse(description="Deleted (without `unregister_machines`)."),
             200: UNREGISTERED,
-            **errors(400, 401, 403, 404),
         },
         summary="Delete a registration token (optionally unregistering its machines)",
     )
@@ -196,7 +173,7 @@ class TokenDetailApi(TokenApi):
 
     @extend_schema(
         request=TokenUpdateInput,
-        responses={200: TokenItem, **errors(400, 401, 403, 404)},
+        responses={200: TokenItem},
         summary="Change a registration token's description",
         description="Allowed to whoever may delete the token.",
     )
@@ -222,7 +199,7 @@ class TokenExtendInput(serializers.Serializer):
 class TokenExtendApi(TokenApi):
     @extend_schema(
         request=TokenExtendInput,
-        responses={200: TokenItem, **errors(400, 401, 403, 404)},
+        responses={200: TokenItem},
         summary="Extend a registration token (same value, new expiry from now)",
     )
     def post(self, request, token_id):
@@ -239,9 +216,11 @@ class TokenExtendApi(TokenApi):
 
 
 class TokenReissueApi(TokenApi):
+    error_responses = {400: "The token stopped being active while it was reissued."}
+
     @extend_schema(
         request=None,
-        responses={201: CreatedToken, **errors(400, 401, 403, 404)},
+        responses={201: CreatedToken},
         summary="Reissue a registration token: a new value with the same settings",
         description="The old token is deleted; the new value is only in this response.",
     )

@@ -31,7 +31,8 @@ import time
 
 from django.conf import settings
 from django.utils.translation import gettext
-from rest_framework import status
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -41,7 +42,7 @@ from tenants.net import client_address
 from tenants.shared_cache import breaker, guarded
 
 from .selectors import InvalidToken
-from .values import MalformedToken
+from .values import INPUT_PATTERN, MalformedToken
 
 MSG_INVALID_TOKEN = "The registration token is not valid: it is unknown, expired or deleted."  # noqa: S105
 MSG_MISTYPED_TOKEN = "The registration token is mistyped: check it and try again."  # noqa: S105
@@ -157,6 +158,21 @@ def is_blocked(address: str) -> bool:
     return guarded("get", 0, _failures_key(address), 0) >= settings.AGENT_TOKEN_FAILURE_LIMIT
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": INPUT_PATTERN,
+        "maxLength": 100,
+        "example": "7KQ2-M9XD-4HNB-T0ZR-E6W1-JC8P-5VFA",
+    }
+)
+class TokenValueField(serializers.CharField):
+    """A registration token value as typed: normalised and checked by the endpoint."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=100, trim_whitespace=False, **kwargs)
+
+
 class TokenFailureThrottle(BaseThrottle):
     """Counts the request's token lookup against its address, or refuses it."""
 
@@ -174,6 +190,12 @@ class TokenUsingAPIView(APIView):
     """Base of every endpoint that takes a registration token."""
 
     throttle_classes = [TokenFailureThrottle]
+    # Documented on every such endpoint (tenants.openapi.AutoSchema).
+    error_responses = {
+        400: "Invalid input, or a mistyped registration token.",
+        401: "The registration token is unknown, expired or deleted (or the credential is).",
+        429: "Too many failed token uses from this address: try again later.",
+    }
 
     def throttled(self, request, wait):
         refused = Throttled(detail=gettext(MSG_THROTTLED))

@@ -21,6 +21,10 @@ RANDOM_SYMBOLS = 27
 LENGTH = RANDOM_SYMBOLS + 1
 GROUP = 4
 PREFIX_LENGTH = 2
+# The input format the API schema documents: 28 symbols in any case (O, I and L read as
+# digits), each optionally followed by a hyphen or a space. `normalize` accepts more (any
+# whitespace anywhere); the check symbol cannot be expressed, a wrong one answers 400.
+INPUT_PATTERN = rf"^(?:[0-9A-TV-Za-tv-z][- ]?){{{LENGTH}}}$"
 N = len(ALPHABET)
 
 

@@ -206,7 +206,7 @@ USE_TZ = True
 
 # --- Static files (vendored; no CDN) --------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
 
 # --- Cache ----------------------------------------------------------------------------------
@@ -252,6 +252,9 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # believed only when the immediate peer (REMOTE_ADDR) is one of them.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
+# Seconds a request body may take to arrive under the production (ASGI) server; then 408.
+REQUEST_BODY_TIMEOUT = env.int("REQUEST_BODY_TIMEOUT", default=30)
+
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -261,7 +264,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only, bounded in size (API_MAX_BODY_SIZE: 413) and nesting depth (400).
     "DEFAULT_PARSER_CLASSES": ["tenants.parsers.BoundedJSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tenants.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tenants.api.exception_handler",
 }
 # The largest API request body (bytes); a larger one answers 413.
@@ -277,6 +280,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Request bodies get components of their own, with non-blank fields as minLength 1.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {
+        "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+        "str": {"type": "string", "pattern": "^[^/]+$"},
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

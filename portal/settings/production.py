@@ -14,6 +14,8 @@ globals().update(mail_from_env())
 # No SECURE_PROXY_SSL_HEADER: it believes X-Forwarded-Proto from anyone.
 # portal.middleware.TrustedProxyMiddleware takes it from TRUSTED_PROXIES only.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# Load balancers and orchestrators probe liveness over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -29,3 +31,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 CACHES = {"default": cache_config(env.str("CACHE_URL"))}
+
+# The production server (gunicorn's ASGI worker) runs each request's code in a thread of its
+# own, so a connection kept per thread (CONN_MAX_AGE) would never be reused and would pile
+# up: every worker process lends connections from a psycopg pool instead.
+# (New dictionaries, not base's changed in place: base's are shared with whatever imported it.)
+_database = DATABASES["default"]  # noqa: F405
+_pool = {"min_size": 2, "max_size": env.int("DATABASE_POOL_SIZE", default=10), "timeout": 10}
+DATABASES = {
+    "default": {
+        **_database,
+        "CONN_MAX_AGE": 0,
+        "OPTIONS": {**_database.get("OPTIONS", {}), "pool": _pool},
+    }
+}

@@ -148,7 +148,8 @@ def test_console_cli_and_admin_take_allowed_networks(login, users):
 def test_openapi_schema_describes_allowed_networks_and_the_403(client, users):
     client.force_login(users["globex-admin"])
     schema = client.get("/api/v1/schema?format=json").json()
-    assert "allowed_networks" in schema["components"]["schemas"]["TokenItem"]["properties"]
-    assert "allowed_networks" in schema["components"]["schemas"]["TokenCreateInput"]["properties"]
+    components = schema["components"]["schemas"]
+    assert "allowed_networks" in components["TokenItem"]["properties"]
+    assert "allowed_networks" in components["TokenCreateInputRequest"]["properties"]
     register_op = schema["paths"]["/api/v1/agents/register"]["post"]
     assert "403" in register_op["responses"]

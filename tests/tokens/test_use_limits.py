@@ -175,4 +175,4 @@ def test_openapi_schema_describes_the_use_limit_fields(client, users):
     schema = client.get("/api/v1/schema?format=json").json()["components"]["schemas"]
     for name in ("TokenItem", "CreatedToken"):
         assert {"max_machines", "machines", "registrations"} <= set(schema[name]["properties"])
-    assert "max_machines" in schema["TokenCreateInput"]["properties"]
+    assert "max_machines" in schema["TokenCreateInputRequest"]["properties"]
