@@ -58,15 +58,19 @@ class RegistrationToken(models.Model):
     # A plan in the tenant's schema; its name is kept here so lists need no schema hop.
     plan_id = models.BigIntegerField(_("protection plan"), null=True, blank=True)
     plan_name = models.CharField(_("protection plan"), max_length=100, blank=True)
-    description = models.CharField(_("description"), max_length=200, blank=True)
+    # Database defaults too, so rows written by plain SQL (or an older release) are valid.
+    description = models.CharField(
+        _("description"), max_length=200, blank=True, default="", db_default=""
+    )
     digest = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("token"), max_length=values.PREFIX_LENGTH, editable=False)
     registrations = models.PositiveIntegerField(_("registrations"), default=0)
     # Use limit: None is reusable; else at most this many distinct machines (TokenMachine).
     max_machines = models.PositiveIntegerField(_("machine limit"), null=True, blank=True)
-    machines = models.PositiveIntegerField(_("machines"), default=0)
+    machines = models.PositiveIntegerField(_("machines"), default=0, db_default=0)
     # Address limit: CIDR networks (normalized by tokens.networks); empty allows any address.
-    # (An array, not JSON: the registration's hand-written lookup reads it as a list.)
+    # (An array, not JSON: the registration's hand-written lookup reads it as a list. Its
+    # database default '{}' is set by migration 0007.)
     allowed_networks = ArrayField(
         models.CharField(max_length=49),
         verbose_name=_("allowed networks"),
