@@ -360,3 +360,23 @@ def test_no_store_holds_the_value_while_it_waits_for_its_one_read(login):
         assert value not in store and values.normalize(value) not in store
     # Shown once: the pad is gone with the read.
     assert client.cookies["token_pad"].value == ""
+
+
+def test_the_pane_that_shows_the_value_costs_the_same_queries_whatever_the_tokens(
+    login, tenants, users
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login("globex-alice")
+
+    def shown_queries() -> int:
+        location = client.post(generate("globex"), {"lifetime": "3600"})["Location"]
+        with CaptureQueriesContext(connection) as queries:
+            assert TOKEN_RE.search(client.get(location).content.decode())
+        return len(queries)
+
+    first = shown_queries()
+    for _ in range(15):
+        make_token(tenants["globex"], users["globex-alice"])
+    assert shown_queries() == first
