@@ -195,7 +195,7 @@ class AuditEvent(models.Model):
         # Each list is one index range: a level (family at All customers, tenant at a
         # customer), optionally one action or one initiator, newest first.
         indexes = [
-            models.Index(fields=["tenant", "-at"]),
+            models.Index(fields=["tenant", "-at", "-id"], name="audit_tenant_by_time"),
             models.Index(fields=["family", "-at", "-id"], name="audit_level_by_time"),
             models.Index(fields=["family", "action", "-at", "-id"], name="audit_level_by_action"),
             models.Index(fields=["tenant", "action", "-at", "-id"], name="audit_tenant_by_action"),
