@@ -9,6 +9,7 @@ indexes); the time filters bound the same range.
 import datetime
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -83,7 +84,7 @@ def _mask(match: re.Match) -> str:
     return match.group(1)[:2].upper() + "••-••••-…"
 
 
-def safe_details(value):
+def safe_details(value: Any) -> Any:
     """`details` with secrets dropped or masked, recursively."""
     if isinstance(value, dict):
         return {k: safe_details(v) for k, v in value.items() if k.lower() not in SECRET_KEYS}
