@@ -154,7 +154,7 @@ class AuditEvent(models.Model):
         USER_DELETE = "user.delete", _("User deleted")
         TOKEN_CREATE = "token.create", _("Registration token generated")
         TOKEN_DELETE = "token.delete", _("Registration token deleted")
-        # Token features of issue 11 (description, leak response, renewal, address limits)
+        # Token features of issue 11 (description, leak response, renewal)
         TOKEN_UPDATE = "token.update", _("Registration token description changed")
         TOKEN_DELETE_UNREGISTER = (
             "token.delete_unregister",
@@ -162,10 +162,6 @@ class AuditEvent(models.Model):
         )
         TOKEN_EXTEND = "token.extend", _("Registration token extended")
         TOKEN_REISSUE = "token.reissue", _("Registration token reissued")
-        TOKEN_NETWORK_REFUSED = (
-            "token.network_refused",
-            _("Registration token refused from this network"),
-        )
         PLAN_CREATE = "plan.create", _("Protection plan created")
         PLAN_UPDATE = "plan.update", _("Protection plan changed")
         PLAN_DELETE = "plan.delete", _("Protection plan deleted")
@@ -175,6 +171,7 @@ class AuditEvent(models.Model):
         DEVICE_REREGISTER = "device.reregister", _("Device registered again")
         DEVICE_UNREGISTER = "device.unregister", _("Device unregistered")
         DEVICE_REGISTER_REFUSED = "device.register_refused", _("Device registration refused")
+        TOKEN_USE_FAILED = "token.use_failed", _("Registration token use failed")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     # The tenant's family (its partner level), so a partner's audit log is an index range.
@@ -196,12 +193,33 @@ class AuditEvent(models.Model):
     details = models.JSONField(default=dict, blank=True)
     source = models.CharField(_("method"), max_length=10, choices=Source.choices)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # Rolled-up events (failed token uses): how many times it happened within the event's
+    # minute, and the key that one upsert adds to (null for every other event).
+    count = models.PositiveIntegerField(_("count"), default=1, db_default=1)
+    rollup_key = models.CharField(max_length=200, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]
+        # Each list is one index range: a level (family at All customers, tenant at a
+        # customer), optionally one action or one initiator, newest first.
         indexes = [
-            models.Index(fields=["tenant", "-at"]),
+            models.Index(fields=["tenant", "-at", "-id"], name="audit_tenant_by_time"),
             models.Index(fields=["family", "-at", "-id"], name="audit_level_by_time"),
+            models.Index(fields=["family", "action", "-at", "-id"], name="audit_level_by_action"),
+            models.Index(fields=["tenant", "action", "-at", "-id"], name="audit_tenant_by_action"),
+            models.Index(
+                fields=["family", "actor_name", "-at", "-id"], name="audit_level_by_actor"
+            ),
+            models.Index(
+                fields=["tenant", "actor_name", "-at", "-id"], name="audit_tenant_by_actor"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rollup_key"],
+                name="audit_rollup_key_unique",
+                condition=Q(rollup_key__isnull=False),
+            ),
         ]
 
     def __str__(self):

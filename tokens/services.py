@@ -17,7 +17,7 @@ from tenants.authorization import authorize
 from tenants.models import AuditEvent, Tenant, User
 from tenants.permissions import Action
 
-from . import machines, networks, values
+from . import failures, machines, networks, values
 from .models import MAX_MACHINES, RegistrationToken
 from .plans import PlanRef, catalog
 
@@ -258,18 +258,13 @@ class TokenNetworkRefused(Exception):
 
 
 def token_network_check(*, token: RegistrationToken, origin: Origin, use: str) -> None:
-    """Refuse (and audit) a use of `token` from outside its allowed networks. Pure Python on
-    the token row the lookup already loaded: nothing is queried when the address is allowed."""
+    """Refuse a use of `token` from outside its allowed networks, audited as a failed use
+    (`network_refused`, rolled up like every failure). Pure Python on the token row the
+    lookup already loaded: nothing is queried when the address is allowed. (`use` names
+    the attempt, "register" or "plan", for the caller's own reading.)"""
     if networks.allows(token.allowed_networks, origin.ip_address):
         return
-    _record(
-        AuditEvent.Action.TOKEN_NETWORK_REFUSED,
-        actor=token.user,
-        token=token,
-        origin=origin,
-        use=use,
-        client_address=origin.ip_address,
-    )
+    failures.record(reason=failures.Reason.NETWORK_REFUSED, origin=origin, token=token)
     raise TokenNetworkRefused
 
 

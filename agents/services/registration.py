@@ -85,7 +85,7 @@ def agent_register(
     """
     token = usable_token(token_value)
     if not token.tenant.is_customer:
-        raise InvalidToken
+        raise InvalidToken(token=token)
     token_network_check(token=token, origin=origin, use="register")
     return register_with(token, machine, origin, proof=proof)
 
@@ -115,8 +115,8 @@ def register_with(
         if used or refused:
             raise MachineTaken
         if live:  # active, but its use limit is reached: the same 401 as an unknown token
-            raise InvalidToken(reason="used_up")
-        raise InvalidToken  # the token was deleted or expired a moment ago
+            raise InvalidToken(reason="used_up", token=token)
+        raise InvalidToken(token=token)  # the token was deleted or expired a moment ago
     device = Device(
         pk=device_id,
         agent_id=agent_id,
@@ -196,7 +196,7 @@ def _plan_change(agent: Agent, token_value: str, *, apply: bool, origin: Origin)
             raise NoPlanOnToken
         now = timezone.now()
         if not RegistrationToken.objects.active(now).filter(pk=token.pk).update(last_used_at=now):
-            raise InvalidToken  # deleted or expired a moment ago
+            raise InvalidToken(token=token)  # deleted or expired a moment ago
         device = Device.objects.select_for_update().filter(pk=agent.device.pk).first()
         if device is None:  # unregistered a moment ago
             raise AgentGone

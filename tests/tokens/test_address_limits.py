@@ -65,12 +65,13 @@ def test_registration_from_outside_is_403_audited_and_writes_nothing(tenants, us
     assert devices_in(tenants["globex"]) == []
     token.refresh_from_db()
     assert (token.registrations, token.machines) == (0, 0)
-    event = AuditEvent.objects.get(action=AuditEvent.Action.TOKEN_NETWORK_REFUSED)
-    assert (event.tenant, event.ip_address, event.details["use"]) == (
+    event = AuditEvent.objects.get(action=AuditEvent.Action.TOKEN_USE_FAILED)
+    assert (event.tenant, event.ip_address, event.details["reason"]) == (
         tenants["globex"],
         "10.0.0.1",
-        "register",
+        "network_refused",
     )
+    assert event.details["token_id"] == str(token.public_id)
     assert register(value, address="192.0.2.44").status_code == 201
 
 
@@ -96,8 +97,8 @@ def test_plan_change_from_outside_is_403_and_audited(tenants, users):
     )
     assert (outside.status_code, outside.json()) == (403, REFUSED)
     assert [d.plans.count() for d in devices_in(tenants["globex"])] == [0]
-    event = AuditEvent.objects.get(action=AuditEvent.Action.TOKEN_NETWORK_REFUSED)
-    assert event.details["use"] == "plan"
+    event = AuditEvent.objects.get(action=AuditEvent.Action.TOKEN_USE_FAILED)
+    assert event.details["reason"] == "network_refused"
     inside = agent(secret).post(
         "/api/v1/agents/me/plan/apply", {"token": value}, format="json", REMOTE_ADDR="192.0.2.9"
     )

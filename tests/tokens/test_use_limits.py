@@ -9,6 +9,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from tenants.audit import CLI
+from tenants.models import AuditEvent
 from tests.agents.helpers import devices_in, register, unknown_but_well_formed
 from tests.factories import make_token
 from tokens import selectors, services
@@ -64,6 +65,10 @@ def test_one_machine_token_re_registers_its_machine_and_refuses_a_second_like_an
     assert list(TokenMachine.objects.filter(token=token).values_list("machine_id", flat=True)) == [
         "m-1"
     ]
+    failed = AuditEvent.objects.get(
+        action=AuditEvent.Action.TOKEN_USE_FAILED, details__token_id=str(token.public_id)
+    )
+    assert failed.details["reason"] == "used_up"
 
 
 def test_a_used_up_token_leaves_the_active_lists_but_still_re_registers(tenants, users):
@@ -84,7 +89,8 @@ def test_registration_with_a_used_up_token_is_still_two_statements(
 ):
     _, value = limited(tenants, users, 1)
     register(value, machine="m-1")
-    with django_assert_num_queries(2):
+    # The lookup, the statement (which writes nothing), and the failure audit's one upsert.
+    with django_assert_num_queries(3):
         assert register(value, machine="m-2").status_code == 401
     with django_assert_num_queries(2):
         assert register(value, machine="m-1").status_code == 200

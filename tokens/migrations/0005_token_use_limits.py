@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0007_audit_token_feature_actions'),
+        ('tenants', '0007_audit_filters_counts_and_rollups'),
         ('tokens', '0004_token_description'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
