@@ -44,6 +44,9 @@ SHARED_APPS = [
     # Swagger UI's files, served by the portal itself (no CDN).
     "drf_spectacular_sidecar",
     "csp",
+    # Reminder mails (tokens/tasks.py): a task queue and its periodic scan, kept in the
+    # public schema's tables; `manage.py procrastinate worker` runs them.
+    "procrastinate.contrib.django",
     # The project package: cross-app pages and services, seed_demo, template tags.
     "portal.apps.PortalConfig",
 ]
