@@ -134,7 +134,7 @@ def serve() -> int:
 
 
 # Production settings read these from the environment and have no default for them.
-PRODUCTION_REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL")
+PRODUCTION_REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL", "EMAIL_URL")
 
 
 def missing_production_settings(environ) -> list[str]:

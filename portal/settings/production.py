@@ -35,9 +35,13 @@ CACHES = {"default": cache_config(env.str("CACHE_URL"))}
 # The production server (gunicorn's ASGI worker) runs each request's code in a thread of its
 # own, so a connection kept per thread (CONN_MAX_AGE) would never be reused and would pile
 # up: every worker process lends connections from a psycopg pool instead.
-DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
-DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {  # noqa: F405
-    "min_size": 2,
-    "max_size": env.int("DATABASE_POOL_SIZE", default=10),
-    "timeout": 10,
+# (New dictionaries, not base's changed in place: base's are shared with whatever imported it.)
+_database = DATABASES["default"]  # noqa: F405
+_pool = {"min_size": 2, "max_size": env.int("DATABASE_POOL_SIZE", default=10), "timeout": 10}
+DATABASES = {
+    "default": {
+        **_database,
+        "CONN_MAX_AGE": 0,
+        "OPTIONS": {**_database.get("OPTIONS", {}), "pool": _pool},
+    }
 }

@@ -19,7 +19,7 @@ from tokens import throttling
 
 SLOW_CLIENTS = 50
 BODY_TIMEOUT = 12  # REQUEST_BODY_TIMEOUT of the served portal, seconds
-REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL")
+REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL", "EMAIL_URL")
 SERVED: dict = {}  # the production server's process and database dsn, for the worker test
 
 
@@ -66,6 +66,8 @@ def _production_env(database_url: str, scratch) -> dict:
         "DATABASE_URL": database_url,
         "CACHE_URL": f"filecache://{scratch}/cache",
         "STATIC_ROOT": f"{scratch}/static",
+        # Required in production; nothing here sends mail.
+        "EMAIL_URL": "smtp://127.0.0.1:25",
         # Plain HTTP on loopback: no TLS proxy in front to redirect to.
         "SECURE_SSL_REDIRECT": "False",
         "REQUEST_BODY_TIMEOUT": str(BODY_TIMEOUT),
@@ -176,7 +178,15 @@ def test_production_server_serves_collected_static_files_pages_and_the_api(produ
 
 
 @pytest.mark.parametrize(
-    "missing", [("SECRET_KEY",), ("ALLOWED_HOSTS",), ("DATABASE_URL",), ("CACHE_URL",), REQUIRED]
+    "missing",
+    [
+        ("SECRET_KEY",),
+        ("ALLOWED_HOSTS",),
+        ("DATABASE_URL",),
+        ("CACHE_URL",),
+        ("EMAIL_URL",),
+        REQUIRED,
+    ],
 )
 def test_production_command_refuses_to_start_naming_each_missing_setting(missing, tmp_path):
     env = _production_env("postgres://postgres@127.0.0.1:1/never", tmp_path)

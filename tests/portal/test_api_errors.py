@@ -124,7 +124,7 @@ def register_raw(body: str):
 def test_serializer_errors_come_in_the_documented_shape(db):
     body = _assert_error_shape(register_raw(json.dumps({"token": "x"})), 400)
     assert body["errors"]["hostname"] == ["This field is required."]
-    assert body["detail"] == "This field is required."
+    assert body["detail"] == "hostname: This field is required."
 
 
 def test_a_server_error_under_api_is_json_500_and_html_elsewhere(users):
