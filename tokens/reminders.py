@@ -24,6 +24,7 @@ import logging
 
 from django.core.mail import send_mail
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import RegistrationToken, TokenReminder
@@ -33,9 +34,9 @@ logger = logging.getLogger(__name__)
 BATCH = 100
 LEAD = datetime.timedelta(days=1)
 MIN_LIFETIME = datetime.timedelta(days=3)
-_FLAG = {
-    TokenReminder.Kind.EXPIRES_SOON: "expiry_reminded_at",
-    TokenReminder.Kind.FIRST_MACHINE: "first_machine_reminded_at",
+_FLAG: dict[str, str] = {
+    TokenReminder.Kind.EXPIRES_SOON.value: "expiry_reminded_at",
+    TokenReminder.Kind.FIRST_MACHINE.value: "first_machine_reminded_at",
 }
 
 
@@ -55,7 +56,9 @@ def send_due_reminders(now: datetime.datetime | None = None) -> int:
     return sent
 
 
-def _pending(kind: str, now: datetime.datetime, due, order: str) -> list[RegistrationToken]:
+def _pending(
+    kind: str, now: datetime.datetime, due: QuerySet[RegistrationToken], order: str
+) -> list[RegistrationToken]:
     """Up to BATCH pending tokens of `due`; those found not due leave the index unmailed."""
     rows = list(due.select_related("tenant", "user", "created_by").order_by(order)[:BATCH])
     mail = [token for token in rows if _is_due(kind, token, now)]

@@ -41,6 +41,7 @@ from rest_framework.views import APIView
 from tenants.net import client_address
 from tenants.shared_cache import breaker, guarded
 
+from . import usage
 from .selectors import InvalidToken
 from .values import INPUT_PATTERN, MalformedToken
 
@@ -217,6 +218,9 @@ class TokenUsingAPIView(APIView):
     def _failure(self, message: str, code: int) -> Response:
         # Counted before the lookup is released (finalize_response): never uncounted between.
         record_failure(client_address(self.request), self.presented_token(self.request))
+        # Monitoring > Usage: the failure per day, for the token's customer when the view
+        # knows it (`failed_token_tenant`), else for the platform only (tokens/usage.py).
+        usage.count_failure(getattr(self, "failed_token_tenant", None))
         return Response({"detail": gettext(message)}, status=code)
 
     def finalize_response(self, request, response, *args, **kwargs):
