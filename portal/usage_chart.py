@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from tokens.usage import UsageOfDay
 
 WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 28
+LEFT, RIGHT, TOP, BOTTOM = 44, 28, 12, 28
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
 

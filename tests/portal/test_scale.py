@@ -20,8 +20,8 @@ from agents.directory.models import DeviceEntry, PlanEntry
 from tenants.models import Tenant
 from tests.agents.helpers import register
 from tests.factories import make_bare_customers, make_token
-from tokens import values
-from tokens.models import RegistrationToken
+from tokens import usage, values
+from tokens.models import RegistrationToken, UsageDay
 
 DEVICES = 60
 _serial = itertools.count(1)
@@ -94,6 +94,15 @@ def spread_over(customers: int, tenants, users) -> None:
             prefix="AB",
         )
         for n in range(DEVICES)
+    )
+    # Monitoring > Usage's counters: the DEVICES registrations, over the last 30 days.
+    rows: dict = {}
+    for n in range(DEVICES):
+        key = (created[n % customers].pk, usage.today_utc() - timezone.timedelta(days=n % 30))
+        rows[key] = rows.get(key, 0) + 1
+    UsageDay.objects.bulk_create(
+        UsageDay(tenant_id=tenant, family=tenants["demo-msp"].pk, day=day, registrations=count)
+        for (tenant, day), count in rows.items()
     )
 
 
