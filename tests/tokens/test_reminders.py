@@ -175,6 +175,36 @@ def test_two_workers_at_once_send_one_mail(committed):
     assert TokenReminder.objects.filter(token=token).count() == 2
 
 
+def test_two_workers_that_both_found_a_token_due_send_one_mail_of_each_kind(committed):
+    """Both workers' scans have read the token before either sends: the claim decides."""
+    token = committed()
+    now = _at(token)
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def worker():
+        try:
+            found = RegistrationToken.objects.select_related("tenant", "user", "created_by").get(
+                pk=token.pk
+            )
+            barrier.wait()
+            for kind in TokenReminder.Kind.values:
+                results.append(reminders._remind(found, kind, now))
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert sorted(results) == [False, False, True, True]
+    assert len(mail.outbox) == 2
+    assert len({m.subject for m in mail.outbox}) == 2
+
+
 def test_worker_task_is_periodic_every_minute_and_runs_the_scan(committed):
     from procrastinate.contrib.django import app
 
