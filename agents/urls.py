@@ -11,6 +11,7 @@ urlpatterns = [
     ),
     path("downloads/<str:name>", devices.ClientDownloadView.as_view(), name="client-download"),
     path("tokens/generate/", tokens.TokenGenerateView.as_view(), name="token-generate"),
+    path("tokens/customer/", tokens.TokenCustomerView.as_view(), name="token-customer"),
     path("tokens/delete/", tokens.TokenDeleteView.as_view(), name="token-delete"),
     path("plans/", plans.PlanListView.as_view(), name="plans"),
     path("plans/new/", plans.PlanCreateView.as_view(), name="plan-create"),

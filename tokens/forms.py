@@ -12,28 +12,52 @@ LIFETIME_PRESETS = [
     (2592000, _("1 month")),
     (31536000, _("1 year")),
 ]
-UNITS = {"minutes": 60, "hours": 3600, "days": 86400}
+# A custom lifetime's units: seconds in one, and the label.
+UNITS = {
+    "minutes": (60, _("minutes")),
+    "hours": (3600, _("hours")),
+    "days": (86400, _("days")),
+}
+
+
+MSG_CUSTOM_MISSING = _("Enter the custom lifetime.")
+MSG_CUSTOM_NUMBER = _("Enter the custom lifetime as a whole number, 1 or more.")
+MSG_CUSTOM_UNIT = _("Choose minutes, hours or days.")
+MSG_SELECT_USER = _("Select the user for whom you want to generate a token.")
+HINTED = ("user", "plan")  # fields with a hint under them (add_generate_form.html)
 
 
 class TokenGenerateForm(forms.Form):
-    """What the Generate step asks: lifetime, and for administrators the user and a plan."""
+    """What the Generate step asks: lifetime, and for administrators the user and a plan.
+
+    The custom lifetime fields are read only when "Custom" is the lifetime: leftovers in
+    them never change, nor block, a preset. Administrators must choose the user (nobody is
+    preselected, so a token cannot land under the administrator by accident).
+    """
 
     lifetime = forms.ChoiceField(
         label=_("Token lifetime"),
         choices=[(str(s), label) for s, label in LIFETIME_PRESETS] + [(CUSTOM, _("Custom"))],
         initial=str(int(services.DEFAULT_LIFETIME.total_seconds())),
     )
-    custom_value = forms.IntegerField(label=_("Custom lifetime"), required=False, min_value=1)
-    custom_unit = forms.ChoiceField(
+    # Plain fields: checked in clean(), and only for "Custom".
+    custom_value = forms.CharField(
+        label=_("Custom lifetime"),
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 1, "step": 1, "inputmode": "numeric"}),
+    )
+    custom_unit = forms.CharField(
         label=_("Unit"),
         required=False,
-        choices=[("minutes", _("minutes")), ("hours", _("hours")), ("days", _("days"))],
+        widget=forms.Select(choices=[(u, label) for u, (_s, label) in UNITS.items()]),
         initial="days",
     )
-    user = forms.ChoiceField(label=_("User"), required=False)
+    user = forms.ChoiceField(
+        label=_("User"), required=False, error_messages={"required": MSG_SELECT_USER}
+    )
     plan = forms.ChoiceField(label=_("Protection plan"), required=False)
 
-    def __init__(self, *args, users=None, plans=None, initial_user=None, **kwargs):
+    def __init__(self, *args, users=None, plans=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.for_others = users is not None
         if self.for_others:
@@ -41,22 +65,55 @@ class TokenGenerateForm(forms.Form):
             self.fields["user"].choices = [("", _("Select a user"))] + [
                 (str(u.pk), u.username) for u in users
             ]
-            self.fields["user"].initial = str(initial_user.pk) if initial_user else ""
             self.fields["plan"].choices = [("", _("No plan"))] + [
                 (str(p.id), p.name) for p in plans
             ]
+            for name in HINTED:
+                self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}-hint"
         else:
             del self.fields["user"]
             del self.fields["plan"]
 
+    def add_error(self, field, error):
+        """Point each invalid field at its message (`id_<name>-error`, in the template
+        tokens/add_generate_form.html)."""
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                hint = f"id_{name}-hint " if name in HINTED else ""
+                self.fields[name].widget.attrs["aria-describedby"] = f"{hint}id_{name}-error"
+
+    @property
+    def is_custom(self) -> bool:
+        return self["lifetime"].value() == CUSTOM
+
     def clean(self):
         data = super().clean()
         if data.get("lifetime") == CUSTOM:
-            value, unit = data.get("custom_value"), data.get("custom_unit") or "days"
-            if not value:
-                self.add_error("custom_value", _("Enter the custom lifetime."))
-                return data
-            data["seconds"] = value * UNITS[unit]
+            seconds = self._custom_seconds(data)
+            if seconds is not None:
+                data["seconds"] = seconds
         elif data.get("lifetime"):
             data["seconds"] = int(data["lifetime"])
         return data
+
+    def _custom_seconds(self, data) -> int | None:
+        text, unit = (data.get("custom_value") or "").strip(), data.get("custom_unit") or "days"
+        if unit not in UNITS:
+            self.add_error("custom_unit", MSG_CUSTOM_UNIT)
+            return None
+        if not text:
+            self.add_error("custom_value", MSG_CUSTOM_MISSING)
+            return None
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:
+            self.add_error("custom_value", MSG_CUSTOM_NUMBER)
+            return None
+        seconds = int(text) * UNITS[unit][0]
+        if (
+            not services.MIN_LIFETIME.total_seconds()
+            <= seconds
+            <= (services.MAX_LIFETIME.total_seconds())
+        ):
+            self.add_error("custom_value", _(services.MSG_LIFETIME))
+            return None
+        return seconds

@@ -12,6 +12,9 @@ from tokens import selectors, services
 from tokens.forms import TokenGenerateForm
 from tokens.plans import catalog
 
+from . import issued as issued_value
+from .commands import register_commands
+
 PANES = {"add", "tokens"}
 
 
@@ -21,7 +24,12 @@ class AddDevicesPaneMixin:
     def get(self, request, *args, **kwargs):
         pane = request.GET.get("pane")
         self.pane = pane if pane in PANES else None
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        if self.pane == "add" and request.GET.get("step") == "issued":
+            response["Cache-Control"] = "no-store"
+            if not issued_value.pending(request):
+                issued_value.forget(response, self.tenant)
+        return response
 
     def token_form(self, data=None) -> TokenGenerateForm:
         user = self.request.user
@@ -31,12 +39,10 @@ class AddDevicesPaneMixin:
             data=data,
             users=User.objects.filter(tenant=self.tenant, is_active=True).order_by("username"),
             plans=catalog().choices(self.tenant),
-            initial_user=user if user.tenant_id == self.tenant.pk else None,
         )
 
     def pane_context(self, **kwargs) -> dict:
-        user = self.request.user
-        may_generate = can(user, Action.GENERATE_TOKENS)
+        may_generate = can(self.request.user, Action.GENERATE_TOKENS)
         context = {
             "pane": self.pane,
             "may_generate": may_generate,
@@ -44,19 +50,32 @@ class AddDevicesPaneMixin:
             "step": kwargs.get("step") or self.request.GET.get("step"),
         }
         if self.pane == "add":
-            if may_generate and not self.tenant.is_customer:
-                context["generate_refusal"] = _(services.MSG_ALL_CUSTOMERS)
-            context["token_form"] = kwargs.get("token_form") or self.token_form()
-            context["issued"] = kwargs.get("issued")
-            context["portal_address"] = self.request.build_absolute_uri("/").rstrip("/")
+            context.update(self.add_pane_context(context, **kwargs))
         if self.pane == "tokens":
-            sort = self.request.GET.get("tsort", "-created")
-            tokens = selectors.tokens_active_for(actor=user, tenant=self.tenant, sort=sort)
-            page = page_of(tokens, self.request, size=settings.CONSOLE_PAGE_SIZE, param="tpage")
-            context.update(
-                tokens=page.object_list,
-                tokens_page=page,
-                token_sort=sort,
-                confirm_delete=kwargs.get("confirm_delete"),
-            )
+            context.update(self.tokens_pane_context())
         return context
+
+    def add_pane_context(self, context: dict, **kwargs) -> dict:
+        if context["may_generate"] and not self.tenant.is_customer:
+            context["generate_refusal"] = _(services.MSG_ALL_CUSTOMERS)
+        issued = None
+        if context["step"] == "issued":
+            issued = issued_value.take(self.request, self.tenant)
+        portal_address = self.request.build_absolute_uri("/").rstrip("/")
+        return {
+            "token_form": kwargs.get("token_form") or self.token_form(),
+            "issued": issued,
+            # A reload of the page that showed the value: say why it is gone.
+            "issued_gone": context["step"] == "issued" and issued is None,
+            "commands": register_commands(
+                portal_address,
+                issued.value if issued else None,
+                plan=bool(issued and issued.token.plan_name),
+            ),
+        }
+
+    def tokens_pane_context(self) -> dict:
+        sort = self.request.GET.get("tsort", "-created")
+        tokens = selectors.tokens_active_for(actor=self.request.user, tenant=self.tenant, sort=sort)
+        page = page_of(tokens, self.request, size=settings.CONSOLE_PAGE_SIZE, param="tpage")
+        return {"tokens": page.object_list, "tokens_page": page, "token_sort": sort}

@@ -6,21 +6,33 @@ plain page that works without JavaScript; portal.js only adds sliding, focus and
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.generic import View
 
 from tenants.forms import add_service_errors
+from tenants.mixins import TenantScopedMixin
 from tenants.permissions import Action
-from tenants.selectors import covers
+from tenants.selectors import covers, tenant_for
 from tokens import selectors, services
 
+from . import issued as issued_value
 from .devices import DeviceListView
+
+# The service's field names, as the Generate form calls them.
+SERVICE_FIELDS = {"user_id": "user", "plan_id": "plan", "expires_in": "lifetime"}
+
+
+def _devices_url(tenant, query: str) -> str:
+    return reverse("devices", kwargs={"tenant_id": tenant.slug}) + query
 
 
 class TokenGenerateView(DeviceListView):
-    """POST the Generate step. The response is the only place the value ever appears."""
+    """POST the Generate step; on success redirect (303) to the pane that shows the value
+    once (post/redirect/get: a reload cannot make a second token)."""
 
     required_action = Action.GENERATE_TOKENS
     http_method_names = ["post"]
@@ -28,7 +40,6 @@ class TokenGenerateView(DeviceListView):
     def post(self, request, *args, **kwargs):
         self.pane = "add"
         form = self.token_form(data=request.POST)
-        issued = None
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -41,15 +52,40 @@ class TokenGenerateView(DeviceListView):
                     origin=self.origin(),
                 )
             except ValidationError as error:
-                add_service_errors(form, error)
-        context = self.get_context_data(token_form=form, issued=issued, step="generate")
-        response = self.render_to_response(context, status=201 if issued else 400)
-        response["Cache-Control"] = "no-store"
-        return response
+                add_service_errors(form, _as_form_error(error))
+            else:
+                url = _devices_url(self.tenant, "?pane=add&step=issued#registration-token")
+                response = HttpResponseRedirect(url, status=303)
+                response["Cache-Control"] = "no-store"
+                issued_value.keep(request, response, self.tenant, issued)
+                return response
+        context = self.get_context_data(token_form=form, step="generate")
+        return self.render_to_response(context, status=400)
+
+
+def _as_form_error(error: ValidationError) -> ValidationError:
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError({SERVICE_FIELDS.get(k, k): v for k, v in error.error_dict.items()})
+
+
+class TokenCustomerView(TenantScopedMixin, View):
+    """At All customers: the picker under "You cannot generate a token on the All customers
+    level." switches to the chosen customer and opens its Generate form."""
+
+    required_action = Action.GENERATE_TOKENS
+
+    def get(self, request, *args, **kwargs):
+        slug = request.GET.get("customer", "")
+        customer = tenant_for(actor=request.user, tenant_id=slug) if slug else None
+        if customer is None or not customer.is_customer or not covers(self.tenant, customer):
+            raise Http404("No such customer.")
+        return redirect(_devices_url(customer, "?pane=add&step=generate#registration-token"))
 
 
 class TokenDeleteView(DeviceListView):
-    """POST selected token ids; first answer asks to confirm, the confirmed POST deletes."""
+    """POST selected token ids; first answer asks to confirm, the confirmed POST deletes.
+    What happened is said in the pane (messages show there while a pane is open)."""
 
     required_action = Action.GENERATE_TOKENS
     http_method_names = ["post"]
@@ -58,7 +94,7 @@ class TokenDeleteView(DeviceListView):
         ids = request.POST.getlist("token")
         tokens = [selectors.token_for(actor=request.user, token_id=i) for i in ids]
         tokens = [t for t in tokens if covers(self.tenant, t.tenant)]
-        back = reverse("devices", kwargs={"tenant_id": self.tenant.slug}) + "?pane=tokens"
+        back = _devices_url(self.tenant, "?pane=tokens")
         if not tokens:
             messages.error(request, _("Select one or more tokens to delete."))
             return redirect(back)

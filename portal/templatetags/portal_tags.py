@@ -2,29 +2,23 @@
 
 from django import template
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.timesince import timesince, timeuntil
-from django.utils.translation import gettext as _
+
+from portal.relative_time import exact as exact_time
+from portal.relative_time import relative as relative_time
 
 register = template.Library()
 
 
 @register.simple_tag
 def when(moment, absolute=False):
-    """A relative time ("3 hours ago", "in 2 days", "just now") with the exact time on hover
-    and in the machine-readable `datetime`; `absolute=True` also prints the exact time."""
+    """A relative time, rounded as people read it ("3 hours ago", "in 3 days", "just now"),
+    with the exact time and its time zone on hover and in the machine-readable `datetime`;
+    `absolute=True` also prints the exact time."""
     if moment is None:
         return "—"
-    now = timezone.now()
-    seconds = (moment - now).total_seconds()
-    if abs(seconds) < 60:
-        relative = _("just now")
-    elif seconds > 0:
-        relative = _("in %(time)s") % {"time": timeuntil(moment, now, depth=1)}
-    else:
-        relative = _("%(time)s ago") % {"time": timesince(moment, now, depth=1)}
-    exact = date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    relative = relative_time((moment - timezone.now()).total_seconds())
+    exact = exact_time(moment)
     if absolute:
         return format_html(
             '<time datetime="{}" title="{}">{}</time><br><small>{}</small>',

@@ -29,6 +29,7 @@ SCREENS = [
     ("globex-alice", "/console/globex/devices/?pane=add"),
     ("globex-admin", "/console/globex/devices/?pane=add&step=generate"),
     ("globex-admin", "/console/globex/devices/?pane=tokens"),
+    ("globex-auditor", "/console/globex/devices/?pane=add"),
     ("msp-admin", "/console/demo-msp/devices/"),
     ("msp-admin", "/console/demo-msp/devices/?pane=add"),
     ("globex-admin", "/console/globex/plans/"),

@@ -57,15 +57,23 @@
     if (pane) window.location = closeUrl(pane);
   });
 
-  // Copy the generated token to the clipboard, with a visible confirmation.
+  // Copy: each [data-copy-target] button copies its element's text (the token, or one
+  // command with its arguments joined by single spaces) and says so in its own status.
+  function copyText(source) {
+    return source.textContent.replace(/\s+/g, " ").trim();
+  }
   document.querySelectorAll("[data-copy-target]").forEach(function (button) {
     button.addEventListener("click", function () {
-      var source = document.getElementById(button.getAttribute("data-copy-target"));
-      var status = button.parentElement.querySelector("[data-copy-status]");
-      var text = source.textContent.trim();
-      var text_ = document.getElementById("i18n").dataset;
+      var id = button.getAttribute("data-copy-target");
+      var source = document.getElementById(id);
+      var status = document.querySelector('[data-copy-status-for="' + id + '"]');
+      var text = copyText(source);
+      var messages = document.getElementById("i18n").dataset;
       function done(ok) {
-        if (status) status.textContent = ok ? text_.copied : text_.copyFailed;
+        document.querySelectorAll("[data-copy-status-for]").forEach(function (other) {
+          other.textContent = "";
+        });
+        if (status) status.textContent = ok ? messages.copied : messages.copyFailed;
       }
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });
@@ -80,7 +88,8 @@
     });
   });
 
-  // Show the custom lifetime fields only when "Custom" is chosen.
+  // Show the custom lifetime fields only when "Custom" is chosen (the page renders them
+  // hidden otherwise; the server reads them only for "Custom").
   var lifetime = document.querySelector("select[name=lifetime]");
   var custom = document.querySelector("[data-custom-lifetime]");
   if (lifetime && custom) {

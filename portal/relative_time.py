@@ -1,0 +1,66 @@
+"""Times as people read them: "in 3 days", "5 minutes ago", and the exact time with its zone.
+
+Django's `timeuntil` truncates (a fresh 3-day token, a second old, reads "2 days"); this
+rounds to the nearest unit instead, and moves to the next unit when the rounded number
+reaches it (59.5 minutes read "1 hour", 29.5 days "1 month").
+"""
+
+import datetime
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+MINUTE = 60
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+MONTH = 30 * DAY
+YEAR = 365 * DAY
+
+# (unit length in seconds, how many of it make the next unit, how to say n of it)
+_UNITS = (
+    (MINUTE, 60, lambda n: ngettext("%d minute", "%d minutes", n) % n),
+    (HOUR, 24, lambda n: ngettext("%d hour", "%d hours", n) % n),
+    (DAY, 30, lambda n: ngettext("%d day", "%d days", n) % n),
+    (MONTH, 12, lambda n: ngettext("%d month", "%d months", n) % n),
+    (YEAR, None, lambda n: ngettext("%d year", "%d years", n) % n),
+)
+JUST_NOW = 30  # seconds either side of now
+
+
+def _round_half_up(value: float) -> int:
+    return int(value + 0.5)
+
+
+def amount(seconds: float) -> str:
+    """A positive duration in the largest unit it rounds to at least one of: "3 days"."""
+    for length, next_unit, say in _UNITS:
+        n = max(1, _round_half_up(seconds / length))
+        if next_unit is None or n < next_unit:
+            return say(n)
+    raise AssertionError("unreachable: the last unit has no limit")
+
+
+def relative(seconds: float) -> str:
+    """`seconds` from now (negative: in the past) as "in 3 days", "2 hours ago", "just now"."""
+    if abs(seconds) < JUST_NOW:
+        return _("just now")
+    if seconds > 0:
+        return _("in %(time)s") % {"time": amount(seconds)}
+    return _("%(time)s ago") % {"time": amount(-seconds)}
+
+
+def exact(moment: datetime.datetime) -> str:
+    """The moment in the current time zone, naming the zone: "Dec. 6, 2026, 1:28 p.m. CET
+    (UTC+01:00)", or "... UTC"."""
+    local = timezone.localtime(moment)
+    text = date_format(local, "DATETIME_FORMAT")
+    name = local.tzname() or ""
+    offset = local.utcoffset() or datetime.timedelta(0)
+    if name == "UTC" and not offset:
+        return f"{text} UTC"
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{text} {name} (UTC{sign}{hours:02d}:{rest:02d})"
