@@ -3,11 +3,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from agents import apis as agent_apis
 from tenants import apis as tenant_apis
+from tenants import audit_api
 from tokens import apis as token_apis
 
 urlpatterns = [
     path("tenants", tenant_apis.TenantListApi.as_view(), name="api-tenants"),
     path("tenants/<slug:tenant_id>/users", tenant_apis.UserListApi.as_view(), name="api-users"),
+    path(
+        "tenants/<slug:tenant_id>/audit_events",
+        audit_api.AuditEventListApi.as_view(),
+        name="api-audit-events",
+    ),
     path(
         "tenants/<slug:tenant_id>/protection_plans",
         agent_apis.PlanListApi.as_view(),

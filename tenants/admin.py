@@ -171,7 +171,16 @@ class UserAdmin(ScopedModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ScopedModelAdmin):
-    list_display = ["at", "actor_name", "tenant", "action", "object_repr", "source", "ip_address"]
+    list_display = [
+        "at",
+        "actor_name",
+        "tenant",
+        "action",
+        "object_repr",
+        "count",
+        "source",
+        "ip_address",
+    ]
     list_filter = ["source", "action"]
 
     def scoped_queryset(self, request, tenant):

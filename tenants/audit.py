@@ -2,6 +2,10 @@
 
 from dataclasses import dataclass
 
+from django.db import connection
+from django.utils import timezone
+from psycopg.types.json import Jsonb
+
 from .models import AuditEvent, Tenant
 from .net import client_address
 
@@ -46,3 +50,49 @@ def record(
         source=origin.source,
         ip_address=origin.ip_address,
     )
+
+
+def record_rollup(
+    *,
+    key: str,
+    origin: Origin,
+    action: AuditEvent.Action,
+    tenant: Tenant | None,
+    object_type: str,
+    object_id: str = "",
+    object_repr: str = "",
+    on_behalf_of=None,
+    details: dict | None = None,
+    actor_name: str = "anonymous",
+) -> None:
+    """Count one more occurrence of a repeated event (a failed token use): the first one
+    inserts an event with `rollup_key` = `key`, later ones add to its `count` and replace
+    its `details` (which carry the latest time). One statement, safe under concurrency, so
+    a flood of the same failure is one row, not one row per request."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    now = timezone.now()
+    details = {**(details or {}), "last_at": now.isoformat()}
+    sql = (
+        f"INSERT INTO {table} (at, family, actor_id, actor_name, on_behalf_of_id, tenant_id,"  # noqa: S608 - the model's table
+        " action, object_type, object_id, object_repr, details, source, ip_address, count,"
+        " rollup_key) VALUES (%s, %s, NULL, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1, %s)"
+        " ON CONFLICT (rollup_key) WHERE rollup_key IS NOT NULL DO UPDATE SET"
+        f" count = {table}.count + 1, details = EXCLUDED.details"
+    )
+    params = [
+        now,
+        tenant.family if tenant is not None else None,
+        actor_name,
+        on_behalf_of.pk if on_behalf_of is not None else None,
+        tenant.pk if tenant is not None else None,
+        action.value,
+        object_type,
+        object_id,
+        object_repr[:200],
+        Jsonb(details),
+        origin.source,
+        origin.ip_address,
+        key[:200],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

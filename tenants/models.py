@@ -163,6 +163,7 @@ class AuditEvent(models.Model):
         DEVICE_REREGISTER = "device.reregister", _("Device registered again")
         DEVICE_UNREGISTER = "device.unregister", _("Device unregistered")
         DEVICE_REGISTER_REFUSED = "device.register_refused", _("Device registration refused")
+        TOKEN_USE_FAILED = "token.use_failed", _("Registration token use failed")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     # The tenant's family (its partner level), so a partner's audit log is an index range.
@@ -184,12 +185,33 @@ class AuditEvent(models.Model):
     details = models.JSONField(default=dict, blank=True)
     source = models.CharField(_("method"), max_length=10, choices=Source.choices)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # Rolled-up events (failed token uses): how many times it happened within the event's
+    # minute, and the key that one upsert adds to (null for every other event).
+    count = models.PositiveIntegerField(_("count"), default=1, db_default=1)
+    rollup_key = models.CharField(max_length=200, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]
+        # Each list is one index range: a level (family at All customers, tenant at a
+        # customer), optionally one action or one initiator, newest first.
         indexes = [
-            models.Index(fields=["tenant", "-at"]),
+            models.Index(fields=["tenant", "-at", "-id"], name="audit_tenant_by_time"),
             models.Index(fields=["family", "-at", "-id"], name="audit_level_by_time"),
+            models.Index(fields=["family", "action", "-at", "-id"], name="audit_level_by_action"),
+            models.Index(fields=["tenant", "action", "-at", "-id"], name="audit_tenant_by_action"),
+            models.Index(
+                fields=["family", "actor_name", "-at", "-id"], name="audit_level_by_actor"
+            ),
+            models.Index(
+                fields=["tenant", "actor_name", "-at", "-id"], name="audit_tenant_by_actor"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rollup_key"],
+                name="audit_rollup_key_unique",
+                condition=Q(rollup_key__isnull=False),
+            ),
         ]
 
     def __str__(self):

@@ -1,4 +1,4 @@
-"""Management portal: customers, users, Monitoring > Usage and the audit log."""
+"""Management portal: customers, users and Monitoring > Usage (the audit log: audit_views)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -9,10 +9,9 @@ from django.views.generic import FormView, TemplateView
 from . import services
 from .forms import CustomerForm, UserForm, add_service_errors
 from .mixins import TenantScopedMixin
-from .models import AuditEvent
 from .paging import page_of
 from .permissions import Action
-from .selectors import at_level, customers_at, users_at
+from .selectors import customers_at, users_at
 
 
 class ManagementMixin(TenantScopedMixin):
@@ -89,19 +88,3 @@ class UserCreateView(ManagementMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("User “%s” was created.") % user.username)
         return redirect("users", tenant_id=self.tenant.slug)
-
-
-class AuditLogView(ManagementMixin, TemplateView):
-    template_name = "tenants/audit_list.html"
-    section = "audit"
-
-    def get_context_data(self, **kwargs):
-        events = AuditEvent.objects.filter(at_level(self.tenant))
-        events = events.select_related("tenant", "on_behalf_of")
-        action = self.request.GET.get("action", "")
-        if action in AuditEvent.Action.values:
-            events = events.filter(action=action)
-        page = page_of(events, self.request)
-        return super().get_context_data(
-            page=page, actions=AuditEvent.Action.choices, action=action, **kwargs
-        )

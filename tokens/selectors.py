@@ -20,7 +20,16 @@ from .models import RegistrationToken
 
 
 class InvalidToken(Exception):
-    """Unknown, expired or deleted: deliberately indistinguishable to the caller."""
+    """Unknown, expired or deleted: deliberately indistinguishable to the caller.
+
+    `reason` (a `tokens.failures.Reason`) and `token` (when known) are for the failure
+    audit only, never for the answer. Without a reason, the audit works it out from the
+    token (`failures.reason_of`)."""
+
+    def __init__(self, reason: str | None = None, *, token: RegistrationToken | None = None):
+        super().__init__(reason or "invalid token")
+        self.reason = reason
+        self.token = token
 
 
 def token_by_value(text: str, *, now: datetime.datetime | None = None) -> RegistrationToken | None:
@@ -80,8 +89,16 @@ def usable_token(text: str, *, now: datetime.datetime | None = None) -> Registra
     """The active token a typed value names; raises InvalidToken (or MalformedToken)."""
     token = token_by_value(text, now=now)
     if token is None:
-        raise InvalidToken
+        # Only on the failure path (throttled per address): the token by its digest alone,
+        # so the audit can tell expired and deleted from unknown, and name the customer.
+        known = token_by_digest(values.digest(values.normalize(text)))
+        raise InvalidToken(token=known)
     return token
+
+
+def token_by_digest(digest: str) -> RegistrationToken | None:
+    """Any token, usable or not, with this digest (one query on the unique index)."""
+    return RegistrationToken.objects.select_related("tenant", "user").filter(digest=digest).first()
 
 
 TOKEN_SORTS = {

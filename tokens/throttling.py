@@ -38,10 +38,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from tenants.audit import Origin
+from tenants.models import AuditEvent
 from tenants.net import client_address
 from tenants.shared_cache import breaker, guarded
 
-from . import usage
+from . import failures, usage
+from .models import RegistrationToken
 from .selectors import InvalidToken
 from .values import INPUT_PATTERN, MalformedToken
 
@@ -205,9 +208,14 @@ class TokenUsingAPIView(APIView):
 
     def handle_exception(self, exc):
         if isinstance(exc, MalformedToken):
-            return self._failure(MSG_MISTYPED_TOKEN, status.HTTP_400_BAD_REQUEST)
+            return self._failure(
+                MSG_MISTYPED_TOKEN, status.HTTP_400_BAD_REQUEST, reason=failures.Reason.MISTYPED
+            )
         if isinstance(exc, InvalidToken):
-            return self._failure(MSG_INVALID_TOKEN, status.HTTP_401_UNAUTHORIZED)
+            reason = exc.reason or failures.reason_of(_fresh(exc.token))
+            return self._failure(
+                MSG_INVALID_TOKEN, status.HTTP_401_UNAUTHORIZED, reason=reason, token=exc.token
+            )
         return super().handle_exception(exc)
 
     def presented_token(self, request) -> str | None:
@@ -215,12 +223,18 @@ class TokenUsingAPIView(APIView):
         value = request.data.get("token") if isinstance(request.data, dict) else None
         return value if isinstance(value, str) else None
 
-    def _failure(self, message: str, code: int) -> Response:
+    def _failure(
+        self, message: str, code: int, *, reason: str, token: RegistrationToken | None = None
+    ) -> Response:
+        """Count the failure against the address (throttling) and in the audit log."""
         # Counted before the lookup is released (finalize_response): never uncounted between.
-        record_failure(client_address(self.request), self.presented_token(self.request))
-        # Monitoring > Usage: the failure per day, for the token's customer when the view
-        # knows it (`failed_token_tenant`), else for the platform only (tokens/usage.py).
-        usage.count_failure(getattr(self, "failed_token_tenant", None))
+        address = client_address(self.request)
+        record_failure(address, self.presented_token(self.request))
+        origin = Origin(source=AuditEvent.Source.AGENT, ip_address=address or None)
+        failures.record(reason=reason, origin=origin, token=token)
+        # Monitoring > Usage: the failure per day, for the token's customer when the token is
+        # known, else for the platform only (tokens/usage.py).
+        usage.count_failure(token.tenant if token is not None else None)
         return Response({"detail": gettext(message)}, status=code)
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -228,3 +242,11 @@ class TokenUsingAPIView(APIView):
             request.token_lookup_counted = False
             release(client_address(request))
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+def _fresh(token: RegistrationToken | None) -> RegistrationToken | None:
+    """A token that was usable when looked up and refused a moment later (deleted or
+    expired since): read again to say why. A token never found stays None."""
+    if token is None or not token.is_active():
+        return token
+    return RegistrationToken.objects.select_related("tenant", "user").filter(pk=token.pk).first()

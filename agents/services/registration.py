@@ -84,7 +84,7 @@ def agent_register(
     """
     token = usable_token(token_value)
     if not token.tenant.is_customer:
-        raise InvalidToken
+        raise InvalidToken(token=token)
     return register_with(token, machine, origin, proof=proof)
 
 
@@ -112,7 +112,7 @@ def register_with(
             _refused_after_all(token, machine, origin)
         if used or refused:
             raise MachineTaken
-        raise InvalidToken  # the token was deleted or expired a moment ago
+        raise InvalidToken(token=token)  # the token was deleted or expired a moment ago
     device = Device(
         pk=device_id,
         agent_id=agent_id,
@@ -184,7 +184,7 @@ def _plan_change(agent: Agent, token_value: str, *, apply: bool, origin: Origin)
             raise NoPlanOnToken
         now = timezone.now()
         if not RegistrationToken.objects.active(now).filter(pk=token.pk).update(last_used_at=now):
-            raise InvalidToken  # deleted or expired a moment ago
+            raise InvalidToken(token=token)  # deleted or expired a moment ago
         device = Device.objects.select_for_update().filter(pk=agent.device.pk).first()
         if device is None:  # unregistered a moment ago
             raise AgentGone

@@ -35,12 +35,16 @@ PAGES = [
     "/manage/demo-msp/customers/",
     "/manage/demo-msp/users/",
     "/manage/demo-msp/audit/",
+    "/manage/demo-msp/audit/?action=plan.create&user=msp-admin&date_from=2026-01-01",
 ]
 API = [
     "/api/v1/tenants?limit=2",
     "/api/v1/tenants/demo-msp/registration_tokens?limit=2",
     "/api/v1/tenants/demo-msp/protection_plans?limit=2",
     "/api/v1/tenants/demo-msp/users?limit=2",
+    "/api/v1/tenants/demo-msp/audit_events?limit=2",
+    "/api/v1/tenants/demo-msp/audit_events?limit=2&action=token.create&user=msp-admin"
+    "&since=2026-01-01T00:00:00Z",
 ]
 
 
@@ -185,3 +189,26 @@ def test_registration_costs_the_same_at_1_and_30_customers(tenants, users):
     assert one[0] == thirty[0] == 2
     assert thirty[1] <= one[1] + 100
     assert thirty[2] <= one[2] + 10
+
+
+def test_a_failed_registration_costs_the_same_after_1_and_60_failures(tenants, users, settings):
+    """The failure audit is one upsert on a unique key: earlier failures (other addresses,
+    other minutes' rows) change neither the statements nor the rows read."""
+    settings.AGENT_TOKEN_FAILURE_LIMIT = 1000
+    token, value = make_token(tenants["globex"], users["globex-alice"])
+    RegistrationToken.objects.filter(pk=token.pk).update(expires_at=timezone.now())
+
+    def measure():
+        register(value, address="10.3.0.1")
+        _plan_as_at_scale()
+        before = _rows_read()
+        with CaptureQueriesContext(connection) as queries:
+            assert register(value, address="10.3.0.1").status_code == 401
+        return len(queries.captured_queries), _rows_read() - before - 1
+
+    one = measure()
+    for n in range(60):
+        register(value, address=f"10.3.1.{n}")
+    sixty = measure()
+    assert one[0] == sixty[0] == 3
+    assert sixty[1] <= one[1] + 2, f"rows read: {one[1]} -> {sixty[1]}"

@@ -122,3 +122,15 @@ def test_all_customers_reads_one_range_of_the_family_day_index(tenants):
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "usage_by_family_day" in plan, plan
     assert "Seq Scan" not in plan, plan
+
+
+@pytest.mark.django_db
+def test_a_known_tokens_failed_use_counts_at_its_customer(tenants, users):
+    from tenants.audit import CLI
+    from tokens import services
+
+    token, value = make_token(tenants["globex"], users["globex-alice"])
+    services.token_delete(actor=users["globex-alice"], token=token, origin=CLI)
+    assert register(value).status_code == 401
+    assert _today_of(tenants["globex"]) == (0, 1)
+    assert _today_of(tenants["initech"]) == (0, 0)
