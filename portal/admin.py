@@ -2,10 +2,20 @@
 
 Roles (`tenants.permissions`) say who may do what; Django's groups are not used, and their
 page, registered by django.contrib.auth, would be the one admin page outside the tenant
-scope and the declared-lookup rule of `tenants.admin_base.ScopedModelAdmin`.
+scope and the declared-lookup rule of `tenants.admin_base.ScopedModelAdmin`. The same holds
+for procrastinate's job pages (the reminder queue, platform-wide): they are removed too.
 """
 
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from procrastinate.contrib.django import models as procrastinate_models
 
 admin.site.unregister(Group)
+for _model in (
+    procrastinate_models.ProcrastinateJob,
+    procrastinate_models.ProcrastinateEvent,
+    procrastinate_models.ProcrastinatePeriodicDefer,
+    procrastinate_models.ProcrastinateWorker,
+):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -15,8 +15,10 @@ This module must import nothing but the standard library until it runs inside `.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -78,6 +80,32 @@ def _manage(*args: str) -> None:
     subprocess.check_call([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT)
 
 
+def worker_command() -> list[str]:
+    """The task worker (procrastinate): the reminder mails' periodic scan (tokens/tasks.py)."""
+    return [sys.executable, str(ROOT / "manage.py"), "procrastinate", "worker"]
+
+
+def _die_with_parent() -> None:
+    """In the worker's process, before it runs: SIGTERM when the process that started it
+    ends (Linux's PR_SET_PDEATHSIG), also after that process has exec'd gunicorn."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def start_worker() -> subprocess.Popen:
+    """Start the task worker beside the web server; it stops with the server's process."""
+    preexec = _die_with_parent if sys.platform.startswith("linux") else None
+    return subprocess.Popen(worker_command(), cwd=ROOT, preexec_fn=preexec)
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    worker.terminate()
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+
+
 def serve() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
     password = os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT)
@@ -94,12 +122,15 @@ def serve() -> int:
         "  platform-admin (platform superuser)\n",
         flush=True,
     )
+    worker = start_worker()
     try:
         return subprocess.call(
             [sys.executable, str(ROOT / "manage.py"), "runserver", "127.0.0.1:8000"], cwd=ROOT
         )
     except KeyboardInterrupt:
         return 0
+    finally:
+        stop_worker(worker)
 
 
 # Production settings read these from the environment and have no default for them.
@@ -145,13 +176,15 @@ def production_server_command(bind: str, workers: int) -> list[str]:
 
 
 def serve_production(bind: str, workers: int) -> int:
-    """Collect the static files, migrate, check the deployment, then become the server."""
+    """Collect the static files, migrate, check the deployment, start the task worker (it
+    ends when this process does, see `_die_with_parent`), then become the server."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.production"
     _manage("collectstatic", "--noinput", "-v0")
     _manage("setup_portal")
     _manage("check", "--deploy")
     print(f"Serving the portal on http://{bind}/ with {workers} workers", flush=True)
     command = production_server_command(bind, workers)
+    start_worker()
     os.chdir(ROOT)
     os.execv(command[0], command)
     return 0  # not reached

@@ -17,8 +17,10 @@ from tenants.permissions import Action
 from tenants.selectors import customers_at, tenants_visible_to, users_at
 from tenants.views import ManagementMixin
 from tokens.selectors import active_token_counts
+from tokens.usage import usage_by_day
 
 from . import services
+from .usage_chart import chart
 
 
 def home_tenant(user):
@@ -83,7 +85,9 @@ class UserDeleteView(ManagementMixin, TemplateView):
 
 
 class UsageView(ManagementMixin, TemplateView):
-    """Monitoring > Usage. The Protection tab counts each customer's devices and tokens."""
+    """Monitoring > Usage. The Protection tab counts each customer's devices and tokens, and
+    charts machines registered and failed token uses per day of the level (one indexed read
+    of the usage counters, tokens/usage.py)."""
 
     template_name = "tenants/usage.html"
     section = "usage"
@@ -101,4 +105,5 @@ class UsageView(ManagementMixin, TemplateView):
             }
             for c in customers
         ]
-        return super().get_context_data(rows=rows, page=page, **kwargs)
+        usage = chart(usage_by_day(self.tenant))
+        return super().get_context_data(rows=rows, page=page, usage=usage, **kwargs)

@@ -78,6 +78,10 @@ class RegistrationToken(models.Model):
         blank=True,
     )
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    # Reminders (tokens/reminders.py): set once a reminder is sent or found not due, so the
+    # periodic scan reads small partial indexes of pending tokens only.
+    expiry_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_machine_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = TokenQuerySet.as_manager()
 
@@ -106,6 +110,21 @@ class RegistrationToken(models.Model):
                 fields=["tenant", "-created_at", "-id"],
                 name="token_active_by_customer",
                 condition=Q(deleted_at__isnull=True),
+            ),
+            # Reminders: the tokens still waiting for each kind (tokens/reminders.py).
+            models.Index(
+                fields=["expires_at"],
+                name="token_expiry_reminder_due",
+                condition=Q(deleted_at__isnull=True, expiry_reminded_at__isnull=True),
+            ),
+            models.Index(
+                fields=["id"],
+                name="token_first_machine_due",
+                condition=Q(
+                    deleted_at__isnull=True,
+                    first_machine_reminded_at__isnull=True,
+                    registrations__gt=0,
+                ),
             ),
         ]
 
@@ -140,6 +159,59 @@ class TokenMachine(models.Model):
 
     def __str__(self):
         return self.machine_id
+
+
+class TokenReminder(models.Model):
+    """A reminder mail claimed for a token: its unique (token, kind) row is inserted (ON
+    CONFLICT DO NOTHING) in the transaction that sends the mail, so each is sent once even
+    with several workers, and a failed send leaves no row (it is tried again)."""
+
+    class Kind(models.TextChoices):
+        EXPIRES_SOON = "expires_soon", _("expires within a day")
+        FIRST_MACHINE = "first_machine", _("first machine registered")
+
+    token = models.ForeignKey(RegistrationToken, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "tokens_reminder"
+        constraints = [
+            models.UniqueConstraint(fields=["token", "kind"], name="one_reminder_per_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} reminder of token {self.token_id}"
+
+
+class UsageDay(models.Model):
+    """Machines registered and failed token uses of one customer on one day (UTC), the
+    counters Monitoring > Usage reads. `registrations` is added to by the registration
+    statement itself (agents/services/registration_sql.py, new devices only), `failures`
+    where a failed token use is answered (tokens/throttling.py). Failures of unknown tokens
+    have no customer: tenant and family are null (platform only)."""
+
+    tenant = models.ForeignKey(
+        "tenants.Tenant", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The customer's partner level (as on tokens): All customers reads one (family, day) range.
+    family = models.BigIntegerField(null=True)
+    day = models.DateField()
+    registrations = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "tokens_usageday"
+        constraints = [
+            # NULLS NOT DISTINCT: the platform's one row per day for unknown tokens.
+            models.UniqueConstraint(
+                fields=["tenant", "day"], name="one_usage_row_per_day", nulls_distinct=False
+            ),
+        ]
+        indexes = [models.Index(fields=["family", "day"], name="usage_by_family_day")]
+
+    def __str__(self):
+        return f"usage of {self.tenant_id} on {self.day}"
 
 
 class AgentCredential(models.Model):

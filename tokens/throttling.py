@@ -43,7 +43,7 @@ from tenants.models import AuditEvent
 from tenants.net import client_address
 from tenants.shared_cache import breaker, guarded
 
-from . import failures
+from . import failures, usage
 from .models import RegistrationToken
 from .selectors import InvalidToken
 from .values import INPUT_PATTERN, MalformedToken
@@ -232,6 +232,9 @@ class TokenUsingAPIView(APIView):
         record_failure(address, self.presented_token(self.request))
         origin = Origin(source=AuditEvent.Source.AGENT, ip_address=address or None)
         failures.record(reason=reason, origin=origin, token=token)
+        # Monitoring > Usage: the failure per day, for the token's customer when the token is
+        # known, else for the platform only (tokens/usage.py).
+        usage.count_failure(token.tenant if token is not None else None)
         return Response({"detail": gettext(message)}, status=code)
 
     def finalize_response(self, request, response, *args, **kwargs):

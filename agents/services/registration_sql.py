@@ -128,6 +128,12 @@ WITH active AS (
            %(source)s, %(ip)s
     FROM existing, active WHERE NOT existing.allowed
     RETURNING id
+), usage AS (
+    -- Monitoring > Usage (tokens/usage.py): one more machine registered today, counted in
+    -- this statement's transaction, for a new device only (not a re-registration).
+    INSERT INTO {public}.tokens_usageday AS u (tenant_id, family, day, registrations, failures)
+    SELECT %(tenant)s, %(family)s, %(day)s, 1, 0 FROM device WHERE device.inserted
+    ON CONFLICT (tenant_id, day) DO UPDATE SET registrations = u.registrations + 1
 )
 SELECT device.id, device.agent_id, device.registered_at, device.inserted,
        EXISTS (SELECT 1 FROM used) AS used, EXISTS (SELECT 1 FROM refusal) AS refused,
@@ -180,6 +186,8 @@ def register_params(
         "tenant": tenant.pk,
         "partner": tenant.parent_id,
         "family": tenant.family,
+        # Monitoring > Usage's counter day (UTC), for the `usage` branch.
+        "day": now.astimezone(datetime.UTC).date(),
         "customer_name": tenant.name,
         "customer_slug": tenant.slug,
         "digest": secret_digest,

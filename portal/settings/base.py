@@ -44,6 +44,9 @@ SHARED_APPS = [
     # Swagger UI's files, served by the portal itself (no CDN).
     "drf_spectacular_sidecar",
     "csp",
+    # Reminder mails (tokens/tasks.py): a task queue and its periodic scan, kept in the
+    # public schema's tables; `manage.py procrastinate worker` runs them.
+    "procrastinate.contrib.django",
     # The project package: cross-app pages and services, seed_demo, template tags.
     "portal.apps.PortalConfig",
 ]
@@ -294,6 +297,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # The task worker's job lines stay; its task registration at every start is noise.
+    "loggers": {
+        "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
+    },
 }
 
 CONSOLE_PAGE_SIZE = 25

@@ -124,3 +124,25 @@ def test_manage_active_tokens_shows_two_characters_and_deletes(login, portal):
     remaining = page.get_by_role("dialog", name="Active tokens").get_by_role("row")
     expect(remaining.filter(has_text=masked)).to_have_count(before - 1)
     assert register(portal, value, "never-registered")[0] == 401
+
+
+def test_usage_charts_machines_registered_and_failed_token_uses_with_a_table(login, portal):
+    page = login("globex-admin")
+    pane = open_add_devices(page)
+    value = generate(page, pane, user="globex-bob")
+    status, _ = register(portal, value, "bob-usage-chart")
+    assert status == 201
+    page.get_by_role("button", name="Close").click()
+    page.get_by_role("link", name="Management portal").click()
+    page.get_by_role("navigation").get_by_role("link", name="Usage").click()
+    label = "Machines registered and failed token uses, last 30 days"
+    expect(page.get_by_role("heading", name=label)).to_be_visible()
+    expect(page.get_by_role("img", name=label)).to_be_visible()
+    table = page.get_by_role("table", name=label)
+    expect(table).to_be_visible()
+    expect(table.get_by_role("columnheader", name="Machines registered")).to_be_visible()
+    expect(table.get_by_role("columnheader", name="Failed token uses")).to_be_visible()
+    today = table.get_by_role("row").nth(1)  # newest day first
+    cells = today.get_by_role("cell")
+    assert int(cells.nth(0).inner_text()) >= 1
+    expect(page.get_by_text(re.compile(r"Machines registered: [1-9]"))).to_be_visible()

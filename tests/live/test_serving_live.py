@@ -20,6 +20,37 @@ from tokens import throttling
 SLOW_CLIENTS = 50
 BODY_TIMEOUT = 12  # REQUEST_BODY_TIMEOUT of the served portal, seconds
 REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL", "EMAIL_URL")
+SERVED: dict = {}  # the production server's process and database dsn, for the worker test
+
+
+def _task_workers_of(pid: int) -> list[int]:
+    """Processes started by `pid` that run the task worker (`manage.py procrastinate worker`)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115
+            command = open(f"/proc/{entry}/cmdline", "rb").read().split(b"\0")  # noqa: SIM115
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == pid and b"procrastinate" in command and b"worker" in command:
+            found.append(int(entry))
+    return found
+
+
+def _gone(pid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]  # noqa: SIM115
+        except OSError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def _command(*args: str) -> list[str]:
@@ -77,8 +108,11 @@ def production_server(django_db_setup, tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
+    SERVED.update(process=process, dsn=_server_params(name)[1])
+    workers: list[int] = []
     try:
         _wait_until_healthy(url, process, log)
+        workers = _task_workers_of(process.pid)
         yield url
     finally:
         process.terminate()
@@ -86,6 +120,11 @@ def production_server(django_db_setup, tmp_path_factory):
             process.wait(timeout=40)
         except subprocess.TimeoutExpired:
             process.kill()
+        # The task worker ends with the server (it was started before gunicorn was exec'd).
+        left = [pid for pid in workers if not _gone(pid, within=30)]
+        for pid in left:
+            os.kill(pid, 9)
+        assert not left, "the task worker outlived the production server"
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -112,6 +151,20 @@ def test_health_check_answers_within_a_second_while_50_clients_trickle_bodies(pr
         statuses = {answer.split(b"\r\n", 1)[0] for answer in slow.answers.values()}
     assert len(slow.answers) == SLOW_CLIENTS
     assert statuses == {b"HTTP/1.1 408 Request Timeout"}, statuses
+
+
+def test_production_command_runs_the_task_worker_beside_gunicorn(production_server):
+    process = SERVED["process"]
+    [worker] = _task_workers_of(process.pid)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with psycopg.connect(SERVED["dsn"], autocommit=True) as conn:
+            (alive,) = conn.execute("SELECT count(*) FROM procrastinate_workers").fetchone()
+        if alive:
+            break
+        time.sleep(0.5)
+    assert alive == 1  # the worker has registered itself in the database and is polling
+    assert worker != process.pid
 
 
 def test_production_server_serves_collected_static_files_pages_and_the_api(production_server):

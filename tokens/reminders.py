@@ -1,0 +1,154 @@
+"""Reminder mails about registration tokens, sent by the task worker (tokens/tasks.py).
+
+Two reminders go to the token's user and to the administrator who made it (`created_by`),
+each at most once per token:
+
+- "expires within a day": one day before a token of a lifetime of 3 days or more expires;
+- "first machine registered": once a token has registered its first machine.
+
+The registration itself writes nothing for this (its two statements stay two): a periodic
+scan, every minute, reads the pending tokens from two small partial indexes
+(`token_expiry_reminder_due`, `token_first_machine_due`), at most `BATCH` of each per run.
+A token leaves its index when its reminder is sent or found not due (deleted, expired,
+short lifetime), so the scan never grows with the number of tokens already handled.
+
+Exactly once: each mail is sent inside the transaction that inserts its unique
+(token, kind) row into `tokens_reminder` (ON CONFLICT DO NOTHING). A second worker's
+insert waits for the first one's commit and then inserts nothing, so it sends nothing; a
+failed send rolls the row back and the next run tries again. No token value is ever in a
+mail: only its two visible symbols.
+"""
+
+import datetime
+import logging
+
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import RegistrationToken, TokenReminder
+
+logger = logging.getLogger(__name__)
+
+BATCH = 100
+LEAD = datetime.timedelta(days=1)
+MIN_LIFETIME = datetime.timedelta(days=3)
+_FLAG: dict[str, str] = {
+    TokenReminder.Kind.EXPIRES_SOON.value: "expiry_reminded_at",
+    TokenReminder.Kind.FIRST_MACHINE.value: "first_machine_reminded_at",
+}
+
+
+def send_due_reminders(now: datetime.datetime | None = None) -> int:
+    """Send the reminders that are due; the number of mails sent."""
+    now = now or timezone.now()
+    sent = 0
+    for kind, tokens in (
+        (TokenReminder.Kind.EXPIRES_SOON, _expiring(now)),
+        (TokenReminder.Kind.FIRST_MACHINE, _first_machine(now)),
+    ):
+        for token in tokens:
+            try:
+                sent += _remind(token, kind, now)
+            except Exception:  # a mail server error: no row kept, the next run retries
+                logger.exception("Reminder %s of token %s not sent", kind, token.masked)
+    return sent
+
+
+def _pending(
+    kind: str, now: datetime.datetime, due: QuerySet[RegistrationToken], order: str
+) -> list[RegistrationToken]:
+    """Up to BATCH pending tokens of `due`; those found not due leave the index unmailed."""
+    rows = list(due.select_related("tenant", "user", "created_by").order_by(order)[:BATCH])
+    mail = [token for token in rows if _is_due(kind, token, now)]
+    skipped = [token.pk for token in rows if token not in mail]
+    if skipped:
+        RegistrationToken.objects.filter(pk__in=skipped).update(**{_FLAG[kind]: now})
+    return mail
+
+
+def _is_due(kind: str, token: RegistrationToken, now: datetime.datetime) -> bool:
+    if not token.is_active(now):
+        return False
+    if kind == TokenReminder.Kind.EXPIRES_SOON:
+        return token.expires_at - token.created_at >= MIN_LIFETIME
+    return True
+
+
+def _expiring(now: datetime.datetime) -> list[RegistrationToken]:
+    due = RegistrationToken.objects.filter(
+        deleted_at__isnull=True, expiry_reminded_at__isnull=True, expires_at__lte=now + LEAD
+    )
+    return _pending(TokenReminder.Kind.EXPIRES_SOON, now, due, "expires_at")
+
+
+def _first_machine(now: datetime.datetime) -> list[RegistrationToken]:
+    due = RegistrationToken.objects.filter(
+        deleted_at__isnull=True, first_machine_reminded_at__isnull=True, registrations__gt=0
+    )
+    return _pending(TokenReminder.Kind.FIRST_MACHINE, now, due, "id")
+
+
+def _remind(token: RegistrationToken, kind: str, now: datetime.datetime) -> bool:
+    """Claim, send and mark one reminder in one transaction; whether a mail went out."""
+    with transaction.atomic():
+        sent = _claim(token, kind, now) and _still_active(token, now)
+        recipients = recipients_of(token)
+        if sent and recipients:
+            subject, body = compose(token, kind)
+            send_mail(subject, body, None, recipients)
+        # Last, so the token's row is locked only for the commit (registrations update it).
+        RegistrationToken.objects.filter(pk=token.pk).update(**{_FLAG[kind]: now})
+    return bool(sent and recipients)
+
+
+def _claim(token: RegistrationToken, kind: str, now: datetime.datetime) -> bool:
+    table = connection.ops.quote_name(TokenReminder._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (token_id, kind, sent_at) VALUES (%s, %s, %s) "  # noqa: S608
+            "ON CONFLICT (token_id, kind) DO NOTHING RETURNING id",
+            [token.pk, kind, now],
+        )
+        return cursor.fetchone() is not None
+
+
+def _still_active(token: RegistrationToken, now: datetime.datetime) -> bool:
+    """Deleted (or expired) since the scan read it: no mail."""
+    return RegistrationToken.objects.active(now).filter(pk=token.pk).exists()
+
+
+def recipients_of(token: RegistrationToken) -> list[str]:
+    """The token's user and its creator, each once, those with an address."""
+    people = [token.user, token.created_by]
+    addresses = [person.email for person in people if person is not None and person.email]
+    return list(dict.fromkeys(addresses))
+
+
+def _when(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def compose(token: RegistrationToken, kind: str) -> tuple[str, str]:
+    """Subject and text: the token's two visible symbols only, never its value."""
+    shown = f"{token.prefix}••"
+    description = getattr(token, "description", "")
+    lines = [f"Customer: {token.tenant.name}", f"User: {token.user.username}"]
+    if description:
+        lines.insert(0, f"Description: {description}")
+    lines.append(f"Expires: {_when(token.expires_at)}")
+    if kind == TokenReminder.Kind.EXPIRES_SOON:
+        subject = f"Registration token {shown} expires within a day"
+        intro = (
+            f"The registration token {shown} of {token.tenant.name} expires on "
+            f"{_when(token.expires_at)}. Machines can no longer be registered with it after "
+            "that: generate a new token in the Protection console if you still need one."
+        )
+    else:
+        subject = f"Registration token {shown} registered its first machine"
+        intro = (
+            f"The registration token {shown} of {token.tenant.name} has registered its first "
+            "machine. If you did not expect this, delete the token in the Protection console."
+        )
+    return subject, "\n".join([intro, "", *lines, "", "Management portal"]) + "\n"
