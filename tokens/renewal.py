@@ -15,7 +15,7 @@ from tenants.audit import Origin
 from tenants.models import AuditEvent, User
 
 from . import values
-from .models import RegistrationToken
+from .models import RegistrationToken, TokenReminder
 from .services import (
     MAX_LIFETIME,
     MSG_GONE,
@@ -44,10 +44,12 @@ def token_extend(
         if (
             not RegistrationToken.objects.active(now)
             .filter(pk=token.pk)
-            .update(expires_at=expires_at)
+            .update(expires_at=expires_at, expiry_reminded_at=None)
         ):
             raise ValidationError(_(MSG_GONE))
-        token.expires_at = expires_at
+        # A new expiry deserves its own reminder a day before it.
+        TokenReminder.objects.filter(token=token, kind=TokenReminder.Kind.EXPIRES_SOON).delete()
+        token.expires_at, token.expiry_reminded_at = expires_at, None
         _record(
             AuditEvent.Action.TOKEN_EXTEND,
             actor=actor,

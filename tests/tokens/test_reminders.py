@@ -10,10 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from tenants.audit import Origin
 from tenants.models import AuditEvent, Tenant, User
 from tests.agents.helpers import register
 from tests.factories import make_token
-from tokens import reminders, services, tasks
+from tokens import reminders, renewal, services, tasks
 from tokens.models import RegistrationToken, TokenReminder
 
 DAY = datetime.timedelta(days=1)
@@ -218,3 +219,20 @@ def test_worker_task_is_periodic_every_minute_and_runs_the_scan(committed):
     assert tasks.send_reminders(timestamp=int(timezone.now().timestamp())) == 1
     [message] = mail.outbox
     assert message.subject == f"Registration token {token.prefix}•• registered its first machine"
+
+
+@pytest.mark.django_db
+def test_an_extended_token_is_reminded_again_before_its_new_expiry(tenants, users):
+    token, _ = _token(tenants, users, lifetime=3 * DAY)
+    assert reminders.send_due_reminders(now=_at(token)) == 1
+    extended = renewal.token_extend(
+        actor=users["globex-admin"],
+        token=RegistrationToken.objects.get(pk=token.pk),
+        lifetime=7 * DAY,
+        origin=Origin(source=AuditEvent.Source.UI, ip_address=None),
+    )
+    assert reminders.send_due_reminders(now=_at(token)) == 0
+    assert reminders.send_due_reminders(now=_at(extended)) == 1
+    assert [m.subject for m in mail.outbox] == [
+        f"Registration token {token.prefix}•• expires within a day"
+    ] * 2
