@@ -12,8 +12,9 @@ the rounds with its spread (min-max), beside the goal. Loopback only, bounded in
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python -m tests.benchmarks.bench_scale --customers 1000
 
-DATABASE_URL names the server; the scratch database `portal_scale` is dropped at the end
-(`--keep` keeps it, and `--reuse` measures a kept one again without building).
+DATABASE_URL names the server; the scratch database `portal_scale` (`BENCH_DATABASE` names
+another) is dropped at the end (`--keep` keeps it, and `--reuse` measures a kept one again
+without building).
 """
 
 import argparse
@@ -34,7 +35,8 @@ import psycopg
 from tests.live.server import start_gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
-NAME = "portal_scale"
+# The scratch database (BENCH_DATABASE), so two runs on one server do not share one.
+NAME = os.environ.get("BENCH_DATABASE", "portal_scale")
 PER_CUSTOMER = 100
 
 
