@@ -1,7 +1,7 @@
 """System checks for settings that would silently weaken the portal."""
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
 from tenants.net import proxy_networks
 
@@ -24,6 +24,41 @@ def trusted_proxies_check(app_configs, **kwargs) -> list[Error]:
                 "would never be read.",
                 hint="Set TRUSTED_PROXIES to the addresses of the reverse proxies.",
                 id="portal.E001",
+            )
+        ]
+    return []
+
+
+# Caches of one process (or none): each worker process, and each app server, would count
+# failed token uses and keep cached tenants on its own.
+_PER_PROCESS_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
+
+
+@register(deploy=True)
+def shared_cache_check(app_configs, **kwargs) -> list[CheckMessage]:
+    """Production's cache is what every process of every app server shares."""
+    if settings.PORTAL_ENVIRONMENT != "production":
+        return []
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend in _PER_PROCESS_CACHES:
+        return [
+            Error(
+                f"CACHE_URL names a cache of one process ({backend}): the token-failure "
+                "throttle would count per process, so a client could multiply its guesses "
+                "by the number of processes and app servers.",
+                hint="Use Redis, e.g. CACHE_URL=redis://cache.internal:6379/1.",
+                id="portal.E003",
+            )
+        ]
+    if backend == "portal.filecache.FileCache":
+        return [
+            Warning(
+                "CACHE_URL names a file cache: only the processes of this machine share it; "
+                "with app servers on several machines, use Redis.",
+                id="portal.W003",
             )
         ]
     return []

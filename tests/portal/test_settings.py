@@ -68,3 +68,15 @@ def test_production_redis_cache_gives_up_within_a_tenth_of_a_second():
     assert result.returncode == 0, result.stderr
     last = result.stdout.strip().splitlines()[-1]
     assert last.split() == ["django.core.cache.backends.redis.RedisCache", "0.1", "0.1"]
+
+
+def test_production_refuses_a_cache_of_one_process():
+    """Throttling counts in the cache: a per-process cache would let each process (and each
+    app server) count on its own."""
+    for url in ("locmemcache://", "dummycache://"):
+        result = manage("check", "--deploy", env={**PRODUCTION_ENV, "CACHE_URL": url})
+        assert result.returncode != 0
+        assert "portal.E003" in result.stderr + result.stdout
+    result = manage("check", "--deploy", env={**PRODUCTION_ENV, "CACHE_URL": "filecache:///tmp/c"})
+    assert result.returncode == 0, result.stderr
+    assert "portal.W003" in result.stderr + result.stdout
