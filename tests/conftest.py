@@ -9,6 +9,7 @@ from django.db import connection
 
 from tenants.models import Tenant, User
 from tenants.schemas import ensure_template_schema
+from tests.live.cluster import cluster  # noqa: E402, F401  (a session fixture)
 from tests.live.server import live_portal  # noqa: E402, F401  (a session fixture)
 from tests.redis_server import own_redis, redis_cache  # noqa: F401  (fixtures)
 

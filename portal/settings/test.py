@@ -30,6 +30,12 @@ CACHES = {
     }
 }
 
+# Servers and task workers a test starts whose mail the test must see from its own process
+# (reminders sent by two task workers): Django's file backend, one folder for all of them.
+if env.str("PORTAL_TEST_MAIL_DIR", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env.str("PORTAL_TEST_MAIL_DIR")
+
 # A server a test starts against a cache of the test's own (e.g. its own Redis, to stop it).
 if env.str("PORTAL_TEST_CACHE_URL", default=""):
     CACHES = {"default": cache_config(env.str("PORTAL_TEST_CACHE_URL"))}

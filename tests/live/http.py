@@ -16,6 +16,12 @@ class Session:
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
+    def at(self, base: str) -> "Session":
+        """The same browser (its cookies) talking to another server."""
+        other = Session(base)
+        other.jar, other.opener = self.jar, self.opener
+        return other
+
     def csrf(self) -> str:
         return next(c.value for c in self.jar if c.name == "csrftoken")
 
