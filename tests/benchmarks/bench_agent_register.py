@@ -9,7 +9,7 @@ their ratio. Loopback only; every phase is bounded in time.
         .venv/bin/python -m tests.benchmarks.bench_agent_register --seconds 5 --workers 4
 
 DATABASE_URL names the server (its database part is ignored): a scratch database
-`portal_bench` is created there and dropped at the end.
+`portal_bench` (`BENCH_DATABASE` names another) is created there and dropped at the end.
 """
 
 import argparse
@@ -33,7 +33,8 @@ import psycopg
 from tests.live.server import start_gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
-NAME = "portal_bench"
+# The scratch database (BENCH_DATABASE), so two runs on one server do not share one.
+NAME = os.environ.get("BENCH_DATABASE", "portal_bench")
 
 
 def _urls() -> tuple[str, str]:
