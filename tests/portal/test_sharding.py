@@ -262,7 +262,7 @@ ADMIN_PAGES = [
 def captured_sql(tenants, users) -> dict[str, list[str]]:
     """The SQL of each request: a partner administrator's console pages and API calls at
     All customers and at one customer, the admin's lists at both, a plan page and an
-    unregistration there, and an agent's registration, plan calls and unregistration. Keyed by "METHOD url"."""
+    unregistration there, and an agent's registration and plan calls. Keyed by request."""
     partner = _session(users["msp-admin"])
     with tenant_context(tenants["globex"]):
         plan = ProtectionPlan.objects.get(name="Daily backup")
