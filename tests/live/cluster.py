@@ -171,9 +171,9 @@ def running_cluster(
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def cluster(django_db_setup, tmp_path_factory) -> Iterator[Cluster]:
     """Two app servers (two gunicorn workers and a task worker each), one database, one
-    Redis."""
+    Redis; for the tests of one module, then stopped."""
     with running_cluster(tmp_path_factory.mktemp("cluster"), task_workers=True) as running:
         yield running
