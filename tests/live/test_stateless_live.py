@@ -4,6 +4,9 @@ sign-in limit and the token-failure throttle count across both, and with a task 
 beside each instance a reminder is mailed once."""
 
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import redis
 from django.conf import settings
@@ -12,6 +15,7 @@ from tests.agents.helpers import unknown_but_well_formed
 from tests.live.http import Session, post_json
 from tests.live.server import PASSWORD
 from tests.live.test_agents_live import new_token
+from tests.tokens.test_secrets import TOKEN_RE
 from tokens.throttling import MSG_INVALID_TOKEN, MSG_THROTTLED
 
 LOCKED = "Too many failed sign-in attempts."
@@ -35,6 +39,40 @@ def test_a_session_made_on_one_instance_is_valid_on_the_other(cluster):
     assert status == 200
     status, html = browser.get("/console/globex/devices/")
     assert status == 200 and 'name="password"' in html  # the sign-in page again
+
+
+class _Stay(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the redirect is answered as an HTTPError: the test follows it itself
+
+
+def _post_without_following(browser: Session, path: str, data: dict) -> str:
+    """POST a form as `browser` does, and return the redirect's Location unfollowed."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(browser.jar), _Stay)
+    body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": browser.csrf()}).encode()
+    request = urllib.request.Request(browser.base + path, data=body)
+    try:
+        opener.open(request, timeout=30)
+    except urllib.error.HTTPError as answer:
+        assert answer.code == 303, answer.code
+        return answer.headers["Location"]
+    raise AssertionError("no redirect")
+
+
+def test_a_token_generated_on_one_instance_is_shown_once_on_the_other(cluster):
+    """Generate's post/redirect/get: the POST on one app server, the page that shows the
+    value on the other (the value waits in the session and a cookie, not in a process)."""
+    first, second = cluster.urls
+    browser = Session(first).login("globex-admin", PASSWORD)
+    _, users = browser.get_json("/api/v1/tenants/globex/users")[:2]
+    bob = next(u["id"] for u in users["items"] if u["username"] == "globex-bob")
+    location = _post_without_following(
+        browser, "/console/globex/tokens/generate/", {"lifetime": "3600", "user": bob}
+    )
+    status, html = browser.at(second).get(location)
+    assert status == 200 and TOKEN_RE.search(html), html[:500]
+    status, html = browser.at(first).get(location)
+    assert status == 200 and not TOKEN_RE.search(html)  # once, whichever server asks
 
 
 def _sign_in(base: str, username: str, password: str) -> tuple[int, str]:
