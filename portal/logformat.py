@@ -1,11 +1,16 @@
 """The production log format: one JSON object a line (python-json-logger), shared by the
 Django settings and gunicorn's configuration (which must not import the settings)."""
 
+from pythonjsonlogger.core import RESERVED_ATTRS
+
 JSON_LOG_FORMATTER = {
     "()": "pythonjsonlogger.json.JsonFormatter",
-    "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-    "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+    "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+    "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"},
     "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+    # Beside the record's own attributes, never the `request` Django's loggers attach: its
+    # text is the full URL, query string included.
+    "reserved_attrs": [*RESERVED_ATTRS, "request"],
 }
 
 

@@ -67,7 +67,9 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = _current.get()
+            # Django logs a 4xx/5xx answer (`django.request`) after the middleware has
+            # returned, with the request attached.
+            record.request_id = _current.get() or request_id_of(getattr(record, "request", None))
         return True
 
 
