@@ -357,3 +357,30 @@ def test_api_errors_quote_the_request_id_of_their_response(served):
     assert refused.value.code == 400
     assert body["request_id"] == refused.value.headers["X-Request-ID"]
     assert len(body["request_id"]) == 32
+
+
+def test_the_live_fixtures_workers_add_up_refusals_by_reason(live_portal):
+    """The suite's own gunicorn (three workers, threads) shares its metrics too: refused
+    registrations counted by reason, whichever worker answered."""
+    url = live_portal.url
+
+    def scrape_local() -> dict:
+        status, body, _ = get(url, "/metrics")  # 127.0.0.1 is a configured scraper here
+        assert status == 200, body[:200]
+        return {
+            (s.labels["result"], s.labels["reason"]): s.value
+            for family in text_string_to_metric_families(body.decode())
+            for s in family.samples
+            if s.name == "portal_agent_registrations_total"
+        }
+
+    before = scrape_local()
+    body = {"token": "not-a-token", "hostname": "h", "os": "Linux", "machine_id": "m"}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(
+            pool.map(lambda _: post_json(url, "/api/v1/agents/register", body)[0], range(8))
+        )
+    assert statuses == [400] * 8  # within the failure limit (10) of the address
+    for after in [scrape_local() for _ in range(6)]:
+        mistyped = ("refused", "mistyped")
+        assert after[mistyped] - before.get(mistyped, 0) == 8
