@@ -4,6 +4,8 @@ request ids, never a secret."""
 
 import http.cookiejar
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -17,6 +19,7 @@ from django.db import connection
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.live.http import Session, post_json, post_json_full
+from tests.live.postgres import own_cluster
 from tests.live.server import (
     PASSWORD,
     ROOT,
@@ -24,6 +27,9 @@ from tests.live.server import (
     free_port,
     portal_env,
     prepare_database,
+    start_gunicorn,
+    stop_gunicorn,
+    wait_until_up,
 )
 from tests.live.test_serving_live import _command, _production_env, _wait_until_healthy
 from tests.redis_server import running_redis
@@ -384,3 +390,60 @@ def test_the_live_fixtures_workers_add_up_refusals_by_reason(live_portal):
     for after in [scrape_local() for _ in range(6)]:
         mistyped = ("refused", "mistyped")
         assert after[mistyped] - before.get(mistyped, 0) == 8
+
+
+def _cluster_processes(cluster) -> list[int]:
+    """The postmaster of the test's own cluster and every process it started."""
+    postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+    found = [postmaster]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster:
+                found.append(int(entry))
+    return found
+
+
+def test_readyz_answers_503_promptly_while_the_database_is_hung_or_stopped(tmp_path):
+    with own_cluster() as cluster:
+        env = portal_env(cluster.url, READYZ_TIMEOUT="1.5")
+        prepare_database(env)
+        log = tmp_path / "gunicorn.log"
+        process, url = start_gunicorn(env=env, workers=2, threads=4, log=log)
+        try:
+            wait_until_up(url, process, log)
+            assert readyz(url)[:2] == (200, OK)
+            processes = _cluster_processes(cluster)
+            for pid in processes:
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                hung = [readyz(url) for _ in range(3)]
+            finally:
+                for pid in processes:
+                    os.kill(pid, signal.SIGCONT)
+            cluster.stop("fast")
+            try:
+                stopped = [readyz(url) for _ in range(3)]
+            finally:
+                cluster.start()
+            deadline = time.monotonic() + 15
+            while readyz(url)[0] != 200 and time.monotonic() < deadline:
+                time.sleep(0.3)
+            back = readyz(url)
+        finally:
+            stop_gunicorn(process)
+    for status, body, took in hung:
+        assert (status, body["checks"]) == (
+            503,
+            {"database": "timeout", "cache": "ok", "migrations": "unknown"},
+        ), body
+        assert took < 1.5 + 0.5, took
+    for status, body, took in stopped:
+        assert (status, body["checks"]["database"]) == (503, "unavailable"), body
+        assert took < 1.0, took
+    assert back[:2] == (200, OK)
+    print(f"/readyz with PostgreSQL hung: {[round(t, 3) for *_, t in hung]} s; stopped: "
+          f"{[round(t, 3) for *_, t in stopped]} s")  # fmt: skip
