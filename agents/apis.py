@@ -15,6 +15,7 @@ from tokens import networks
 from tokens.services import TokenNetworkRefused
 from tokens.throttling import TokenUsingAPIView, TokenValueField
 
+from . import metrics
 from .authentication import MSG_INVALID_SECRET, Agent, AgentSecretAuthentication, bearer_secret
 from .selectors import plans_for
 from .services import devices, registration
@@ -98,7 +99,13 @@ class RegisterApi(TokenUsingAPIView):
             else None,
         }
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        request._request.log_tenant = result.tenant.slug  # for the request log
         return Response(body, status=code, headers={"Cache-Control": "no-store"})
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        metrics.count(response.status_code, getattr(request, "token_failure_reason", None))
+        return response
 
 
 class AgentView(APIView):

@@ -62,3 +62,32 @@ def shared_cache_check(app_configs, **kwargs) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+@register()
+def metrics_access_check(app_configs, **kwargs) -> list[Error]:
+    """/metrics is for the configured scrapers: a malformed address entry, or a bearer
+    token short enough to guess, is an error rather than a surprise."""
+    from .metrics import allowed_networks  # noqa: PLC0415 - prometheus_client loads late
+
+    errors = []
+    try:
+        allowed_networks(tuple(settings.METRICS_ALLOWED_ADDRESSES))
+    except ValueError as error:
+        errors.append(
+            Error(
+                f"METRICS_ALLOWED_ADDRESSES has an entry that is not an address or network: "
+                f"{error}",
+                id="portal.E005",
+            )
+        )
+    if settings.METRICS_TOKEN and len(settings.METRICS_TOKEN) < 32:
+        errors.append(
+            Error(
+                "METRICS_TOKEN is shorter than 32 characters.",
+                hint="Use a long random value, e.g. python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'.",
+                id="portal.E006",
+            )
+        )
+    return errors

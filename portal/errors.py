@@ -3,15 +3,22 @@
 DRF answers errors raised inside its views; these cover the rest (an unknown URL, an error
 outside a view, a bad Host header), so that every answer under /api/ is JSON. A database
 outage under /api/ answers 503 with Retry-After, like `tenants.api.exception_handler`.
+
+The HTML pages show the request's id (portal.requestlog), which a partner can quote; the
+JSON bodies get it from the request log middleware, like every API error body.
 """
 
 import sys
 
 from django.conf import settings
-from django.http import JsonResponse
-from django.views import defaults
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
+from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from tenants.api import MSG_UNAVAILABLE, is_database_outage
+
+from .requestlog import request_id_of
 
 API_PREFIX = "/api/"
 
@@ -24,27 +31,50 @@ def _json(detail: str, status: int, **headers: str) -> JsonResponse:
     return JsonResponse({"detail": detail}, status=status, headers=headers)
 
 
+def _page(request, status: int, title: str, message: str, *, with_request: bool = True):
+    context = {"title": title, "message": message, "request_id": request_id_of(request)}
+    try:
+        html = loader.render_to_string(
+            "error.html", context, request=request if with_request else None
+        )
+    except Exception:  # noqa: BLE001 - an error page must not fail in turn
+        html = (
+            f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1>"
+            f"<p>{escape(message)}</p><p>Request ID: {escape(context['request_id'] or '')}</p>"
+        )
+    return HttpResponse(html, status=status)
+
+
 def bad_request(request, exception):
     if _is_api(request):
         return _json("Bad request.", 400)
-    return defaults.bad_request(request, exception)
+    return _page(request, 400, _("Bad request"), _("The request could not be understood."))
 
 
 def permission_denied(request, exception):
     if _is_api(request):
         return _json("You do not have permission to perform this action.", 403)
-    return defaults.permission_denied(request, exception)
+    return _page(
+        request, 403, _("Access denied"), _("You do not have permission to view this page.")
+    )
 
 
 def page_not_found(request, exception):
     if _is_api(request):
         return _json("Not found.", 404)
-    return defaults.page_not_found(request, exception)
+    return _page(request, 404, _("Page not found"), _("There is no page at this address."))
 
 
 def server_error(request):
     if not _is_api(request):
-        return defaults.server_error(request)
+        # No request context: its processors could fail in turn (the database may be down).
+        return _page(
+            request,
+            500,
+            _("Server error"),
+            _("Something went wrong on our side. Try again shortly."),
+            with_request=False,
+        )
     # Django calls this while handling the exception, so it is still at hand.
     if is_database_outage(sys.exc_info()[1]):
         return _json(MSG_UNAVAILABLE, 503, **{"Retry-After": str(settings.API_RETRY_AFTER)})

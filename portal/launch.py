@@ -21,6 +21,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 from urllib.parse import quote
@@ -95,7 +96,9 @@ def _die_with_parent() -> None:
 def start_worker() -> subprocess.Popen:
     """Start the task worker beside the web server; it stops with the server's process."""
     preexec = _die_with_parent if sys.platform.startswith("linux") else None
-    return subprocess.Popen(worker_command(), cwd=ROOT, preexec_fn=preexec)
+    # Only the web workers share metrics (PROMETHEUS_MULTIPROC_DIR): not the task worker.
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    return subprocess.Popen(worker_command(), cwd=ROOT, preexec_fn=preexec, env=env)
 
 
 def stop_worker(worker: subprocess.Popen) -> None:
@@ -170,9 +173,29 @@ def production_server_command(bind: str, workers: int) -> list[str]:
         "--worker-connections",
         "1000",
         "--no-control-socket",
-        "--access-logfile",
-        "-",
+        # JSON log lines, no access log (the portal logs each request), metrics shared by
+        # the workers (portal/gunicorn_config.py).
+        "--config",
+        "python:portal.gunicorn_config",
     ]
+
+
+def prepare_metrics_dir(environ) -> Path:
+    """PROMETHEUS_MULTIPROC_DIR for the workers' shared metrics: the given folder emptied of
+    an earlier run's files (counters would otherwise carry over), or a new temporary folder
+    that gunicorn removes when it stops (PORTAL_METRICS_DIR_OWNED)."""
+    given = environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        environ.pop("PORTAL_METRICS_DIR_OWNED", None)
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="portal-metrics-"))
+        environ["PORTAL_METRICS_DIR_OWNED"] = "1"
+    environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
 
 
 def serve_production(bind: str, workers: int) -> int:
@@ -185,6 +208,7 @@ def serve_production(bind: str, workers: int) -> int:
     print(f"Serving the portal on http://{bind}/ with {workers} workers", flush=True)
     command = production_server_command(bind, workers)
     start_worker()
+    prepare_metrics_dir(os.environ)
     os.chdir(ROOT)
     os.execv(command[0], command)
     return 0  # not reached

@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import metrics, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("console/<slug:tenant_id>/", include("agents.urls")),
     # Management portal pages that span apps live here; the rest are the tenants app's.

@@ -20,6 +20,7 @@ from tokens.selectors import active_token_counts
 from tokens.usage import usage_by_day
 
 from . import services
+from .readiness import readiness
 from .usage_chart import chart
 
 
@@ -37,6 +38,18 @@ def home_tenant(user):
 def healthz(request):
     """Liveness: the process answers requests. No database, no cache, no sign-in."""
     return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request):
+    """Readiness: database and cache answer, migrations applied (portal.readiness).
+    200 or 503, naming what failed; no sign-in, nothing from an exception."""
+    ready, checks = readiness()
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status=200 if ready else 503,
+    )
 
 
 @login_required

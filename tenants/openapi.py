@@ -22,9 +22,13 @@ from rest_framework.permissions import AllowAny
 
 
 class ErrorBody(serializers.Serializer):
-    """Every API error: a sentence, and with invalid input the messages by field."""
+    """Every API error: a sentence, the request's id, and with invalid input the messages by
+    field."""
 
     detail = serializers.CharField(help_text="What went wrong, in one sentence.")
+    request_id = serializers.CharField(
+        help_text="This request's id (also the X-Request-ID header): quote it to support."
+    )
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,

@@ -67,3 +67,11 @@ def make_bare_customers(partner, prefix: str, count: int) -> list:
         )
         for n in range(count)
     )
+
+
+def error_body(response) -> dict:
+    """An API error's JSON body without its request id, which must be there and match the
+    X-Request-ID header (every answer has its own, so bodies are compared without it)."""
+    body = dict(response.json())
+    assert body.pop("request_id") == response["X-Request-ID"], body
+    return body

@@ -152,3 +152,9 @@ def active_token_counts(customers: list[Tenant]) -> dict[int, int]:
         .annotate(n=Count("id"))
     )
     return {row["tenant_id"]: row["n"] for row in rows}
+
+
+def active_token_total() -> int:
+    """How many tokens are usable now, platform-wide (not deleted, expired or used up, as
+    the active tokens lists show them): one count statement, for the metrics gauge."""
+    return RegistrationToken.objects.listed().count()

@@ -228,6 +228,7 @@ class TokenUsingAPIView(APIView):
     ) -> Response:
         """Count the failure against the address (throttling) and in the audit log."""
         # Counted before the lookup is released (finalize_response): never uncounted between.
+        self.request.token_failure_reason = str(reason)  # for the endpoint's metrics
         address = client_address(self.request)
         record_failure(address, self.presented_token(self.request))
         origin = Origin(source=AuditEvent.Source.AGENT, ip_address=address or None)

@@ -67,6 +67,10 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 AUTH_USER_MODEL = "tenants.User"
 
 MIDDLEWARE = [
+    # Request counts and latencies for /metrics (django-prometheus: first and last).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request id (X-Request-ID, in API error bodies) and one log line per request.
+    "portal.requestlog.RequestLogMiddleware",
     # X-Forwarded-Proto counts only from TRUSTED_PROXIES (before the HTTPS redirect).
     "portal.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -83,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into its 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -255,6 +260,13 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # believed only when the immediate peer (REMOTE_ADDR) is one of them.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
+# /metrics: client addresses or networks that may scrape (empty: none), and a bearer token
+# that may scrape from anywhere (empty: none). See portal/metrics.py.
+METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=[])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# /readyz waits this long (seconds) for its database and cache checks, then answers 503.
+READYZ_TIMEOUT = env.float("READYZ_TIMEOUT", default=2.0)
+
 # Seconds a request body may take to arrive under the production (ASGI) server; then 408.
 REQUEST_BODY_TIMEOUT = env.int("REQUEST_BODY_TIMEOUT", default=30)
 
@@ -292,15 +304,19 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging --------------------------------------------------------------------------------
+# One record per request on `portal.request` (portal.requestlog): off here (the development
+# server prints its own lines), on in production, where every record is one JSON line.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "portal.requestlog.RequestIdFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # The task worker's job lines stay; its task registration at every start is noise.
     "loggers": {
         "procrastinate.blueprints": {"level": "WARNING"},
         "procrastinate.periodic": {"level": "WARNING"},
+        "portal.request": {"level": "WARNING"},
     },
 }
 

@@ -1,5 +1,6 @@
 """Production settings: every secret comes from the environment, with no default."""
 
+from ..logformat import json_logging
 from .base import *  # noqa: F403
 from .base import cache_config, env, mail_from_env
 
@@ -14,8 +15,8 @@ globals().update(mail_from_env())
 # No SECURE_PROXY_SSL_HEADER: it believes X-Forwarded-Proto from anyone.
 # portal.middleware.TrustedProxyMiddleware takes it from TRUSTED_PROXIES only.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-# Load balancers and orchestrators probe liveness over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Load balancers, orchestrators and Prometheus probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -45,3 +46,6 @@ DATABASES = {
         "OPTIONS": {**_database.get("OPTIONS", {}), "pool": _pool},
     }
 }
+
+# One JSON line per log record on standard output, one record per request (portal.requestlog).
+LOGGING = json_logging(env.str("LOG_LEVEL", default="INFO"))

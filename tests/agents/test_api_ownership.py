@@ -11,7 +11,7 @@ from agents.services.registration import MSG_MACHINE_TAKEN, MSG_OTHER_USER
 from portal import api_urls
 from tenants.models import AuditEvent, User
 from tests.agents.helpers import agent, devices_in, plans_of, register
-from tests.factories import make_token
+from tests.factories import error_body, make_token
 from tokens.models import AgentCredential, RegistrationToken
 
 
@@ -34,7 +34,7 @@ def test_register_with_another_users_machine_id_is_409_and_changes_nothing(tenan
     before = _state(tenants)
     response = register(bobs, machine="alices-machine", hostname="bobs-now")
     assert response.status_code == 409
-    assert response.json() == {
+    assert error_body(response) == {
         "detail": "This machine is already registered under another account."
     }
     assert response.json()["detail"] == MSG_MACHINE_TAKEN
@@ -108,7 +108,9 @@ def test_plan_apply_with_a_token_of_another_user_is_403_and_changes_nothing(
     for path in ("/api/v1/agents/me/plan/apply", "/api/v1/agents/me/plan/revoke"):
         response = client.post(path, {"token": bobs}, format="json")
         assert response.status_code == 403
-        assert response.json() == {"detail": "This registration token belongs to another user."}
+        assert error_body(response) == {
+            "detail": "This registration token belongs to another user."
+        }
         assert response.json()["detail"] == MSG_OTHER_USER
     assert plans_of(tenants) == []
     token.refresh_from_db()

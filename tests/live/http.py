@@ -75,23 +75,24 @@ class Session:
 
 
 def _json(opener, request) -> tuple[int, dict]:
-    try:
-        with opener.open(request, timeout=30) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else {}
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        return error.code, json.loads(raw) if raw else {}
+    status, body, _ = _json_full(opener, request)
+    return status, body
 
 
 def _json_full(opener, request) -> tuple[int, dict, dict]:
+    """(status, body, headers). An error body must quote the response's X-Request-ID as
+    `request_id`; it is checked here and left out of the body returned (every answer has
+    its own id, so tests compare bodies without it)."""
     try:
         with opener.open(request, timeout=30) as response:
             raw = response.read()
             return response.status, json.loads(raw) if raw else {}, dict(response.headers)
     except urllib.error.HTTPError as error:
         raw = error.read()
-        return error.code, json.loads(raw) if raw else {}, dict(error.headers)
+        body = json.loads(raw) if raw else {}
+        if isinstance(body, dict) and "detail" in body:
+            assert body.pop("request_id") == error.headers["X-Request-ID"], body
+        return error.code, body, dict(error.headers)
 
 
 def post_json_full(base: str, path: str, data: dict) -> tuple[int, dict, dict]:

@@ -6,9 +6,11 @@ this test run's, so the test process and every worker share throttling state.
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -55,7 +57,12 @@ def start_gunicorn(*, env: dict, workers: int, threads: int = 1, log: Path | Non
     if threads > 1:
         command += ["--worker-class", "gthread", "--threads", str(threads)]
     output = log.open("w") if log else None
+    # The workers' metrics are shared in a folder of this server's own (prometheus_client's
+    # multiprocess mode, as the production command sets it up); stop_gunicorn removes it.
+    metrics_dir = env.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="portal-metrics-")
+    env = {**env, "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+    process.metrics_dir = metrics_dir  # type: ignore[attr-defined]
     return process, f"http://127.0.0.1:{port}"
 
 
@@ -113,6 +120,8 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+        process.wait(timeout=20)
+    shutil.rmtree(getattr(process, "metrics_dir", ""), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -125,7 +134,9 @@ def live_portal(django_db_setup, django_db_blocker, tmp_path_factory):
         conn.execute(f'CREATE DATABASE "{name}"')
     # A blocked address gets a token lookup every 3 s here (20 s by default), so a test can
     # watch the real agent program honour Retry-After without waiting long.
-    env = portal_env(database_url, AGENT_TOKEN_BLOCKED_INTERVAL="3")
+    env = portal_env(
+        database_url, AGENT_TOKEN_BLOCKED_INTERVAL="3", METRICS_ALLOWED_ADDRESSES="127.0.0.1"
+    )
     prepare_database(env)
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     process, url = start_gunicorn(env=env, workers=3, threads=4, log=log)

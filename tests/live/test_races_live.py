@@ -36,10 +36,15 @@ def call(base: str, path: str, body: dict | None, secret: str | None = None) -> 
             raw, status = response.read(), response.status
     except urllib.error.HTTPError as error:
         raw, status = error.read(), error.code
+        request_id = error.headers["X-Request-ID"]
     try:
-        return status, json.loads(raw) if raw else {}
+        answer = json.loads(raw) if raw else {}
     except ValueError:
         return status, {}
+    if status >= 400 and isinstance(answer, dict) and "detail" in answer:
+        # Every error body quotes its answer's request id; compared without it.
+        assert answer.pop("request_id") == request_id, answer
+    return status, answer
 
 
 def together(*actions):

@@ -10,6 +10,7 @@ from django.urls import URLPattern
 from rest_framework.test import APIClient
 
 from portal import api_urls
+from tests.factories import error_body
 from tokens import values
 
 UNDOCUMENTED = {"api-schema", "api-docs"}
@@ -44,7 +45,8 @@ def test_every_api_url_is_in_the_schema(schema):
 
 def test_every_operation_documents_its_errors_in_the_shared_error_shape(schema):
     body = schema["components"]["schemas"]["ErrorBody"]
-    assert body["required"] == ["detail"] and set(body["properties"]) == {"detail", "errors"}
+    assert body["required"] == ["detail", "request_id"]
+    assert set(body["properties"]) == {"detail", "request_id", "errors"}
     for label, path, _method, operation in _operations(schema):
         responses = operation["responses"]
         errors = {code for code in responses if code[0] in "45"}
@@ -110,7 +112,7 @@ def test_invalid_input_answers_in_the_shared_error_shape(users):
     url = "/api/v1/tenants/globex/registration_tokens"
     response = client.post(url, {"expires_in": "three days"}, format="json")
     assert response.status_code == 400
-    assert response.json() == {
+    assert error_body(response) == {
         "detail": "expires_in: A valid integer is required.",
         "errors": {"expires_in": ["A valid integer is required."]},
     }

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from tenants.audit import CLI
 from tenants.models import AuditEvent
 from tests.agents.helpers import register
-from tests.factories import make_token
+from tests.factories import error_body, make_token
 from tokens import services
 
 KEYS = {
@@ -96,7 +96,7 @@ def test_who_sees_which_events(api, tenants, username, slug, expected):
 def test_a_plain_user_is_refused(api):
     response = api("globex-alice").get(url("globex"))
     assert response.status_code == 403
-    assert set(response.json()) == {"detail"}
+    assert set(error_body(response)) == {"detail"}
 
 
 @pytest.mark.parametrize(
@@ -152,7 +152,7 @@ def test_filters_by_action_user_and_since(api, tenants):
 def test_bad_filters_are_400_in_the_shared_error_shape(api, query, field):
     response = api("globex-admin").get(url("globex"), query)
     assert response.status_code == 400
-    body = response.json()
+    body = error_body(response)
     assert set(body) == {"detail", "errors"} and list(body["errors"]) == [field]
     assert body["detail"] == body["errors"][field][0]
 

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from tenants.audit import CLI
 from tenants.models import AuditEvent
 from tests.agents.helpers import agent, devices_in, register
+from tests.factories import error_body
 from tokens import networks, services
 from tokens.models import RegistrationToken
 
@@ -61,7 +62,7 @@ def test_allows(allowed, address, ok):
 def test_registration_from_outside_is_403_audited_and_writes_nothing(tenants, users):
     token, value = limited(tenants, users, ["192.0.2.0/24"])
     refused = register(value, address="10.0.0.1")
-    assert (refused.status_code, refused.json()) == (403, REFUSED)
+    assert (refused.status_code, error_body(refused)) == (403, REFUSED)
     assert devices_in(tenants["globex"]) == []
     token.refresh_from_db()
     assert (token.registrations, token.machines) == (0, 0)
@@ -95,7 +96,7 @@ def test_plan_change_from_outside_is_403_and_audited(tenants, users):
     outside = agent(secret).post(
         "/api/v1/agents/me/plan/apply", {"token": value}, format="json", REMOTE_ADDR="10.9.9.9"
     )
-    assert (outside.status_code, outside.json()) == (403, REFUSED)
+    assert (outside.status_code, error_body(outside)) == (403, REFUSED)
     assert [d.plans.count() for d in devices_in(tenants["globex"])] == [0]
     event = AuditEvent.objects.get(action=AuditEvent.Action.TOKEN_USE_FAILED)
     assert event.details["reason"] == "network_refused"

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from tenants.audit import CLI
 from tests.agents.helpers import agent, register
-from tests.factories import make_token
+from tests.factories import error_body, make_token
 from tokens import selectors, services, values
 from tokens.models import RegistrationToken
 from tokens.throttling import MSG_INVALID_TOKEN
@@ -37,7 +37,7 @@ def test_a_value_sharing_the_prefix_of_a_live_token_is_401(tenants, users):
     assert values.prefix(values.normalize(lookalike)) == values.prefix(values.normalize(value))
     assert selectors.token_by_value(lookalike) is None
     refused = register(lookalike, machine="lookalike")
-    assert (refused.status_code, refused.json()) == (401, {"detail": MSG_INVALID_TOKEN})
+    assert (refused.status_code, error_body(refused)) == (401, {"detail": MSG_INVALID_TOKEN})
     client = agent(register(value).json()["agent_secret"])
     applied = client.post("/api/v1/agents/me/plan/apply", {"token": lookalike}, format="json")
     assert applied.status_code == 401

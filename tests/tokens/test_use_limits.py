@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from tenants.audit import CLI
 from tenants.models import AuditEvent
 from tests.agents.helpers import devices_in, register, unknown_but_well_formed
-from tests.factories import make_token
+from tests.factories import error_body, make_token
 from tokens import selectors, services
 from tokens.models import RegistrationToken, TokenMachine
 
@@ -58,7 +58,7 @@ def test_one_machine_token_re_registers_its_machine_and_refuses_a_second_like_an
     assert register(value, machine="m-1").status_code == 200  # the same machine: not used up
     refused = register(value, machine="m-2", hostname="other")
     unknown = register(unknown_but_well_formed(), machine="m-3")
-    assert (refused.status_code, refused.json()) == (401, unknown.json())
+    assert (refused.status_code, error_body(refused)) == (401, error_body(unknown))
     token.refresh_from_db()
     assert (token.machines, token.registrations) == (1, 2)
     assert [d.machine_id for d in devices_in(tenants["globex"])] == ["m-1"]
