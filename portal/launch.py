@@ -71,6 +71,10 @@ def _requirement_names(requirements: Path) -> set[str]:
     return names
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -119,13 +123,19 @@ def ensure_venv(venv_dir: Path = VENV, requirements: Path = REQUIREMENTS) -> boo
         begin("Upgrading pip ...")
         _pip(python, ["install", "-q", "--upgrade", "pip"], lambda line: None)
     wanted = _requirement_names(requirements)
-    begin(f"Installing {requirements.name} ({len(wanted)} packages and their dependencies) ...")
+    begin(
+        f"Installing {requirements.name} ({_count(len(wanted), 'package')} and what they need) ..."
+    )
     collected: list[str] = []
 
     def progress(line: str) -> None:
         # pip says "Collecting name==1.0" (or "Requirement already satisfied: name ...") for
         # each; a line for each requirement of the file, dependencies only counted.
-        match = re.match(r"(?:Collecting|Requirement already satisfied:) ([A-Za-z0-9._-]+)", line)
+        # A local wheel is "Processing ./name-1.0-py3-none-any.whl".
+        match = re.match(
+            r"(?:Collecting |Requirement already satisfied: |Processing (?:\S*/)?)([A-Za-z0-9._]+)",
+            line,
+        )
         if match and _normalise(match.group(1)) not in collected:
             name = _normalise(match.group(1))
             collected.append(name)
@@ -133,8 +143,7 @@ def ensure_venv(venv_dir: Path = VENV, requirements: Path = REQUIREMENTS) -> boo
                 done = len(wanted & set(collected))
                 say(f"      {done}/{len(wanted)} {match.group(1)}")
         elif line.startswith("Installing collected packages:"):
-            count = len(line.split(":", 1)[1].split(","))
-            say(f"      installing {count} packages ...")
+            say(f"      installing {_count(len(line.split(':', 1)[1].split(',')), 'package')} ...")
 
     _pip(python, ["install", "-r", str(requirements)], progress)
     stamp.write_text(digest)
