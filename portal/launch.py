@@ -590,7 +590,9 @@ def options(argv: list[str]) -> argparse.Namespace:
     if not parsed.bind:
         host = parsed.host or "127.0.0.1"
         port = parsed.port or 8000
-        default = f"{host}:{port}"
+        default = (
+            f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
+        )
         if parsed.production and not (parsed.host or parsed.port):
             default = os.environ.get("BIND", default)
         parsed.bind = default
