@@ -314,7 +314,7 @@ LOGGING = {
         # appeared twice ("Watching for file changes with StatReloader"): root's handler only.
         # (Configuring "django" resets its children, so the development server's request
         # lines get Django's own handler and format back here.)
-        "django": {"handlers": [], "level": "NOTSET"},
+        "django": {"handlers": [], "level": "INFO"},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "procrastinate.blueprints": {"level": "WARNING"},
         "procrastinate.periodic": {"level": "WARNING"},
