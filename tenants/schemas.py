@@ -53,8 +53,9 @@ def _tenant_models():
             yield from apps.get_app_config(app.rsplit(".", 1)[-1]).get_models()
 
 
-def ensure_template_schema(verbosity: int = 0) -> None:
-    """Create the template schema if needed and bring it up to date with the tenant apps.
+def ensure_template_schema(verbosity: int = 0) -> int:
+    """Create the template schema if needed and bring it up to date with the tenant apps;
+    the number of migrations it applied.
 
     New tenants record the migrations it has applied (and a test keeps their tables identical
     to its), so it must be migrated whenever the tenant apps' migrations change.
@@ -62,21 +63,29 @@ def ensure_template_schema(verbosity: int = 0) -> None:
     name = settings.TENANT_BASE_SCHEMA
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {connection.ops.quote_name(name)}")
-    if name in schemas_behind([name]):
+    applied = pending_migrations([name])[name]
+    if applied:
         call_command(
             "migrate_schemas", tenant=True, schema_name=name, interactive=False, verbosity=verbosity
         )
     connection.set_schema_to_public()
+    return applied
 
 
 def schemas_behind(schema_names: list[str]) -> list[str]:
-    """The schemas among `schema_names` that have not recorded every migration on disk.
+    """The schemas among `schema_names` that have not recorded every migration on disk."""
+    return [name for name, count in pending_migrations(schema_names).items() if count]
+
+
+def pending_migrations(schema_names: list[str]) -> dict[str, int]:
+    """How many migrations on disk each of `schema_names` has not recorded (all of them for a
+    schema without a django_migrations table, such as one not created yet).
 
     One small query per schema (its django_migrations table), instead of a migrate run per
     schema: with nothing to apply, checking 1,000 tenants takes about a second.
     """
     on_disk = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
-    behind = []
+    pending = {}
     with connection.cursor() as cursor:
         for name in schema_names:
             cursor.execute(
@@ -85,10 +94,9 @@ def schemas_behind(schema_names: list[str]) -> list[str]:
                 [name],
             )
             if cursor.fetchone() is None:
-                behind.append(name)
+                pending[name] = len(on_disk)
                 continue
             table = f"{connection.ops.quote_name(name)}.django_migrations"
             cursor.execute(f"SELECT app, name FROM {table}")  # noqa: S608 - a quoted schema name
-            if on_disk - set(cursor.fetchall()):
-                behind.append(name)
-    return behind
+            pending[name] = len(on_disk - set(cursor.fetchall()))
+    return pending

@@ -310,10 +310,31 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "portal.requestlog.RequestIdFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"]}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["request_id"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # The task worker's job lines stay; its task registration at every start is noise.
     "loggers": {
+        # Django's own default config gives the "django" logger a console handler of its own
+        # (while DEBUG is on) and lets it propagate to the root's too, so every line it logged
+        # appeared twice ("Watching for file changes with StatReloader"): root's handler only.
+        # (Configuring "django" resets its children, so the development server's request
+        # lines get Django's own handler and format back here.)
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "procrastinate.blueprints": {"level": "WARNING"},
         "procrastinate.periodic": {"level": "WARNING"},
         "portal.request": {"level": "WARNING"},

@@ -73,8 +73,9 @@ class Command(BaseCommand):
     def handle(self, *args, password, if_absent, **options):
         if settings.PORTAL_ENVIRONMENT == "production":
             raise CommandError("seed_demo refuses to run with production settings.")
-        if if_absent and Tenant.objects.filter(slug="demo-msp").exists():
-            self.stdout.write("Demo data already present.")
+        existed = Tenant.objects.filter(slug="demo-msp").exists()
+        if if_absent and existed:
+            self.stdout.write("Demo data: present.")
             return
         with transaction.atomic():
             for partner_name, slug, admin, customers in DEMO:
@@ -94,7 +95,8 @@ class Command(BaseCommand):
             if not superuser.is_superuser:
                 superuser.is_superuser = superuser.is_staff = True
                 superuser.save(update_fields=["is_superuser", "is_staff"])
-        self.stdout.write(self.style.SUCCESS("Demo data is in place."))
+        done = "present, passwords set" if existed else "created"
+        self.stdout.write(self.style.SUCCESS(f"Demo data: {done}."))
 
     def _tenant(self, name, slug, kind, parent) -> Tenant:
         tenant = Tenant.objects.filter(slug=slug).first()

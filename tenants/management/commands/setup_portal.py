@@ -1,32 +1,52 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django_tenants.utils import get_public_schema_name
 
 from tenants.models import Tenant
-from tenants.schemas import ensure_template_schema, schemas_behind
+from tenants.schemas import ensure_template_schema, pending_migrations
 
 # Above this many schemas to migrate, django-tenants' parallel executor migrates them all.
 PARALLEL_FROM = 10
 
 
+def summary(applied: int, public: int, template: int, tenants: int, behind: int) -> str:
+    """One line for the whole run: how many migrations went where, or "up to date"."""
+    schemas = f"{tenants} tenant schema{'s' if tenants != 1 else ''}"
+    if not applied:
+        return f"Database: up to date (public schema, template schema and {schemas})."
+    where = [
+        *(["public schema"] if public else []),
+        *(["template schema"] if template else []),
+        *([f"{behind} of {schemas}"] if behind else []),
+    ]
+    listed = where[0] if len(where) == 1 else ", ".join(where[:-1]) + " and " + where[-1]
+    return f"Database: {applied} migration{'s' if applied != 1 else ''} applied ({listed})."
+
+
 class Command(BaseCommand):
     help = (
         "Migrate the public schema, the tenant template schema and every tenant schema that "
-        "has migrations to apply. Safe to run again; quick when there is nothing to apply."
+        "has migrations to apply. Safe to run again; quick when there is nothing to apply. "
+        "Prints one summary line; -v2 shows every migration."
     )
 
     def handle(self, *args, **options):
         verbosity = options["verbosity"]
-        call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
-        ensure_template_schema(verbosity=verbosity)
+        # Each migration's own line only when asked for (-v2); the summary at -v1.
+        detail = max(verbosity - 1, 0)
+        public_count = sum(pending_migrations([get_public_schema_name()]).values())
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=detail)
+        template_count = ensure_template_schema(verbosity=detail)
         schemas = list(Tenant.objects.values_list("schema_name", flat=True))
-        behind = schemas_behind(schemas)
+        pending = {name: count for name, count in pending_migrations(schemas).items() if count}
+        behind = list(pending)
         if len(behind) > PARALLEL_FROM:
             call_command(
                 "migrate_schemas",
                 tenant=True,
                 executor="multiprocessing",
                 interactive=False,
-                verbosity=verbosity,
+                verbosity=detail,
             )
         for name in behind if len(behind) <= PARALLEL_FROM else ():
             call_command(
@@ -34,10 +54,9 @@ class Command(BaseCommand):
                 tenant=True,
                 schema_name=name,
                 interactive=False,
-                verbosity=verbosity,
+                verbosity=detail,
             )
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Schemas are up to date ({len(behind)} of {len(schemas)} tenant schemas migrated)."
-            )
-        )
+        applied = public_count + template_count + sum(pending.values())
+        if verbosity:
+            line = summary(applied, public_count, template_count, len(schemas), len(behind))
+            self.stdout.write(self.style.SUCCESS(line))
