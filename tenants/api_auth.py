@@ -26,6 +26,9 @@ def _bearer(request) -> str | None:
 
 
 class ApiClientAuthentication(BaseAuthentication):
+    # For the OpenAPI schema (tenants.openapi): a wrong or expired token answers 401.
+    challenges_a_token = True
+
     def authenticate(self, request):
         token = _bearer(request)
         if token is None:
