@@ -47,8 +47,9 @@ _ROLES: dict[tuple[bool, str], str] = {
 
 
 def actor_name(client: ApiClient) -> str:
-    """How the audit log and lists name the client."""
-    return _("API client %(name)s") % {"name": client.name}
+    """How the audit log and lists name the client. Stored as written (like a username), so
+    not translated: `?user=` finds it whatever the language of the request that wrote it."""
+    return f"API client {client.name}"
 
 
 def principal(client: ApiClient) -> User:

@@ -175,3 +175,17 @@ def test_audit_log_page_names_the_client(login, users, tenants):
     page = login("globex-admin").get(url("audit", "globex")).content.decode()
     assert "API client PSA sync" in page
     assert made.json()["token"] not in page and issued.client_secret not in page
+
+
+def test_the_admin_lists_no_oauth_credentials(client, users, tenants):
+    issued = api_client_create(
+        actor=users["msp-admin"],
+        tenant=tenants["demo-msp"],
+        name="n",
+        role="administrator",
+        origin=CLI,
+    )
+    client.force_login(users["platform-admin"])
+    index = client.get("/admin/").content.decode()
+    assert "oauth2_provider" not in index and issued.client_secret not in index
+    assert client.get("/admin/oauth2_provider/application/").status_code == 404
