@@ -14,6 +14,7 @@ from .api_clients import api_client_create, api_client_delete, api_client_for, a
 from .forms import ApiClientForm, add_service_errors
 from .paging import page_of
 from .permissions import Action
+from .selectors import covers
 from .views import ManagementMixin
 
 ONCE = "api_client"
@@ -90,7 +91,7 @@ class ApiClientDeleteView(ManagementMixin, TemplateView):
 
     def target(self):
         client = api_client_for(actor=self.request.user, client_id=self.kwargs["client_id"])
-        if client.tenant_id != self.tenant.pk and client.tenant.parent_id != self.tenant.pk:
+        if not covers(self.tenant, client.tenant):
             raise Http404("No such API client.")  # not of this level
         return client
 
