@@ -3,11 +3,13 @@
 Roles (`tenants.permissions`) say who may do what; Django's groups are not used, and their
 page, registered by django.contrib.auth, would be the one admin page outside the tenant
 scope and the declared-lookup rule of `tenants.admin_base.ScopedModelAdmin`. The same holds
-for procrastinate's job pages (the reminder queue, platform-wide): they are removed too.
+for procrastinate's job pages (the reminder queue, platform-wide) and django-oauth-toolkit's
+(every API client's credentials and tokens): they are removed too.
 """
 
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from oauth2_provider import models as oauth_models
 from procrastinate.contrib.django import models as procrastinate_models
 
 admin.site.unregister(Group)
@@ -16,6 +18,13 @@ for _model in (
     procrastinate_models.ProcrastinateEvent,
     procrastinate_models.ProcrastinatePeriodicDefer,
     procrastinate_models.ProcrastinateWorker,
+    # django-oauth-toolkit's pages (every API client's credentials and tokens, platform
+    # wide): API clients are managed on the Management portal's API clients page.
+    oauth_models.get_application_model(),
+    oauth_models.get_access_token_model(),
+    oauth_models.get_refresh_token_model(),
+    oauth_models.get_grant_model(),
+    oauth_models.get_id_token_model(),
 ):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)

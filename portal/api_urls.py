@@ -2,8 +2,8 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from agents import apis as agent_apis
+from tenants import api_clients_api, audit_api
 from tenants import apis as tenant_apis
-from tenants import audit_api
 from tokens import apis as token_apis
 
 urlpatterns = [
@@ -13,6 +13,16 @@ urlpatterns = [
         "tenants/<slug:tenant_id>/audit_events",
         audit_api.AuditEventListApi.as_view(),
         name="api-audit-events",
+    ),
+    path(
+        "tenants/<slug:tenant_id>/api_clients",
+        api_clients_api.ApiClientListApi.as_view(),
+        name="api-api-clients",
+    ),
+    path(
+        "api_clients/<str:client_id>",
+        api_clients_api.ApiClientDetailApi.as_view(),
+        name="api-api-client",
     ),
     path(
         "tenants/<slug:tenant_id>/protection_plans",

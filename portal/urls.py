@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from tenants import oauth
+
 from . import metrics, views
 
 urlpatterns = [
@@ -18,6 +20,9 @@ urlpatterns = [
         name="user-delete",
     ),
     path("manage/<slug:tenant_id>/", include("tenants.urls")),
+    # OAuth 2.0 (RFC 6749), not a REST framework view: its errors are OAuth's own
+    # `{"error", "error_description"}`, which OAuth clients read.
+    path("api/v1/oauth/token", oauth.TokenView.as_view(), name="api-oauth-token"),
     path("api/v1/", include("portal.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -39,6 +39,8 @@ def record(
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         actor_name=getattr(actor, "username", "") or "system",
+        # An API client's principal has no account: the client is named instead.
+        actor_client_id=getattr(getattr(actor, "api_client", None), "pk", None),
         on_behalf_of=on_behalf_of,
         tenant=tenant,
         family=tenant.family if tenant is not None else None,

@@ -33,6 +33,18 @@ class AuditPerson(serializers.Serializer):
     username = serializers.CharField()
 
 
+class AuditClientRef(serializers.Serializer):
+    id = serializers.CharField(help_text="The API client's id (kept after it is deleted).")
+
+
+class AuditActor(AuditPerson):
+    api_client = AuditClientRef(
+        required=False,
+        help_text="Only when an API client acted: then `id` is null and `username` reads "
+        '"API client <name>".',
+    )
+
+
 class AuditTenantRef(serializers.Serializer):
     id = serializers.CharField(help_text="The tenant's identifier.")
     name = serializers.CharField()
@@ -58,8 +70,11 @@ class AuditEventItem(serializers.Serializer):
     def get_action(self, event) -> dict:
         return {"code": event.action, "label": str(event.get_action_display())}
 
-    @extend_schema_field(AuditPerson(allow_null=True))
+    @extend_schema_field(AuditActor(allow_null=True))
     def get_actor(self, event) -> dict | None:
+        if event.actor_client_id is not None:
+            client = {"id": str(event.actor_client_id)}
+            return {"id": None, "username": event.actor_name, "api_client": client}
         if event.actor_id is None and event.actor_name in NO_ACCOUNT:
             return None
         actor_id = str(event.actor_id) if event.actor_id is not None else None

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import ApiClient, User
 from .services import ROLES_FOR_KIND
 
 
@@ -17,6 +17,13 @@ def add_service_errors(form, error: ValidationError) -> None:
 
 class CustomerForm(forms.Form):
     name = forms.CharField(label=_("Customer name"), max_length=100)
+
+
+class ApiClientForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=ApiClient.Role.choices, initial=ApiClient.Role.ADMINISTRATOR
+    )
 
 
 class UserForm(forms.Form):

@@ -172,6 +172,8 @@ class AuditEvent(models.Model):
         DEVICE_UNREGISTER = "device.unregister", _("Device unregistered")
         DEVICE_REGISTER_REFUSED = "device.register_refused", _("Device registration refused")
         TOKEN_USE_FAILED = "token.use_failed", _("Registration token use failed")
+        API_CLIENT_CREATE = "api_client.create", _("API client created")
+        API_CLIENT_DELETE = "api_client.delete", _("API client deleted")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     # The tenant's family (its partner level), so a partner's audit log is an index range.
@@ -180,6 +182,9 @@ class AuditEvent(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_name = models.CharField(_("initiator"), max_length=150)
+    # The API client that acted (its access token), kept after the client is deleted;
+    # `actor_name` then reads "API client <name>" and `actor` is empty.
+    actor_client_id = models.BigIntegerField(null=True, blank=True, editable=False)
     on_behalf_of = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -224,3 +229,49 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+
+class ApiClient(models.Model):
+    """A partner's or customer's script: an OAuth 2.0 client (client credentials) that acts
+    at one level (a partner's All customers, or one customer) with one role.
+
+    The credentials are django-oauth-toolkit's `Application` (client id, hashed secret),
+    deleted with the client, and with it every access token it holds.
+    """
+
+    class Role(models.TextChoices):
+        ADMINISTRATOR = "administrator", _("Administrator")
+        READ_ONLY_ADMINISTRATOR = "read_only_administrator", _("Read-only administrator")
+
+    name = models.CharField(_("name"), max_length=100)
+    tenant = models.ForeignKey(
+        Tenant, verbose_name=_("level"), on_delete=models.CASCADE, related_name="api_clients"
+    )
+    # The tenant's family (its partner level), so a partner's list is an index range.
+    family = models.BigIntegerField(editable=False)
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    application = models.OneToOneField(
+        "oauth2_provider.Application", on_delete=models.CASCADE, related_name="api_client"
+    )
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept when the account is deleted, and names a client that created another one.
+    created_by_name = models.CharField(_("created by"), max_length=150)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("API client")
+        indexes = [models.Index("family", "name", "id", name="api_client_level_by_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="api_client_name_per_level"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.family = self.tenant.family
+        super().save(*args, **kwargs)

@@ -5,8 +5,9 @@ the one error shape, and request fields carry the constraints validation applies
 the view is made of, so a new endpoint is documented without writing anything:
 
 - 400 when it takes a request body or query parameters;
-- 401 when its authentication answers with a challenge (the agent's Bearer secret), 403 when
-  it does not (session sign-in: not signed in, CSRF, or the role may not);
+- 401 when its authentication answers with a challenge (the agent's Bearer secret, an API
+  client's access token that is wrong or expired), 403 when it does not (session sign-in:
+  not signed in, CSRF, or the role may not);
 - 404 when its path has parameters (another tenant's object is 404) or it pages (bad cursor);
 - 429 when it has throttles;
 
@@ -38,7 +39,7 @@ class ErrorBody(serializers.Serializer):
 
 ERROR_DESCRIPTIONS = {
     400: "Invalid input: `detail` says what, `errors` lists the messages by field.",
-    401: "Missing or invalid credentials.",
+    401: "Missing or invalid credentials (an agent secret, or an API client's access token).",
     403: "Not signed in, the CSRF check failed, or your role may not do this.",
     404: "Not found, or outside your scope.",
     429: "Too many failed attempts from this address: try again later.",
@@ -68,6 +69,9 @@ class AutoSchema(openapi.AutoSchema):
             authenticators = view.get_authenticators()
             challenge = authenticators and authenticators[0].authenticate_header(view.request)
             found.add(401 if challenge else 403)
+            # An API client's access token: a bad or expired one is challenged with 401.
+            if any(getattr(a, "challenges_a_token", False) for a in authenticators):
+                found.add(401)
         if "{" in self.path or any(p.name == "cursor" for p in query):
             found.add(404)
         if view.get_throttles():

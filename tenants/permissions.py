@@ -30,6 +30,7 @@ class Action(StrEnum):
     VIEW_ALL_USERS = "view_all_users"  # not just oneself
     MANAGE_PARTNER_ADMINS = "manage_partner_admins"  # create and delete them
     MANAGE_PARTNERS = "manage_partners"  # create and rename partners: the platform's job
+    MANAGE_API_CLIENTS = "manage_api_clients"  # create and delete them
 
 
 _ADMIN_VIEW = {
@@ -46,6 +47,7 @@ _ADMIN_CHANGE = {
     Action.GENERATE_TOKENS,
     Action.ACT_FOR_OTHERS,
     Action.UNREGISTER_DEVICES,
+    Action.MANAGE_API_CLIENTS,
 }
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {

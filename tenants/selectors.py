@@ -14,6 +14,15 @@ from .permissions import Action, can
 from .shared_cache import guarded
 
 
+def reaches_all_customers(user: User | AnonymousUser) -> bool:
+    """Whether the user works at a partner's level, over all of its customers: a partner
+    administrator, or an API client of a partner (`tenants.api_clients.principal`), also a
+    read-only one."""
+    return getattr(user, "role", "") == User.Role.PARTNER_ADMIN or getattr(
+        user, "partner_level", False
+    )
+
+
 def tenants_visible_to(user: User | AnonymousUser) -> QuerySet[Tenant]:
     """The tenants a user may work on: a partner administrator's partner and its customers,
     everyone else's own tenant, and every tenant for the platform superuser."""
@@ -24,7 +33,7 @@ def tenants_visible_to(user: User | AnonymousUser) -> QuerySet[Tenant]:
         return tenants.all()
     if user.tenant_id is None:
         return tenants.none()
-    if user.role == User.Role.PARTNER_ADMIN:
+    if reaches_all_customers(user):
         # A partner administrator's tenant is a partner: no need to load it to know.
         return tenants.filter(family=user.tenant_id)
     return tenants.filter(pk=user.tenant_id)
@@ -71,7 +80,7 @@ def tenant_for(*, actor: User | AnonymousUser, tenant_id: str) -> Tenant:
     own = actor.tenant if actor.tenant_id else None
     if own is not None and own.slug == tenant_id:
         return own
-    if actor.role == User.Role.PARTNER_ADMIN and actor.tenant_id:
+    if reaches_all_customers(actor) and actor.tenant_id:
         level = level_of(actor.tenant_id, tenant_id)
         if level is None:
             raise Http404("No such tenant.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import audit_views, views
+from . import api_client_views, audit_views, views
 
 urlpatterns = [
     path("customers/", views.CustomerListView.as_view(), name="customers"),
@@ -8,4 +8,15 @@ urlpatterns = [
     path("users/", views.UserListView.as_view(), name="users"),
     path("users/new/", views.UserCreateView.as_view(), name="user-create"),
     path("audit/", audit_views.AuditLogView.as_view(), name="audit"),
+    path("api-clients/", api_client_views.ApiClientListView.as_view(), name="api-clients"),
+    path(
+        "api-clients/new/",
+        api_client_views.ApiClientCreateView.as_view(),
+        name="api-client-create",
+    ),
+    path(
+        "api-clients/<int:client_id>/delete/",
+        api_client_views.ApiClientDeleteView.as_view(),
+        name="api-client-delete",
+    ),
 ]

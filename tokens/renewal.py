@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tenants.api_clients import account_of
 from tenants.audit import Origin
 from tenants.models import AuditEvent, User
 
@@ -77,7 +78,7 @@ def token_reissue(*, actor: User, token: RegistrationToken, origin: Origin) -> I
             tenant=token.tenant,
             family=token.family,
             user=token.user,
-            created_by=actor,
+            created_by=account_of(actor),
             created_at=now,
             expires_at=now + lifetime,
             plan_id=token.plan_id,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenants import audit
+from tenants.api_clients import account_of
 from tenants.audit import Origin
 from tenants.authorization import authorize
 from tenants.models import AuditEvent, Tenant, User
@@ -122,7 +123,7 @@ def token_create(
             tenant=tenant,
             family=tenant.family,
             user=owner,
-            created_by=actor,
+            created_by=account_of(actor),
             created_at=now,
             expires_at=now + lifetime,
             plan_id=plan.id if plan else None,

@@ -40,6 +40,8 @@ SHARED_APPS = [
     "axes",
     "django.contrib.staticfiles",
     "rest_framework",
+    # API clients: django-oauth-toolkit's applications and access tokens (public schema).
+    "oauth2_provider",
     "drf_spectacular",
     # Swagger UI's files, served by the portal itself (no CDN).
     "drf_spectacular_sidecar",
@@ -272,7 +274,10 @@ REQUEST_BODY_TIMEOUT = env.int("REQUEST_BODY_TIMEOUT", default=30)
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # An API client's access token (Authorization: Bearer) beside the browser session; the
+    # agent endpoints name their own authentication, so they never accept either.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tenants.api_auth.ApiClientAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -286,6 +291,32 @@ REST_FRAMEWORK = {
 API_MAX_BODY_SIZE = env.int("API_MAX_BODY_SIZE", default=64 * 1024)
 # What a client is told to wait (Retry-After, seconds) when the database is unavailable (503).
 API_RETRY_AFTER = 3
+
+# API clients (tenants.api_clients): django-oauth-toolkit as the authorization server, client
+# credentials only. Access tokens live an hour and are kept as checksums only (the RFC 9700
+# storage of 3.x: the `token` column stays empty); client secrets are hashed like passwords.
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "SCOPES": {"api": "The Management portal API, with the client's role and level"},
+    "DEFAULT_SCOPES": ["api"],
+    "OAUTH2_VALIDATOR_CLASS": "tenants.oauth.Validator",
+    # Every RFC 9700 recommendation enforced (its 4.0 defaults); only client credentials
+    # are used, so none of them takes anything away.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
+# django-oauth-toolkit's own models (swappable; named so migrations can depend on them).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Management portal API",

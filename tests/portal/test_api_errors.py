@@ -13,6 +13,8 @@ from django.urls import URLPattern
 from rest_framework.test import APIClient
 
 from portal import api_urls, errors
+from tenants.api_clients import api_client_create
+from tenants.audit import CLI
 from tests.agents.helpers import register
 from tests.factories import make_token
 from tokens.models import RegistrationToken
@@ -44,7 +46,14 @@ def endpoints(tenants, users):
         tenants["globex"], users["globex-alice"], actor=users["globex-admin"], plan="Daily backup"
     )
     token = RegistrationToken.objects.filter(tenant=tenants["globex"]).first()
-    kwargs = {"tenant_id": "globex", "token_id": str(token.public_id)}
+    client_id = api_client_create(
+        actor=users["globex-admin"],
+        tenant=tenants["globex"],
+        name="n",
+        role="administrator",
+        origin=CLI,
+    ).client.pk
+    kwargs = {"tenant_id": "globex", "token_id": str(token.public_id), "client_id": str(client_id)}
 
     def client(path: str) -> APIClient:
         api = APIClient()
@@ -115,7 +124,8 @@ def test_a_body_over_the_documented_size_is_json_413(endpoints):
         body = _assert_error_shape(response, 413)
         assert body["detail"] == "The request body is larger than 65536 bytes."
         checked += 1
-    assert checked == 6  # register, plan apply and revoke, token create, extend, reissue
+    # register, plan apply and revoke, token create, extend, reissue, API client create
+    assert checked == 7
     # Just under the limit is parsed as usual (and then validated).
     fits = json.dumps({"token": "x", "hostname": "h" * (settings.API_MAX_BODY_SIZE - 100)})
     _assert_error_shape(register_raw(fits), 400)

@@ -116,3 +116,26 @@ def test_invalid_input_answers_in_the_shared_error_shape(users):
         "detail": "expires_in: A valid integer is required.",
         "errors": {"expires_in": ["A valid integer is required."]},
     }
+
+
+def test_the_schema_shows_both_security_schemes_for_the_portal_api(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["cookieAuth"] == {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+    flow = schemes["apiClient"]["flows"]["clientCredentials"]
+    assert schemes["apiClient"]["type"] == "oauth2"
+    assert flow["tokenUrl"] == "/api/v1/oauth/token"
+    for path, method in (
+        ("/api/v1/tenants", "get"),
+        ("/api/v1/tenants/{tenant_id}/users", "get"),
+        ("/api/v1/tenants/{tenant_id}/registration_tokens", "post"),
+        ("/api/v1/registration_tokens/{token_id}", "delete"),
+        ("/api/v1/tenants/{tenant_id}/api_clients", "post"),
+    ):
+        operation = schema["paths"][path][method]
+        assert {"apiClient": []} in operation["security"], path
+        assert {"cookieAuth": []} in operation["security"], path
+        # Without credentials 403 (as before), with a wrong or expired token 401.
+        assert {"401", "403"} <= set(operation["responses"]), path
+    for path in ("/api/v1/agents/me", "/api/v1/agents/me/plan/apply"):
+        for operation in schema["paths"][path].values():
+            assert {"apiClient": []} not in operation["security"], path

@@ -1,0 +1,105 @@
+"""Management portal > API clients: the level's clients, creating one (its secret shown
+once, post/redirect/get) and deleting one (its access tokens stop working at once)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView
+
+from . import shown_once
+from .api_clients import api_client_create, api_client_delete, api_client_for, api_clients_at
+from .forms import ApiClientForm, add_service_errors
+from .paging import page_of
+from .permissions import Action
+from .selectors import covers
+from .views import ManagementMixin
+
+ONCE = "api_client"
+
+
+def _list_path(tenant) -> str:
+    return reverse("api-clients", kwargs={"tenant_id": tenant.slug})
+
+
+class ApiClientListView(ManagementMixin, TemplateView):
+    template_name = "tenants/api_client_list.html"
+    section = "api-clients"
+
+    def get(self, request, *args, **kwargs):
+        self.issued = shown_once.take(request, name=ONCE, tenant_slug=self.tenant.slug)
+        response = super().get(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        if self.issued is not None:
+            shown_once.forget(response, name=ONCE, path=_list_path(self.tenant))
+        return response
+
+    def get_context_data(self, **kwargs):
+        clients = api_clients_at(actor=self.request.user, tenant=self.tenant)
+        page = page_of(clients, self.request)
+        issued = None
+        if self.issued is not None:
+            secret, facts = self.issued
+            issued = {**facts, "client_secret": secret}
+        return super().get_context_data(
+            page=page,
+            issued=issued,
+            can_manage_api_clients=self.can(Action.MANAGE_API_CLIENTS),
+            **kwargs,
+        )
+
+
+class ApiClientCreateView(ManagementMixin, FormView):
+    template_name = "tenants/api_client_form.html"
+    section = "api-clients"
+    required_action = Action.MANAGE_API_CLIENTS
+    form_class = ApiClientForm
+
+    def form_valid(self, form):
+        try:
+            issued = api_client_create(
+                actor=self.request.user,
+                tenant=self.tenant,
+                name=form.cleaned_data["name"],
+                role=form.cleaned_data["role"],
+                origin=self.origin(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        response = redirect("api-clients", tenant_id=self.tenant.slug)
+        shown_once.keep(
+            self.request,
+            response,
+            name=ONCE,
+            path=_list_path(self.tenant),
+            tenant_slug=self.tenant.slug,
+            value=issued.client_secret,
+            facts={"name": issued.client.name, "client_id": issued.client_id},
+        )
+        return response
+
+
+class ApiClientDeleteView(ManagementMixin, TemplateView):
+    """Confirm, then delete the client and its access tokens."""
+
+    template_name = "tenants/api_client_confirm_delete.html"
+    section = "api-clients"
+    required_action = Action.MANAGE_API_CLIENTS
+
+    def target(self):
+        client = api_client_for(actor=self.request.user, client_id=self.kwargs["client_id"])
+        if not covers(self.tenant, client.tenant):
+            raise Http404("No such API client.")  # not of this level
+        return client
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(target=self.target(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        client = self.target()
+        api_client_delete(actor=request.user, client=client, origin=self.origin())
+        messages.success(request, _("API client “%s” was deleted.") % client.name)
+        return redirect("api-clients", tenant_id=self.tenant.slug)

@@ -1,0 +1,188 @@
+"""API clients: scripts of a partner or a customer that call the REST API with an OAuth 2.0
+access token (client credentials, see `tenants.oauth`).
+
+A client acts at one level (a partner's All customers, or one customer) with one role
+(administrator or read-only administrator). Its requests are made by a *principal*: an
+unsaved `User` with that tenant and the matching account role, so the role map
+(`tenants.permissions`), the scope (`tenants.selectors`) and every service check it exactly
+as they check a person, through the same code. It has no account of its own: its audit
+events name it "API client <name>" and tokens it generates are made on behalf of the user it
+names.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from oauth2_provider.generators import generate_client_secret
+from oauth2_provider.models import get_application_model
+
+from . import audit
+from .audit import Origin
+from .authorization import authorize
+from .models import ApiClient, AuditEvent, Tenant, User
+from .permissions import Action
+from .selectors import at_level, in_scope
+
+MAX_NAME = 100
+MSG_NAME = "Enter a name of at most 100 characters."
+MSG_NAME_TAKEN = "An API client with this name already exists at this level."
+MSG_ROLE = "role must be administrator or read_only_administrator."
+# How often a client's "last used" time is written at most (one UPDATE a minute, not one
+# a request).
+LAST_USED_EVERY = datetime.timedelta(seconds=60)
+
+# The account role a client's principal has: its role at its level.
+_ROLES: dict[tuple[bool, str], str] = {
+    (True, ApiClient.Role.ADMINISTRATOR): User.Role.PARTNER_ADMIN,
+    (False, ApiClient.Role.ADMINISTRATOR): User.Role.COMPANY_ADMIN,
+    (True, ApiClient.Role.READ_ONLY_ADMINISTRATOR): User.Role.READONLY_ADMIN,
+    (False, ApiClient.Role.READ_ONLY_ADMINISTRATOR): User.Role.READONLY_ADMIN,
+}
+
+
+def actor_name(client: ApiClient) -> str:
+    """How the audit log and lists name the client. Stored as written (like a username), so
+    not translated: `?user=` finds it whatever the language of the request that wrote it."""
+    return f"API client {client.name}"
+
+
+def principal(client: ApiClient) -> User:
+    """The actor a client's request is made by (never saved): the client's tenant, the
+    account role of its role at that level, and `api_client` set. A read-only client of a
+    partner reaches the partner's customers like a partner administrator
+    (`partner_level`), and may change nothing."""
+    tenant = client.tenant
+    user = User(
+        username=actor_name(client),
+        tenant=tenant,
+        role=_ROLES[(tenant.is_partner, client.role)],
+        is_active=True,
+    )
+    user.family = tenant.family
+    user.api_client = client  # type: ignore[attr-defined]
+    user.partner_level = tenant.is_partner  # type: ignore[attr-defined]
+    return user
+
+
+def client_of(actor: object) -> ApiClient | None:
+    """The API client acting, if `actor` is a client's principal."""
+    return getattr(actor, "api_client", None)
+
+
+def account_of(actor: User) -> User | None:
+    """The account to record as creator: None for a client (it has none)."""
+    return None if client_of(actor) is not None else actor
+
+
+def touch(client: ApiClient) -> None:
+    """Record that the client was used now (at most once a minute)."""
+    now = timezone.now()
+    if client.last_used_at is None or now - client.last_used_at >= LAST_USED_EVERY:
+        ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
+        client.last_used_at = now
+
+
+@dataclass(frozen=True)
+class IssuedClient:
+    """A new client and its secret. The secret is stored hashed: show it once, then drop it."""
+
+    client: ApiClient
+    client_secret: str
+
+    @property
+    def client_id(self) -> str:
+        return self.client.application.client_id
+
+
+def _name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > MAX_NAME:
+        raise ValidationError({"name": _(MSG_NAME)})
+    return name
+
+
+def api_client_create(
+    *, actor: User, tenant: Tenant, name: str, role: str, origin: Origin
+) -> IssuedClient:
+    """A client acting at `tenant` (a partner: its All customers) with `role`."""
+    authorize(actor, Action.MANAGE_API_CLIENTS, tenant=tenant)
+    name = _name(name)
+    if role not in ApiClient.Role.values:
+        raise ValidationError({"role": _(MSG_ROLE)})
+    if ApiClient.objects.filter(tenant=tenant, name=name).exists():
+        raise ValidationError({"name": _(MSG_NAME_TAKEN)})
+    secret = generate_client_secret()
+    Application = get_application_model()  # noqa: N806 - a model class
+    with transaction.atomic():
+        application = Application(
+            name=f"{tenant.slug}: {name}"[:255],
+            client_type=Application.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+            client_secret=secret,
+            hash_client_secret=True,
+        )
+        application.save()
+        client = ApiClient.objects.create(
+            name=name,
+            tenant=tenant,
+            role=role,
+            application=application,
+            created_by=account_of(actor),
+            created_by_name=actor.username,
+        )
+        audit.record(
+            actor=actor,
+            origin=origin,
+            action=AuditEvent.Action.API_CLIENT_CREATE,
+            tenant=tenant,
+            obj=client,
+            object_type="api_client",
+            details={"role": role, "client_id": application.client_id},
+        )
+    return IssuedClient(client=client, client_secret=secret)
+
+
+def api_client_delete(*, actor: User, client: ApiClient, origin: Origin) -> None:
+    """Delete the client: its credentials and every access token it holds go with it, so
+    its next request is refused."""
+    authorize(actor, Action.MANAGE_API_CLIENTS, tenant=client.tenant)
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            origin=origin,
+            action=AuditEvent.Action.API_CLIENT_DELETE,
+            tenant=client.tenant,
+            obj=client,
+            object_type="api_client",
+            details={"client_id": client.application.client_id},
+        )
+        # The application's deletion cascades to the client and its access tokens.
+        client.application.delete()
+
+
+def api_clients_at(*, actor: User, tenant: Tenant) -> QuerySet[ApiClient]:
+    """The clients of a level (at a partner: its own and its customers'), by name."""
+    authorize(actor, Action.VIEW_MANAGEMENT, tenant=tenant)
+    clients = ApiClient.objects.filter(at_level(tenant)).select_related("tenant", "application")
+    return clients.order_by("name", "id")
+
+
+def api_client_for(*, actor: User, client_id: str | int) -> ApiClient:
+    """The client `client_id` if it is in the actor's scope; Http404 otherwise."""
+    raw = str(client_id)
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise Http404("No such API client.")
+    client = (
+        ApiClient.objects.select_related("tenant__parent", "application")
+        .filter(pk=int(client_id))
+        .first()
+    )
+    if client is None or not in_scope(actor, client.tenant):
+        raise Http404("No such API client.")
+    return client
