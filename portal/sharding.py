@@ -51,6 +51,16 @@ PUBLIC_TABLES: dict[str, tuple[str, str]] = {
     "procrastinate_events": (COORDINATOR, "local table"),
     "procrastinate_periodic_defers": (COORDINATOR, "local table"),
     "procrastinate_workers": (COORDINATOR, "local table"),
+    "tenants_apiclient": (
+        COORDINATOR,
+        "local table (API clients: checked where requests arrive, never joined with customer data)",
+    ),
+    "oauth2_provider_application": (COORDINATOR, "local table (django-oauth-toolkit)"),
+    "oauth2_provider_accesstoken": (COORDINATOR, "local table (django-oauth-toolkit)"),
+    "oauth2_provider_refreshtoken": (COORDINATOR, "local table (django-oauth-toolkit)"),
+    "oauth2_provider_grant": (COORDINATOR, "local table (django-oauth-toolkit)"),
+    "oauth2_provider_idtoken": (COORDINATOR, "local table (django-oauth-toolkit)"),
+    "oauth2_provider_devicegrant": (COORDINATOR, "local table (django-oauth-toolkit)"),
 }
 
 
