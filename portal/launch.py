@@ -106,9 +106,15 @@ def stop_worker(worker: subprocess.Popen) -> None:
         worker.kill()
 
 
+def compile_translations() -> None:
+    """The German and French catalogues' .mo files (never committed): Babel, pure Python."""
+    _manage("compile_translations")
+
+
 def serve() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
     password = os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT)
+    compile_translations()
     _manage("setup_portal")
     _manage("seed_demo", "--password", password, "--if-absent")
     _manage("check")
@@ -179,6 +185,7 @@ def serve_production(bind: str, workers: int) -> int:
     """Collect the static files, migrate, check the deployment, start the task worker (it
     ends when this process does, see `_die_with_parent`), then become the server."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.production"
+    compile_translations()
     _manage("collectstatic", "--noinput", "-v0")
     _manage("setup_portal")
     _manage("check", "--deploy")
@@ -204,6 +211,7 @@ def _checks() -> list[tuple[str, list[str]]]:
 
 
 def test(extra: list[str]) -> int:
+    compile_translations()
     for name, command in _checks():
         failed = subprocess.call(command, cwd=ROOT)
         if failed:
