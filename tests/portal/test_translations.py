@@ -2,6 +2,7 @@
 (tests/portal/translation_audit.py), pages rendered in the chosen language, the API English."""
 
 import gettext
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -260,6 +261,14 @@ def test_pages_follow_the_browsers_language(client, login, language):
     assert all(label in page for label in management)
     if language != "en":
         assert ">All devices<" not in _texts(client.get(CONSOLE, **header))
+
+
+@pytest.mark.parametrize("language", ["de", "fr"])
+def test_the_usage_charts_geometry_keeps_decimal_points_in_every_language(login, language):
+    page = login("globex-admin").get("/manage/globex/usage/", HTTP_ACCEPT_LANGUAGE=language)
+    svg = page.content.decode().split("<svg", 1)[1].split("</svg>", 1)[0]
+    numbers = re.findall(r' (?:x|y|x1|x2|y1|y2|width|height)="([^"]*)"', svg)
+    assert numbers and all(re.fullmatch(r"[0-9.]+|100%", n) for n in numbers), numbers[:12]
 
 
 def test_english_is_the_default_and_for_unsupported_languages(login):

@@ -50,7 +50,7 @@ SILENT_TAGS = {
     "endblock", "extends", "load", "spaceless", "endspaceless", "autoescape", "endautoescape",
     "csrf_token", "cycle", "firstof", "now", "regroup", "ifchanged", "endifchanged",
     "get_current_language", "get_available_languages", "get_language_info_list",
-    "get_language_info",
+    "get_language_info", "localize", "endlocalize",
 }  # fmt: skip
 OUTPUT = "\x01"  # stands for what a variable or a translate tag prints
 GETTEXT_IN_TAG = re.compile(r"""_\(\s*(["'])(.*?)(?<!\\)\1\s*\)""")
