@@ -1,6 +1,5 @@
 """REST API for agents: registration with a token, then the agent's own credential."""
 
-from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
@@ -26,7 +25,8 @@ def _origin(request) -> Origin:
 
 
 def _error(message: str, code: int) -> Response:
-    return Response({"detail": gettext(message)}, status=code)
+    # API messages are contracts, in English whatever the language (not marked).
+    return Response({"detail": message}, status=code)
 
 
 class RegisterInput(serializers.Serializer):
@@ -180,7 +180,7 @@ class PlanChangeApi(AgentView, TokenUsingAPIView):
         except TokenNetworkRefused:
             return _error(networks.MSG_REFUSED, status.HTTP_403_FORBIDDEN)
         except registration.AgentGone:
-            raise AuthenticationFailed(gettext(MSG_INVALID_SECRET)) from None
+            raise AuthenticationFailed(MSG_INVALID_SECRET) from None
         except registration.NoPlanOnToken:
             return _error(registration.MSG_NO_PLAN, status.HTTP_409_CONFLICT)
         return Response({"plan": {"id": str(plan.pk), "name": plan.name}, "applied": self.apply})

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -101,7 +100,7 @@ class AgentSecretAuthentication(BaseAuthentication):
             return None
         agent = agent_for_secret(secret)
         if agent is None:
-            raise AuthenticationFailed(gettext(MSG_INVALID_SECRET))
+            raise AuthenticationFailed(MSG_INVALID_SECRET)
         return agent, agent.credential
 
     def authenticate_header(self, request):

@@ -410,12 +410,26 @@ def banner(host: str, port: int, password: str) -> str:
     )
 
 
+# The German and French catalogues' .mo files are built here, never committed (Babel, pure
+# Python: a fresh machine has no GNU gettext). Before serve, serve --production and test.
+COMPILE_TRANSLATIONS = ["compile_translations"]
+
+
 def setup_steps(production: bool) -> list[list[str]]:
     """The `manage.py` commands run before serving, in order; each prints one summary line.
     A new set-up step goes here (for both commands or one)."""
     if production:
-        return [["collectstatic", "--noinput", "-v0"], ["setup_portal"], ["check", "--deploy"]]
-    return [["setup_portal"], ["seed_demo", "--password", demo_password(), "--if-absent"]]
+        return [
+            COMPILE_TRANSLATIONS,
+            ["collectstatic", "--noinput", "-v0"],
+            ["setup_portal"],
+            ["check", "--deploy"],
+        ]
+    return [
+        COMPILE_TRANSLATIONS,
+        ["setup_portal"],
+        ["seed_demo", "--password", demo_password(), "--if-absent"],
+    ]
 
 
 def worker_command() -> list[str]:
@@ -581,6 +595,7 @@ def _checks() -> list[tuple[str, list[str]]]:
 def test(extra: list[str]) -> int:
     children = Children()
     try:
+        run_step(COMPILE_TRANSLATIONS)
         for name, command in [*_checks(), ("pytest", [sys.executable, "-m", "pytest", *extra])]:
             # pytest stays in the terminal's process group (a debugger may read from it).
             check = children.start(name, command, stop_signal=signal.SIGTERM, own_group=False)

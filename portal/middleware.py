@@ -1,4 +1,7 @@
+from django.conf import settings
 from django.db import connection
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 from tenants.net import forwarded_scheme
 
@@ -38,3 +41,24 @@ class TrustedProxyMiddleware:
         if scheme is not None:
             request.META["wsgi.url_scheme"] = scheme
         return self.get_response(request)
+
+
+API_PREFIX = "/api/"
+
+
+class PortalLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware (the language cookie, then Accept-Language), except under
+    /api/: API answers are contracts that clients match literally, so they stay English
+    whatever the client's Accept-Language, DRF's own messages included."""
+
+    def process_request(self, request):
+        if request.path_info.startswith(API_PREFIX):
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+            return
+        super().process_request(request)
+
+    def process_response(self, request, response):
+        if request.path_info.startswith(API_PREFIX):
+            return response  # no Content-Language or Vary: Accept-Language, nothing varies
+        return super().process_response(request, response)

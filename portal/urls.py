@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from tenants import oauth
 
@@ -11,6 +12,8 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
     path("accounts/", include("django.contrib.auth.urls")),
+    # The footer's language selector posts here (Django's view: sets the language cookie).
+    path("language/", set_language, name="set_language"),
     path("console/<slug:tenant_id>/", include("agents.urls")),
     # Management portal pages that span apps live here; the rest are the tenants app's.
     path("manage/<slug:tenant_id>/usage/", views.UsageView.as_view(), name="usage"),

@@ -8,6 +8,8 @@ each day a bar of machines registered beside a bar of failed token uses, on one 
 import math
 from dataclasses import dataclass
 
+from django.utils.formats import date_format
+
 from tokens.usage import UsageOfDay
 
 WIDTH, HEIGHT = 640, 220
@@ -31,7 +33,7 @@ class ChartDay:
     registrations_bar: Bar
     failures_bar: Bar
     label_x: float
-    label: str  # the day under the axis, every 7th day, else ""
+    label: str  # the day under the axis (in the page's language), every 7th day, else ""
 
 
 def nice_ceiling(value: int) -> int:
@@ -62,7 +64,7 @@ def chart(days: list[UsageOfDay]) -> dict:
                 registrations_bar=_bar(x, bar, d.registrations, top),
                 failures_bar=_bar(x + bar + slot * 0.04, bar, d.failures, top),
                 label_x=round(LEFT + (n + 0.5) * slot, 1),
-                label=d.day.strftime("%d %b") if (len(days) - 1 - n) % 7 == 0 else "",
+                label=date_format(d.day, "d M") if (len(days) - 1 - n) % 7 == 0 else "",
             )
         )
     ticks = [

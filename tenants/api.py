@@ -5,7 +5,6 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError, connection
-from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import CursorPagination
@@ -114,7 +113,7 @@ def is_database_outage(exc: BaseException | None) -> bool:
 def unavailable() -> Response:
     """503 for a database outage: clients retry after `API_RETRY_AFTER` seconds."""
     return Response(
-        {"detail": gettext(MSG_UNAVAILABLE)},
+        {"detail": MSG_UNAVAILABLE},
         status=status.HTTP_503_SERVICE_UNAVAILABLE,
         headers={"Retry-After": str(settings.API_RETRY_AFTER)},
     )
@@ -154,7 +153,7 @@ def documented_shape(data) -> dict:
     if isinstance(data, dict) and "detail" in data:
         return data
     errors = data if isinstance(data, dict) else {"non_field_errors": data}
-    return {"detail": _first_message(errors) or gettext("Invalid input."), "errors": errors}
+    return {"detail": _first_message(errors) or "Invalid input.", "errors": errors}
 
 
 def _first_message(value) -> str | None:

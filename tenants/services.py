@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from . import audit, signals
@@ -20,10 +21,12 @@ ROLES_FOR_KIND = {
     Tenant.Kind.CUSTOMER: {Role.COMPANY_ADMIN, Role.USER, Role.READONLY_ADMIN},
 }
 
-MSG_ROLE_NOT_FOR_TENANT = "This role cannot be given to a user of this tenant."
-MSG_PARTNER_ADMIN_ONLY_BY_PARTNER = "Only a partner administrator can add partner administrators."
-MSG_USERNAME_TAKEN = "A user with that username already exists."
-MSG_CUSTOMER_NAME_TAKEN = "This partner already has a customer with that name."
+MSG_ROLE_NOT_FOR_TENANT = gettext_noop("This role cannot be given to a user of this tenant.")
+MSG_PARTNER_ADMIN_ONLY_BY_PARTNER = gettext_noop(
+    "Only a partner administrator can add partner administrators."
+)
+MSG_USERNAME_TAKEN = gettext_noop("A user with that username already exists.")
+MSG_CUSTOMER_NAME_TAKEN = gettext_noop("This partner already has a customer with that name.")
 
 
 def _unique_slug(name: str) -> str:
@@ -151,7 +154,7 @@ def user_create(
     return user
 
 
-MSG_CANNOT_DELETE_SELF = "You cannot delete your own account."
+MSG_CANNOT_DELETE_SELF = gettext_noop("You cannot delete your own account.")
 
 
 def _authorize_on_user(actor: User, action: Action, user: User) -> None:

@@ -4,10 +4,13 @@ import ipaddress
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 MAX_NETWORKS = 100
-MSG_NETWORK = "“%(entry)s” is not a network (CIDR, e.g. 192.0.2.0/24 or 2001:db8::/32)."
-MSG_TOO_MANY = "At most 100 networks."
+MSG_NETWORK = gettext_noop(
+    "“%(entry)s” is not a network (CIDR, e.g. 192.0.2.0/24 or 2001:db8::/32)."
+)
+MSG_TOO_MANY = gettext_noop("At most 100 networks.")
 MSG_REFUSED = "This registration token cannot be used from this network."
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tenants import audit
 from tenants.api_clients import account_of
@@ -26,16 +27,18 @@ MIN_LIFETIME = datetime.timedelta(seconds=60)
 MAX_LIFETIME = datetime.timedelta(days=365)
 DEFAULT_LIFETIME = datetime.timedelta(days=3)
 
-MSG_ALL_CUSTOMERS = "You cannot generate a token on the All customers level."
-MSG_LIFETIME = "The token lifetime must be between 60 seconds and 1 year."
-MSG_UNKNOWN_USER = "There is no such user in this customer."
-MSG_UNKNOWN_PLAN = "There is no such protection plan in this customer."
-MSG_OWN_ACCOUNT_ONLY = "You can generate registration tokens only for your own account."
-MSG_PLAN_ADMINS_ONLY = "Only administrators can bind a protection plan to a token."
-MSG_DESCRIPTION = "The description can be at most 200 characters."
+MSG_ALL_CUSTOMERS = gettext_noop("You cannot generate a token on the All customers level.")
+MSG_LIFETIME = gettext_noop("The token lifetime must be between 60 seconds and 1 year.")
+MSG_UNKNOWN_USER = gettext_noop("There is no such user in this customer.")
+MSG_UNKNOWN_PLAN = gettext_noop("There is no such protection plan in this customer.")
+MSG_OWN_ACCOUNT_ONLY = gettext_noop(
+    "You can generate registration tokens only for your own account."
+)
+MSG_PLAN_ADMINS_ONLY = gettext_noop("Only administrators can bind a protection plan to a token.")
+MSG_DESCRIPTION = gettext_noop("The description can be at most 200 characters.")
 MAX_DESCRIPTION = 200
-MSG_GONE = "This registration token is no longer active."
-MSG_MAX_MACHINES = "The machine limit must be a whole number from 1 to 10,000."
+MSG_GONE = gettext_noop("This registration token is no longer active.")
+MSG_MAX_MACHINES = gettext_noop("The machine limit must be a whole number from 1 to 10,000.")
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ import math
 import time
 
 from django.conf import settings
-from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
@@ -202,7 +201,7 @@ class TokenUsingAPIView(APIView):
     }
 
     def throttled(self, request, wait):
-        refused = Throttled(detail=gettext(MSG_THROTTLED))
+        refused = Throttled(detail=MSG_THROTTLED)
         refused.wait = math.ceil(wait) if wait is not None else None  # sent as Retry-After
         raise refused
 
@@ -236,7 +235,7 @@ class TokenUsingAPIView(APIView):
         # Monitoring > Usage: the failure per day, for the token's customer when the token is
         # known, else for the platform only (tokens/usage.py).
         usage.count_failure(token.tenant if token is not None else None)
-        return Response({"detail": gettext(message)}, status=code)
+        return Response({"detail": message}, status=code)  # API: English, not marked
 
     def finalize_response(self, request, response, *args, **kwargs):
         if getattr(request, "token_lookup_counted", False):

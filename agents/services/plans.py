@@ -7,6 +7,7 @@ with its audit event (public schema, same database).
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tenants.utils import tenant_context
 
 from tenants import audit
@@ -20,8 +21,8 @@ from tokens.services import tokens_follow_plan
 from ..directory import services as directory
 from ..models import ProtectionPlan
 
-MSG_PLANS_NEED_CUSTOMER = "Select a customer to manage its protection plans."
-MSG_PLAN_NAME_TAKEN = "A protection plan with this name already exists."
+MSG_PLANS_NEED_CUSTOMER = gettext_noop("Select a customer to manage its protection plans.")
+MSG_PLAN_NAME_TAKEN = gettext_noop("A protection plan with this name already exists.")
 
 PLAN_FIELDS = ("name", "what_to_back_up", "schedule", "start_time", "retention_days", "encryption")
 

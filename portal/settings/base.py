@@ -83,7 +83,9 @@ MIDDLEWARE = [
     # Every request starts and ends in the public schema; views select a tenant explicitly.
     "portal.middleware.PublicSchemaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The page's language (after sessions, before CommonMiddleware, as Django asks): the
+    # footer's choice (cookie), else Accept-Language; /api/ always answers in English.
+    "portal.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -107,6 +109,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # LANGUAGE_CODE and LANGUAGES for <html lang> and the footer's language selector.
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -209,7 +213,19 @@ def mail_from_env(default: str | None = None) -> dict:
 
 
 # --- Internationalisation -----------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# English is the default and the API's only language; pages are also in German and French
+# (locale/<lang>/LC_MESSAGES/django.po, compiled by `manage.py compile_translations`).
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The footer's choice (Django's set_language view) is remembered for a year; no script reads it.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
