@@ -32,7 +32,13 @@ def _json(detail: str, status: int, **headers: str) -> JsonResponse:
 
 
 def _page(request, status: int, title: str, message: str, *, with_request: bool = True):
-    context = {"title": title, "message": message, "request_id": request_id_of(request)}
+    context = {
+        "title": title,
+        "message": message,
+        "request_id": request_id_of(request),
+        # Without a request (the 500 page) no URL is reversed: that could fail in turn.
+        "with_home_link": with_request,
+    }
     try:
         html = loader.render_to_string(
             "error.html", context, request=request if with_request else None
@@ -48,21 +54,21 @@ def _page(request, status: int, title: str, message: str, *, with_request: bool 
 def bad_request(request, exception):
     if _is_api(request):
         return _json("Bad request.", 400)
-    return _page(request, 400, _("Bad request"), _("The request could not be understood."))
+    return _page(request, 400, _("Bad request"), _("The portal could not understand this request."))
 
 
 def permission_denied(request, exception):
     if _is_api(request):
         return _json("You do not have permission to perform this action.", 403)
-    return _page(
-        request, 403, _("Access denied"), _("You do not have permission to view this page.")
-    )
+    return _page(request, 403, _("Access denied"), _("Your role does not allow this."))
 
 
 def page_not_found(request, exception):
     if _is_api(request):
         return _json("Not found.", 404)
-    return _page(request, 404, _("Page not found"), _("There is no page at this address."))
+    return _page(
+        request, 404, _("Page not found"), _("There is no such page, or you cannot reach it.")
+    )
 
 
 def server_error(request):
@@ -72,7 +78,7 @@ def server_error(request):
             request,
             500,
             _("Server error"),
-            _("Something went wrong on our side. Try again shortly."),
+            _("Something went wrong on our side. Try again in a moment."),
             with_request=False,
         )
     # Django calls this while handling the exception, so it is still at hand.

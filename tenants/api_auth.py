@@ -7,7 +7,6 @@ view, service and scope rule treats it like a person with that role at that leve
 """
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request as OAuthRequest
@@ -17,6 +16,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from .api_clients import principal, touch
 
 TOKEN_URL = "/api/v1/oauth/token"  # noqa: S105 - a URL, not a secret
+# API-only: the API answers in English whatever the language (portal.middleware).
 MSG_INVALID = "The access token is invalid or has expired."
 
 
@@ -36,12 +36,12 @@ class ApiClientAuthentication(BaseAuthentication):
         oauth_request = OAuthRequest(request.path)
         validator = oauth2_settings.OAUTH2_VALIDATOR_CLASS()
         if not token or not validator.validate_bearer_token(token, [], oauth_request):
-            raise AuthenticationFailed(_(MSG_INVALID))
+            raise AuthenticationFailed(MSG_INVALID)
         access_token = oauth_request.access_token
         try:
             client = access_token.application.api_client
         except (AttributeError, ObjectDoesNotExist):
-            raise AuthenticationFailed(_(MSG_INVALID)) from None
+            raise AuthenticationFailed(MSG_INVALID) from None
         touch(client)
         return principal(client), access_token
 

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_application_model
 
@@ -30,9 +31,9 @@ from .permissions import Action
 from .selectors import at_level, in_scope
 
 MAX_NAME = 100
-MSG_NAME = "Enter a name of at most 100 characters."
-MSG_NAME_TAKEN = "An API client with this name already exists at this level."
-MSG_ROLE = "role must be administrator or read_only_administrator."
+MSG_NAME = gettext_noop("Enter a name of at most 100 characters.")
+MSG_NAME_TAKEN = gettext_noop("An API client with this name already exists at this level.")
+MSG_ROLE = gettext_noop("role must be administrator or read_only_administrator.")
 # How often a client's "last used" time is written at most (one UPDATE a minute, not one
 # a request).
 LAST_USED_EVERY = datetime.timedelta(seconds=60)
