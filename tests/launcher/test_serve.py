@@ -135,6 +135,7 @@ def _check_output(lines: list[str], port: int) -> None:
 
 
 FRESH = r"Database: \d+ migrations applied \(public schema and template schema\)\."
+TRANSLATIONS = r"Translations compiled: de, fr \(2 catalogues, \d+ messages\)\."
 UP_TO_DATE = "Database: up to date (public schema, template schema and 5 tenant schemas)."
 
 
@@ -157,8 +158,9 @@ def test_serve_with_database_url_on_a_port_then_ctrl_c_leaves_nothing(own_databa
         lines = serve.wait_until_serving()
         assert serve.page() == 200
         _check_output(lines, port)
-        assert re.fullmatch(FRESH, lines[0]), lines
-        assert lines[1] == "Demo data: created."
+        assert re.fullmatch(TRANSLATIONS, lines[0]), lines
+        assert re.fullmatch(FRESH, lines[1]), lines
+        assert lines[2] == "Demo data: created."
         assert not any("Embedded PostgreSQL" in line for line in lines)
         started = serve.processes()
         assert len(started) >= 4, started  # launcher, worker, reloader, server
@@ -191,15 +193,17 @@ def test_embedded_postgres_is_shared_and_stops_with_the_last_command(tmp_path):
         lines = first.wait_until_serving()
         _check_output(lines, first_port)
         assert lines[0] == f"Embedded PostgreSQL: started, data in {pgdata}/"
-        assert re.fullmatch(FRESH, lines[1]), lines
-        assert lines[2] == "Demo data: created."
+        assert re.fullmatch(TRANSLATIONS, lines[1]), lines
+        assert re.fullmatch(FRESH, lines[2]), lines
+        assert lines[3] == "Demo data: created."
         postmaster, socket_dir = _postmaster(pgdata)
         assert _running(postmaster)
 
         second = Launched(second_port, env, tmp_path / "second.log")
         lines = second.wait_until_serving()
         _check_output(lines, second_port)
-        assert lines[:3] == [
+        assert re.fullmatch(TRANSLATIONS, lines[1]), lines
+        assert lines[:1] + lines[2:4] == [
             f"Embedded PostgreSQL: already running, data in {pgdata}/",
             UP_TO_DATE,
             "Demo data: present.",
