@@ -76,8 +76,19 @@ def _start_embedded_postgres():
     return server
 
 
-def _manage(*args: str) -> None:
-    subprocess.check_call([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT)
+def _manage(*args: str, env: dict | None = None) -> None:
+    subprocess.check_call([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env)
+
+
+def direct_environment(environ) -> dict | None:
+    """The environment for commands that need a real database session (`setup_portal`:
+    migrations): behind a transaction pooler, DATABASE_URL is DATABASE_DIRECT_URL and no
+    pooler; None (this process's environment) without one."""
+    if environ.get("DATABASE_POOLER", "") != "transaction":
+        return None
+    direct = {**environ, "DATABASE_URL": environ.get("DATABASE_DIRECT_URL", "")}
+    direct.pop("DATABASE_POOLER")
+    return direct
 
 
 def worker_command() -> list[str]:
@@ -109,7 +120,7 @@ def stop_worker(worker: subprocess.Popen) -> None:
 def serve() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
     password = os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT)
-    _manage("setup_portal")
+    _manage("setup_portal", env=direct_environment(os.environ))
     _manage("seed_demo", "--password", password, "--if-absent")
     _manage("check")
     print(
@@ -138,10 +149,14 @@ PRODUCTION_REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL
 
 
 def missing_production_settings(environ) -> list[str]:
-    """One line for each required setting that is unset or empty, in a fixed order."""
+    """One line for each required setting that is unset or empty, in a fixed order
+    (behind a transaction pooler, DATABASE_DIRECT_URL too)."""
+    required = PRODUCTION_REQUIRED
+    if environ.get("DATABASE_POOLER", "") == "transaction":
+        required += ("DATABASE_DIRECT_URL",)
     return [
         f"Missing setting {name}: set it in the environment (see Settings in the README)."
-        for name in PRODUCTION_REQUIRED
+        for name in required
         if not environ.get(name, "").strip()
     ]
 
@@ -180,7 +195,7 @@ def serve_production(bind: str, workers: int) -> int:
     ends when this process does, see `_die_with_parent`), then become the server."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.production"
     _manage("collectstatic", "--noinput", "-v0")
-    _manage("setup_portal")
+    _manage("setup_portal", env=direct_environment(os.environ))
     _manage("check", "--deploy")
     print(f"Serving the portal on http://{bind}/ with {workers} workers", flush=True)
     command = production_server_command(bind, workers)

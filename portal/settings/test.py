@@ -30,6 +30,10 @@ CACHES = {
     }
 }
 
+# django-tenants' session binding of the search path, for a served portal of the leak test
+# (tests/live/test_pgbouncer_live.py) to show what the per-statement binding prevents.
+TENANT_SEARCH_PATH_BINDING = env.str("PORTAL_TEST_SEARCH_PATH_BINDING", default="statement")
+
 # A server a test starts against a cache of the test's own (e.g. its own Redis, to stop it).
 if env.str("PORTAL_TEST_CACHE_URL", default=""):
     CACHES = {"default": cache_config(env.str("PORTAL_TEST_CACHE_URL"))}
