@@ -282,10 +282,15 @@ class Children:
                 child.signal(signal.SIGKILL)
 
 
+# Steps that need a real database session (migrations), not a transaction pooler.
+SESSION_STEPS = {"setup_portal"}
+
+
 def run_step(args: list[str]) -> None:
     """One set-up step (`manage.py <args>`), in the foreground: it prints its one-line summary
     and, if it fails, everything it has to say; a failure stops the launcher."""
-    process = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT)
+    env = direct_environment(os.environ) if args[0] in SESSION_STEPS else None
+    process = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env)
     try:
         code = process.wait()
     except Interrupted as stop:
@@ -432,6 +437,17 @@ def setup_steps(production: bool) -> list[list[str]]:
     ]
 
 
+def direct_environment(environ) -> dict | None:
+    """The environment for commands that need a real database session (`setup_portal`:
+    migrations): behind a transaction pooler, DATABASE_URL is DATABASE_DIRECT_URL and no
+    pooler; None (this process's environment) without one."""
+    if environ.get("DATABASE_POOLER", "") != "transaction":
+        return None
+    direct = {**environ, "DATABASE_URL": environ.get("DATABASE_DIRECT_URL", "")}
+    direct.pop("DATABASE_POOLER")
+    return direct
+
+
 def worker_command() -> list[str]:
     """The task worker (procrastinate): the reminder mails' periodic scan (tokens/tasks.py)."""
     return [sys.executable, str(ROOT / "manage.py"), "procrastinate", "worker"]
@@ -496,10 +512,14 @@ PRODUCTION_REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL
 
 
 def missing_production_settings(environ) -> list[str]:
-    """One line for each required setting that is unset or empty, in a fixed order."""
+    """One line for each required setting that is unset or empty, in a fixed order
+    (behind a transaction pooler, DATABASE_DIRECT_URL too)."""
+    required = PRODUCTION_REQUIRED
+    if environ.get("DATABASE_POOLER", "") == "transaction":
+        required += ("DATABASE_DIRECT_URL",)
     return [
         f"Missing setting {name}: set it in the environment (see Settings in the README)."
-        for name in PRODUCTION_REQUIRED
+        for name in required
         if not environ.get(name, "").strip()
     ]
 

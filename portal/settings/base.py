@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -64,6 +65,10 @@ TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 # Skip repeated `SET search_path` calls when the schema has not changed.
 TENANT_LIMIT_SET_CALLS = True
+# The tenant's search path travels with every statement (portal.postgresql), never as the
+# session's state, so a transaction pooler cannot carry one client's tenant to another.
+# Only the test settings can choose "session" (django-tenants' own binding), for the leak test.
+TENANT_SEARCH_PATH_BINDING = "statement"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 AUTH_USER_MODEL = "tenants.User"
@@ -138,13 +143,13 @@ CONTENT_SECURITY_POLICY = {
 # --- Database -----------------------------------------------------------------------------
 
 
-def database_from_env() -> dict:
-    """Read DATABASE_URL, with the django-tenants engine.
+def database_from_env(variable: str = "DATABASE_URL") -> dict:
+    """Read DATABASE_URL (or `variable`), with the django-tenants engine.
 
     A unix-socket folder arrives as a percent-encoded host (libpq's URL form), which
     django-environ leaves encoded; psycopg needs the plain path.
     """
-    config = env.db("DATABASE_URL")
+    config = env.db(variable)
     # django-tenants' backend, minus the search_path statements it repeats (see the module).
     config["ENGINE"] = "portal.postgresql"
     config["HOST"] = unquote(config.get("HOST") or "")
@@ -155,7 +160,40 @@ def database_from_env() -> dict:
     return config
 
 
+# A transaction pooler (PgBouncer with `pool_mode = transaction`) in front of PostgreSQL:
+# DATABASE_POOLER=transaction, DATABASE_URL naming the pooler and DATABASE_DIRECT_URL the
+# server itself. Each transaction may then run on another server connection, so nothing may
+# rely on a session: the search path travels with every statement (always, see
+# portal.postgresql), no server-side cursors (a WITH HOLD cursor outlives its transaction),
+# no prepared statements (psycopg's prepare_threshold None, Django's default, stated here);
+# Django's remaining session settings (TimeZone, client_encoding) are parameters PgBouncer
+# tracks per client and sets on each server connection it lends. What needs a real session
+# uses the direct URL: the task worker (procrastinate's LISTEN/NOTIFY and advisory locks,
+# through the `direct` alias) and `setup_portal` (the launcher runs it with that URL).
+DATABASE_POOLERS = ("", "transaction")
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in DATABASE_POOLERS:
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER must be empty or 'transaction', not {DATABASE_POOLER!r}."
+    )
+
+
+def pooled_database(config: dict) -> dict:
+    """`config` (the pooler's address) with what a transaction pooler needs."""
+    return {
+        **config,
+        "DISABLE_SERVER_SIDE_CURSORS": True,
+        "OPTIONS": {**config.get("OPTIONS", {}), "prepare_threshold": None},
+    }
+
+
 DATABASES = {"default": database_from_env()}
+if DATABASE_POOLER == "transaction":
+    DATABASES = {
+        "default": pooled_database(DATABASES["default"]),
+        "direct": database_from_env("DATABASE_DIRECT_URL"),
+    }
+    PROCRASTINATE_DATABASE_ALIAS = "direct"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ---------------------------------------------------------------------------------

@@ -41,11 +41,12 @@ CACHES = {"default": cache_config(env.str("CACHE_URL"))}
 _database = DATABASES["default"]  # noqa: F405
 _pool = {"min_size": 2, "max_size": env.int("DATABASE_POOL_SIZE", default=10), "timeout": 10}
 DATABASES = {
+    **DATABASES,  # noqa: F405 - with DATABASE_POOLER=transaction, also the `direct` alias
     "default": {
         **_database,
         "CONN_MAX_AGE": 0,
         "OPTIONS": {**_database.get("OPTIONS", {}), "pool": _pool},
-    }
+    },
 }
 
 # One JSON line per log record on standard output, one record per request (portal.requestlog).

@@ -36,6 +36,10 @@ if env.str("PORTAL_TEST_MAIL_DIR", default=""):
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env.str("PORTAL_TEST_MAIL_DIR")
 
+# django-tenants' session binding of the search path, for a served portal of the leak test
+# (tests/live/test_pgbouncer_live.py) to show what the per-statement binding prevents.
+TENANT_SEARCH_PATH_BINDING = env.str("PORTAL_TEST_SEARCH_PATH_BINDING", default="statement")
+
 # A server a test starts against a cache of the test's own (e.g. its own Redis, to stop it).
 if env.str("PORTAL_TEST_CACHE_URL", default=""):
     CACHES = {"default": cache_config(env.str("PORTAL_TEST_CACHE_URL"))}

@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import get_public_schema_name
 
 from tenants.models import Tenant
@@ -31,6 +32,13 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        if settings.DATABASE_POOLER:
+            # Long DDL transactions would hold the pooler's few server connections, and an
+            # index built CONCURRENTLY needs a session of its own.
+            raise CommandError(
+                "setup_portal needs a direct database connection: run it with DATABASE_URL "
+                "set to DATABASE_DIRECT_URL and DATABASE_POOLER unset (the launcher does)."
+            )
         verbosity = options["verbosity"]
         # Each migration's own line only when asked for (-v2); the summary at -v1.
         detail = max(verbosity - 1, 0)
