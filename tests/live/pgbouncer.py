@@ -67,15 +67,26 @@ class PgBouncer:
             ]
         )
 
+    def _os_user(self) -> pwd.struct_passwd:
+        """Who PgBouncer runs as under root (it refuses root): the owner of the server's
+        socket folder when the server listens on a unix socket only (the embedded server's
+        folder is its own user's, mode 0700), else the `postgres` user."""
+        host = self.server["host"]
+        if host.startswith("/"):
+            owner = os.stat(host).st_uid
+            if owner != 0:
+                return pwd.getpwuid(owner)
+        return pwd.getpwnam("postgres")
+
     def start(self) -> None:
         ini = self.root / "pgbouncer.ini"
         ini.write_text(self.config())
         command = [binary() or "pgbouncer"]
         if os.geteuid() == 0:
-            entry = pwd.getpwnam("postgres")
+            entry = self._os_user()
             for path in (self.root, ini):
                 os.chown(path, entry.pw_uid, entry.pw_gid)
-            command += ["-u", "postgres"]
+            command += ["-u", entry.pw_name]
         self.process = subprocess.Popen(
             [*command, str(ini)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
         )
