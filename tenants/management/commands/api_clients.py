@@ -5,17 +5,14 @@ The command acts as `--as USERNAME` (default: the first active platform superuse
 same rules and the same audit trail apply as on the Management portal and in the API.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management.base import BaseCommand, CommandError
-from django.http import Http404
-
 from tenants.api_clients import api_client_create, api_client_delete, api_client_for, api_clients_at
 from tenants.audit import CLI
-from tenants.models import ApiClient, User
+from tenants.management.acting import ActingCommand
+from tenants.models import ApiClient
 from tenants.selectors import tenant_for
 
 
-class Command(BaseCommand):
+class Command(ActingCommand):
     help = "Create, list and delete API clients (OAuth 2.0 client credentials)."
 
     def add_arguments(self, parser):
@@ -35,23 +32,6 @@ class Command(BaseCommand):
         listing.add_argument("--tenant", required=True)
         delete = sub.add_parser("delete", help="Delete a client and its access tokens.")
         delete.add_argument("client_id", help="The client's id (from list), not its client_id.")
-
-    def handle(self, *args, action, actor, **options):
-        user = self._actor(actor)
-        try:
-            getattr(self, f"_{action}")(user, **options)
-        except (ValidationError, PermissionDenied, Http404) as error:
-            raise CommandError(self._describe(error)) from None
-
-    def _actor(self, username):
-        users = User.objects.filter(is_active=True)
-        user = users.filter(username=username).first() if username else None
-        if username and user is None:
-            raise CommandError(f"No active user {username!r}.")
-        user = user or users.filter(is_superuser=True).order_by("pk").first()
-        if user is None:
-            raise CommandError("No active superuser to act as; pass --as USERNAME.")
-        return user
 
     def _create(self, actor, *, tenant, name, role, **_):
         level = tenant_for(actor=actor, tenant_id=tenant)
@@ -85,11 +65,3 @@ class Command(BaseCommand):
     @staticmethod
     def _level(client) -> str:
         return "All customers" if client.tenant.is_partner else client.tenant.name
-
-    @staticmethod
-    def _describe(error) -> str:
-        if isinstance(error, Http404):
-            return "Not found (or outside your scope)."
-        if isinstance(error, PermissionDenied):
-            return str(error) or "Not allowed."
-        return "; ".join(error.messages)

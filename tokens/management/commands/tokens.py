@@ -6,11 +6,10 @@ same rules and the same audit trail apply as in the console and the API.
 
 import re
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management.base import BaseCommand, CommandError
-from django.http import Http404
+from django.core.management.base import CommandError
 
 from tenants.audit import CLI
+from tenants.management.acting import ActingCommand
 from tenants.models import User
 from tenants.selectors import tenant_for
 
@@ -30,7 +29,7 @@ def parse_lifetime(text: str) -> int:
     return int(match.group(1)) * UNITS[match.group(2) or "s"]
 
 
-class Command(BaseCommand):
+class Command(ActingCommand):
     help = "Generate, list, describe, extend, reissue and delete registration tokens."
     METHODS = {"describe": "describe_token"}
 
@@ -73,23 +72,6 @@ class Command(BaseCommand):
         describe = sub.add_parser("describe", help="Change a token's description.")
         describe.add_argument("token_id")
         describe.add_argument("description", help="The new text ('' clears it).")
-
-    def handle(self, *args, action, actor, **options):
-        user = self._actor(actor)
-        try:
-            getattr(self, f"_{self.METHODS.get(action, action)}")(user, **options)
-        except (ValidationError, PermissionDenied, Http404) as error:
-            raise CommandError(self._describe(error)) from None
-
-    def _actor(self, username):
-        users = User.objects.filter(is_active=True)
-        user = users.filter(username=username).first() if username else None
-        if username and user is None:
-            raise CommandError(f"No active user {username!r}.")
-        user = user or users.filter(is_superuser=True).order_by("pk").first()
-        if user is None:
-            raise CommandError("No active superuser to act as; pass --as USERNAME.")
-        return user
 
     def _create(self, actor, *, tenant, user, lifetime, plan, **more):
         customer = tenant_for(actor=actor, tenant_id=tenant)
@@ -165,11 +147,3 @@ class Command(BaseCommand):
             actor=actor, token=token, description=description, origin=CLI
         )
         self.stdout.write(f"Described token {token.masked} ({token.public_id}).")
-
-    @staticmethod
-    def _describe(error) -> str:
-        if isinstance(error, Http404):
-            return "Not found (or outside your scope)."
-        if isinstance(error, PermissionDenied):
-            return str(error) or "Not allowed."
-        return "; ".join(error.messages)
