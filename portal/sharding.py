@@ -15,7 +15,8 @@ schema*: all its tables on one node, as one colocation group. A public table is 
   coordinator node, as procrastinate's functions and LISTEN/NOTIFY need.
 
 docs/architecture.md ("Sharding readiness") shows the same table; tests/portal/
-test_sharding.py keeps the map, that table, the real public schema and the real foreign keys in agreement.
+test_sharding.py keeps the map, that table, the real public schema and the real foreign
+keys in agreement.
 """
 
 REPLICATED = "small, replicated"
