@@ -14,8 +14,9 @@ schema*: all its tables on one node, as one colocation group. A public table is 
   (sessions, failed sign-ins, the task queue, the admin's log): a plain table on the
   coordinator node, as procrastinate's functions and LISTEN/NOTIFY need.
 
-README.md ("Sharding readiness") shows the same table; tests/portal/test_sharding.py keeps
-the map, the README, the real public schema and the real foreign keys in agreement.
+docs/architecture.md ("Sharding readiness") shows the same table; tests/portal/
+test_sharding.py keeps the map, that table, the real public schema and the real foreign
+keys in agreement.
 """
 
 REPLICATED = "small, replicated"

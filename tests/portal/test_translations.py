@@ -94,7 +94,7 @@ def test_every_message_is_translated_in_the_catalogue(language):
     listing = "\n".join(problems)
     assert not problems, (
         f"{language} catalogue {po.relative_to(audit.ROOT)}: {len(problems)} messages to "
-        f"translate (README, Languages):\n{listing}"
+        f"translate (docs/operations.md, Languages):\n{listing}"
     )
 
 
