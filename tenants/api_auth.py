@@ -26,7 +26,7 @@ def _bearer(request) -> str | None:
 
 
 class ApiClientAuthentication(BaseAuthentication):
-    # For the OpenAPI schema (tenants.openapi): a wrong or expired token answers 401.
+    # For the OpenAPI schema (api.openapi): a wrong or expired token answers 401.
     challenges_a_token = True
 
     def authenticate(self, request):

@@ -9,10 +9,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from . import shown_once
+from common import shown_once
+from common.forms import add_service_errors
+from common.paging import page_of
+
 from .api_clients import api_client_create, api_client_delete, api_client_for, api_clients_at
-from .forms import ApiClientForm, add_service_errors
-from .paging import page_of
+from .forms import ApiClientForm
 from .permissions import Action
 from .selectors import covers
 from .views import ManagementMixin

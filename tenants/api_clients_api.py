@@ -6,9 +6,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .api import PAGE_PARAMETERS, TenantScopedAPIView, items, paginated
+from api.pagination import PAGE_PARAMETERS, items, paginated
+
 from .api_clients import api_client_create, api_client_delete, api_client_for, api_clients_at
 from .audit import Origin
+from .mixins import TenantScopedAPIView
 from .models import ApiClient, AuditEvent
 
 

@@ -6,8 +6,9 @@ from django.db import connection
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from common.net import client_address
+
 from .models import AuditEvent, Tenant
-from .net import client_address
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from common.paging import page_of
+
 from .audit_log import AuditFilter, audit_events, safe_details
 from .models import AuditEvent
-from .paging import page_of
 from .permissions import Action
 from .views import ManagementMixin
 

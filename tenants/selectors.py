@@ -9,9 +9,10 @@ from django.db.models import Case, Q, QuerySet, When
 from django.db.models.functions import Lower
 from django.http import Http404
 
+from common.shared_cache import guarded
+
 from .models import Tenant, User
 from .permissions import Action, can
-from .shared_cache import guarded
 
 
 def reaches_all_customers(user: User | AnonymousUser) -> bool:
