@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import api_client_views, audit_views, views
+from . import api_client_views, views
+from .audit import views as audit_views
 
 urlpatterns = [
     path("customers/", views.CustomerListView.as_view(), name="customers"),

@@ -1,4 +1,4 @@
-"""Management portal: customers, users and Monitoring > Usage (the audit log: audit_views)."""
+"""Management portal: customers, users and Monitoring > Usage (the audit log: audit.views)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError

@@ -13,8 +13,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 
 from api.pagination import PAGE_PARAMETERS, items, paginated
+from tenants.mixins import TenantScopedAPIView
+from tenants.models import AuditEvent
 
-from .audit_log import (
+from .selectors import (
     MSG_BAD_ACTION,
     MSG_BAD_SINCE,
     AuditFilter,
@@ -22,8 +24,6 @@ from .audit_log import (
     audit_events,
     parse_time,
 )
-from .mixins import TenantScopedAPIView
-from .models import AuditEvent
 
 # Initiator names written when no account acted: a command without a user, an agent
 # presenting a token that failed.

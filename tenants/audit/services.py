@@ -7,8 +7,7 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from common.net import client_address
-
-from .models import AuditEvent, Tenant
+from tenants.models import AuditEvent, Tenant
 
 
 @dataclass(frozen=True)
