@@ -2,8 +2,8 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from agents import apis as agent_apis
-from tenants import api_clients_api
 from tenants import apis as tenant_apis
+from tenants.api_clients import apis as api_client_apis
 from tenants.audit import apis as audit_apis
 from tokens import apis as token_apis
 
@@ -17,12 +17,12 @@ urlpatterns = [
     ),
     path(
         "tenants/<slug:tenant_id>/api_clients",
-        api_clients_api.ApiClientListApi.as_view(),
+        api_client_apis.ApiClientListApi.as_view(),
         name="api-api-clients",
     ),
     path(
         "api_clients/<str:client_id>",
-        api_clients_api.ApiClientDetailApi.as_view(),
+        api_client_apis.ApiClientDetailApi.as_view(),
         name="api-api-client",
     ),
     path(

@@ -1,19 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiClient, User
+from .models import User
 from .services import ROLES_FOR_KIND
 
 
 class CustomerForm(forms.Form):
     name = forms.CharField(label=_("Customer name"), max_length=100)
-
-
-class ApiClientForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
-    role = forms.ChoiceField(
-        label=_("Role"), choices=ApiClient.Role.choices, initial=ApiClient.Role.ADMINISTRATOR
-    )
 
 
 class UserForm(forms.Form):

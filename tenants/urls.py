@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import api_client_views, views
+from . import views
+from .api_clients import views as api_client_views
 from .audit import views as audit_views
 
 urlpatterns = [

@@ -331,7 +331,7 @@ REST_FRAMEWORK = {
     # An API client's access token (Authorization: Bearer) beside the browser session; the
     # agent endpoints name their own authentication, so they never accept either.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "tenants.api_auth.ApiClientAuthentication",
+        "tenants.api_clients.authentication.ApiClientAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -354,7 +354,7 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "SCOPES": {"api": "The Management portal API, with the client's role and level"},
     "DEFAULT_SCOPES": ["api"],
-    "OAUTH2_VALIDATOR_CLASS": "tenants.oauth.Validator",
+    "OAUTH2_VALIDATOR_CLASS": "tenants.api_clients.oauth.Validator",
     # Every RFC 9700 recommendation enforced (its 4.0 defaults); only client credentials
     # are used, so none of them takes anything away.
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,

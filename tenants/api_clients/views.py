@@ -12,12 +12,12 @@ from django.views.generic import FormView, TemplateView
 from common import shown_once
 from common.forms import add_service_errors
 from common.paging import page_of
-
-from .api_clients import api_client_create, api_client_delete, api_client_for, api_clients_at
-from .forms import ApiClientForm
-from .permissions import Action
-from .selectors import covers
-from .views import ManagementMixin
+from tenants.api_clients.forms import ApiClientForm
+from tenants.api_clients.selectors import api_client_for, api_clients_at
+from tenants.api_clients.services import api_client_create, api_client_delete
+from tenants.permissions import Action
+from tenants.selectors import covers
+from tenants.views import ManagementMixin
 
 ONCE = "api_client"
 
