@@ -7,8 +7,9 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenants.api import PAGE_PARAMETERS, TenantScopedAPIView, items, paginated
+from api.pagination import PAGE_PARAMETERS, items, paginated
 from tenants.audit import Origin
+from tenants.mixins import TenantScopedAPIView
 from tenants.models import AuditEvent
 from tokens import networks
 from tokens.services import TokenNetworkRefused

@@ -16,9 +16,9 @@ from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from common.sorting import parse_sort
 from tenants.models import Tenant, User
 from tenants.permissions import Action, can
-from tenants.sorting import parse_sort
 from tokens.plans import PlanRef
 
 from .directory.models import DeviceEntry, PlanEntry

@@ -2,8 +2,9 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from agents import apis as agent_apis
-from tenants import api_clients_api, audit_api
 from tenants import apis as tenant_apis
+from tenants.api_clients import apis as api_client_apis
+from tenants.audit import apis as audit_apis
 from tokens import apis as token_apis
 
 urlpatterns = [
@@ -11,17 +12,17 @@ urlpatterns = [
     path("tenants/<slug:tenant_id>/users", tenant_apis.UserListApi.as_view(), name="api-users"),
     path(
         "tenants/<slug:tenant_id>/audit_events",
-        audit_api.AuditEventListApi.as_view(),
+        audit_apis.AuditEventListApi.as_view(),
         name="api-audit-events",
     ),
     path(
         "tenants/<slug:tenant_id>/api_clients",
-        api_clients_api.ApiClientListApi.as_view(),
+        api_client_apis.ApiClientListApi.as_view(),
         name="api-api-clients",
     ),
     path(
         "api_clients/<str:client_id>",
-        api_clients_api.ApiClientDetailApi.as_view(),
+        api_client_apis.ApiClientDetailApi.as_view(),
         name="api-api-client",
     ),
     path(

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
-from tenants.net import proxy_networks
+from common.net import proxy_networks
 
 
 @register()

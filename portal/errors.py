@@ -2,7 +2,7 @@
 
 DRF answers errors raised inside its views; these cover the rest (an unknown URL, an error
 outside a view, a bad Host header), so that every answer under /api/ is JSON. A database
-outage under /api/ answers 503 with Retry-After, like `tenants.api.exception_handler`.
+outage under /api/ answers 503 with Retry-After, like `api.exception_handlers.exception_handler`.
 
 The HTML pages show the request's id (portal.requestlog), which a partner can quote; the
 JSON bodies get it from the request log middleware, like every API error body.
@@ -16,7 +16,7 @@ from django.template import loader
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from tenants.api import MSG_UNAVAILABLE, is_database_outage
+from api.exception_handlers import MSG_UNAVAILABLE, is_database_outage
 
 from .requestlog import request_id_of
 

@@ -1,6 +1,6 @@
 """Prometheus metrics at `GET /metrics`, for the configured scrapers only.
 
-Who may scrape: a client address (`tenants.net.client_address`: REMOTE_ADDR, or behind
+Who may scrape: a client address (`common.net.client_address`: REMOTE_ADDR, or behind
 TRUSTED_PROXIES the address they forwarded) in METRICS_ALLOWED_ADDRESSES (addresses or
 networks, empty by default), or a request with `Authorization: Bearer <METRICS_TOKEN>`
 (compared in constant time; no token configured: no bearer access). Anyone else gets 403.
@@ -27,7 +27,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from tenants.net import client_address
+from common.net import client_address
 from tokens.selectors import active_token_total
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

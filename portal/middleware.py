@@ -3,7 +3,7 @@ from django.db import connection
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
-from tenants.net import forwarded_scheme
+from common.net import forwarded_scheme
 
 
 class PublicSchemaMiddleware:

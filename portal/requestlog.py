@@ -29,7 +29,7 @@ import uuid
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.utils.functional import SimpleLazyObject, empty
 
-from tenants.net import from_trusted_proxy
+from common.net import from_trusted_proxy
 
 HEADER = "X-Request-ID"
 # What a proxy's id may look like: nginx's $request_id (32 hex), a UUID, or another opaque

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from tenants import oauth
+from tenants.api_clients import oauth
 
 from . import metrics, views
 

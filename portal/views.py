@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from agents.selectors import device_count_of, device_counts
+from common.paging import page_of
 from tenants.models import User
-from tenants.paging import page_of
 from tenants.permissions import Action
 from tenants.selectors import customers_at, tenants_visible_to, users_at
 from tenants.views import ManagementMixin

@@ -4,7 +4,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
-from .api import PAGE_PARAMETERS, TenantScopedAPIView, items, paginated
+from api.pagination import PAGE_PARAMETERS, items, paginated
+
+from .mixins import TenantScopedAPIView
 from .selectors import tenants_visible_to, users_at
 
 

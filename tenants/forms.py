@@ -1,29 +1,12 @@
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiClient, User
+from .models import User
 from .services import ROLES_FOR_KIND
-
-
-def add_service_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class CustomerForm(forms.Form):
     name = forms.CharField(label=_("Customer name"), max_length=100)
-
-
-class ApiClientForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
-    role = forms.ChoiceField(
-        label=_("Role"), choices=ApiClient.Role.choices, initial=ApiClient.Role.ADMINISTRATOR
-    )
 
 
 class UserForm(forms.Form):

@@ -9,14 +9,15 @@ from django.db.models import Case, Q, QuerySet, When
 from django.db.models.functions import Lower
 from django.http import Http404
 
+from common.shared_cache import guarded
+
 from .models import Tenant, User
 from .permissions import Action, can
-from .shared_cache import guarded
 
 
 def reaches_all_customers(user: User | AnonymousUser) -> bool:
     """Whether the user works at a partner's level, over all of its customers: a partner
-    administrator, or an API client of a partner (`tenants.api_clients.principal`), also a
+    administrator, or an API client of a partner (`tenants.api_clients.services.principal`), also a
     read-only one."""
     return getattr(user, "role", "") == User.Role.PARTNER_ADMIN or getattr(
         user, "partner_level", False

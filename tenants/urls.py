@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import api_client_views, audit_views, views
+from . import views
+from .api_clients import views as api_client_views
+from .audit import views as audit_views
 
 urlpatterns = [
     path("customers/", views.CustomerListView.as_view(), name="customers"),

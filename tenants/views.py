@@ -1,4 +1,4 @@
-"""Management portal: customers, users and Monitoring > Usage (the audit log: audit_views)."""
+"""Management portal: customers, users and Monitoring > Usage (the audit log: audit.views)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -6,10 +6,12 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
+from common.forms import add_service_errors
+from common.paging import page_of
+
 from . import services
-from .forms import CustomerForm, UserForm, add_service_errors
+from .forms import CustomerForm, UserForm
 from .mixins import TenantScopedMixin
-from .paging import page_of
 from .permissions import Action
 from .selectors import customers_at, users_at
 

@@ -88,7 +88,7 @@ def own_redis() -> Iterator[RedisServer]:
 @pytest.fixture
 def redis_cache(own_redis) -> Iterator[RedisServer]:
     """Django's default cache is `own_redis`, configured exactly as production's."""
-    from tenants.shared_cache import breaker
+    from common.shared_cache import breaker
 
     with override_settings(CACHES={"default": cache_config(own_redis.url)}):
         yield own_redis

@@ -12,9 +12,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenants.api import PAGE_PARAMETERS, TenantScopedAPIView, items, paginated
+from api.fields import IdField, StrictIntegerField
+from api.pagination import PAGE_PARAMETERS, items, paginated
 from tenants.audit import Origin
-from tenants.fields import IdField, StrictIntegerField
+from tenants.mixins import TenantScopedAPIView
 from tenants.models import AuditEvent
 
 from . import renewal, selectors, services

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenants.api_clients import account_of
+from tenants.api_clients.services import account_of
 from tenants.audit import Origin
 from tenants.models import AuditEvent, User
 

@@ -10,10 +10,10 @@ from django.db.models import Count, F, Model, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from common.sorting import parse_sort
 from tenants.models import Tenant, User
 from tenants.permissions import Action, can
 from tenants.selectors import at_level, tenants_visible_to
-from tenants.sorting import parse_sort
 
 from . import values
 from .models import RegistrationToken

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from tenants import audit
-from tenants.api_clients import account_of
+from tenants.api_clients.services import account_of
 from tenants.audit import Origin
 from tenants.authorization import authorize
 from tenants.models import AuditEvent, Tenant, User

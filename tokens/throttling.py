@@ -19,7 +19,7 @@ A value that already failed from an address never takes that turn, so a script r
 a stale token does not delay the valid agents behind the same address.
 
 A failing cache is not a reason to refuse anyone: every call goes through
-`tenants.shared_cache.guarded`, and without a cache nobody is blocked.
+`common.shared_cache.guarded`, and without a cache nobody is blocked.
 
 An endpoint that takes a registration token extends `TokenUsingAPIView`.
 """
@@ -37,10 +37,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from common.net import client_address
+from common.shared_cache import breaker, guarded
 from tenants.audit import Origin
 from tenants.models import AuditEvent
-from tenants.net import client_address
-from tenants.shared_cache import breaker, guarded
 
 from . import failures, usage
 from .models import RegistrationToken
@@ -193,7 +193,7 @@ class TokenUsingAPIView(APIView):
     """Base of every endpoint that takes a registration token."""
 
     throttle_classes = [TokenFailureThrottle]
-    # Documented on every such endpoint (tenants.openapi.AutoSchema).
+    # Documented on every such endpoint (api.openapi.AutoSchema).
     error_responses = {
         400: "Invalid input, or a mistyped registration token.",
         401: "The registration token is unknown, expired or deleted (or the credential is).",

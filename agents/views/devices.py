@@ -10,8 +10,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
+from common.paging import page_of
 from tenants.mixins import TenantScopedMixin
-from tenants.paging import page_of
 from tenants.permissions import Action
 
 from .. import selectors

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from common.paging import page_of
 from tenants.models import User
-from tenants.paging import page_of
 from tenants.permissions import Action, can
 from tenants.selectors import covers
 from tokens import selectors, services

@@ -7,9 +7,9 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from tenants.forms import add_service_errors
+from common.forms import add_service_errors
+from common.paging import page_of
 from tenants.mixins import TenantScopedMixin
-from tenants.paging import page_of
 from tenants.permissions import Action
 
 from .. import selectors

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import View
 
-from tenants.forms import add_service_errors
+from common.forms import add_service_errors
 from tenants.mixins import TenantScopedMixin
 from tenants.permissions import Action
 from tenants.selectors import covers, tenant_for

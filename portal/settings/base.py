@@ -224,7 +224,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = False
 # The lock lasts the cool-off from the failure that set it; attempts during it do not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_CLIENT_IP_CALLABLE = "tenants.net.client_address"
+AXES_CLIENT_IP_CALLABLE = "common.net.client_address"
 AXES_LOCKOUT_CALLABLE = "tenants.sign_in.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
 # Its admin pages would sit outside the tenant scope; `manage.py axes_reset_username` unlocks.
@@ -276,7 +276,7 @@ STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
 # --- Cache ----------------------------------------------------------------------------------
 # Shared by every worker process (agent throttling counts failures here): a file cache on
 # this machine by default, Redis (CACHE_URL=redis://...) in production. The cache is an aid,
-# not a dependency (tenants.shared_cache): a stopped or hung Redis costs a request at most
+# not a dependency (common.shared_cache): a stopped or hung Redis costs a request at most
 # one socket timeout of CACHE_SOCKET_TIMEOUT seconds, never an error.
 CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=0.1)
 
@@ -331,15 +331,15 @@ REST_FRAMEWORK = {
     # An API client's access token (Authorization: Bearer) beside the browser session; the
     # agent endpoints name their own authentication, so they never accept either.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "tenants.api_auth.ApiClientAuthentication",
+        "tenants.api_clients.authentication.ApiClientAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only, bounded in size (API_MAX_BODY_SIZE: 413) and nesting depth (400).
-    "DEFAULT_PARSER_CLASSES": ["tenants.parsers.BoundedJSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "tenants.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "tenants.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exception_handlers.exception_handler",
 }
 # The largest API request body (bytes); a larger one answers 413.
 API_MAX_BODY_SIZE = env.int("API_MAX_BODY_SIZE", default=64 * 1024)
@@ -354,7 +354,7 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "SCOPES": {"api": "The Management portal API, with the client's role and level"},
     "DEFAULT_SCOPES": ["api"],
-    "OAUTH2_VALIDATOR_CLASS": "tenants.oauth.Validator",
+    "OAUTH2_VALIDATOR_CLASS": "tenants.api_clients.oauth.Validator",
     # Every RFC 9700 recommendation enforced (its 4.0 defaults); only client credentials
     # are used, so none of them takes anything away.
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,

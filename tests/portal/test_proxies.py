@@ -12,7 +12,7 @@ import pytest
 from django.core.checks import run_checks
 from django.test import RequestFactory
 
-from tenants.net import client_address
+from common.net import client_address
 from tests.portal.test_settings import PRODUCTION_ENV
 
 PROXIES = "10.0.0.2,192.168.50.0/24"

@@ -9,7 +9,7 @@ import time_machine
 from django.conf import settings
 from django.utils import timezone
 
-from tenants import shared_cache
+from common import shared_cache
 from tests.agents.helpers import agent, register, unknown_but_well_formed
 from tests.factories import make_token
 
@@ -60,5 +60,5 @@ def test_valid_registrations_and_plan_changes_survive_a_stopped_or_hung_cache(
         statuses = [status for status, _ in answers[phase]]
         assert statuses == [201] * 20 + [200] * 5, phase  # 0 valid registrations lost
         assert max(seconds for _, seconds in answers[phase]) < 1.0, phase
-    warnings = [r for r in caplog.records if r.name == "tenants.shared_cache"]
+    warnings = [r for r in caplog.records if r.name == "common.shared_cache"]
     assert warnings and all(r.levelno == logging.WARNING for r in warnings)

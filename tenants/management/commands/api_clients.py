@@ -5,7 +5,8 @@ The command acts as `--as USERNAME` (default: the first active platform superuse
 same rules and the same audit trail apply as on the Management portal and in the API.
 """
 
-from tenants.api_clients import api_client_create, api_client_delete, api_client_for, api_clients_at
+from tenants.api_clients.selectors import api_client_for, api_clients_at
+from tenants.api_clients.services import api_client_create, api_client_delete
 from tenants.audit import CLI
 from tenants.management.acting import ActingCommand
 from tenants.models import ApiClient

@@ -8,7 +8,7 @@ from django.urls import reverse
 from oauth2_provider.models import AccessToken
 from rest_framework.test import APIClient
 
-from tenants.api_clients import api_client_create
+from tenants.api_clients.services import api_client_create
 from tenants.audit import CLI
 from tenants.models import ApiClient, AuditEvent
 

@@ -3,7 +3,7 @@
 DRF's IntegerField converts with Python's int(), which reads any Unicode decimal digit
 ("２" is 2, "٣" is 3) and surrounding spaces, so a body could name user 2 in full-width
 digits and pass every check written for ASCII. This field accepts a JSON integer or a string
-of ASCII digits only; `tests/portal/test_strict_integers.py` walks every serializer so no
+of ASCII digits only; `tests/api/test_fields.py` walks every serializer so no
 plain IntegerField comes back.
 """
 

@@ -1,5 +1,5 @@
 """API clients: scripts of a partner or a customer that call the REST API with an OAuth 2.0
-access token (client credentials, see `tenants.oauth`).
+access token (client credentials, see `tenants.api_clients.oauth`).
 
 A client acts at one level (a partner's All customers, or one customer) with one role
 (administrator or read-only administrator). Its requests are made by a *principal*: an
@@ -15,20 +15,17 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_application_model
 
-from . import audit
-from .audit import Origin
-from .authorization import authorize
-from .models import ApiClient, AuditEvent, Tenant, User
-from .permissions import Action
-from .selectors import at_level, in_scope
+from tenants import audit
+from tenants.audit import Origin
+from tenants.authorization import authorize
+from tenants.models import ApiClient, AuditEvent, Tenant, User
+from tenants.permissions import Action
 
 MAX_NAME = 100
 MSG_NAME = gettext_noop("Enter a name of at most 100 characters.")
@@ -165,25 +162,3 @@ def api_client_delete(*, actor: User, client: ApiClient, origin: Origin) -> None
         )
         # The application's deletion cascades to the client and its access tokens.
         client.application.delete()
-
-
-def api_clients_at(*, actor: User, tenant: Tenant) -> QuerySet[ApiClient]:
-    """The clients of a level (at a partner: its own and its customers'), by name."""
-    authorize(actor, Action.VIEW_MANAGEMENT, tenant=tenant)
-    clients = ApiClient.objects.filter(at_level(tenant)).select_related("tenant", "application")
-    return clients.order_by("name", "id")
-
-
-def api_client_for(*, actor: User, client_id: str | int) -> ApiClient:
-    """The client `client_id` if it is in the actor's scope; Http404 otherwise."""
-    raw = str(client_id)
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-        raise Http404("No such API client.")
-    client = (
-        ApiClient.objects.select_related("tenant__parent", "application")
-        .filter(pk=int(client_id))
-        .first()
-    )
-    if client is None or not in_scope(actor, client.tenant):
-        raise Http404("No such API client.")
-    return client

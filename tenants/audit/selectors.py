@@ -15,10 +15,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from .authorization import authorize
-from .models import AuditEvent, Tenant, User
-from .permissions import Action
-from .selectors import at_level
+from tenants.authorization import authorize
+from tenants.models import AuditEvent, Tenant, User
+from tenants.permissions import Action
+from tenants.selectors import at_level
 
 # Who may read a level's audit log: the same action as the Management portal's pages.
 VIEW_AUDIT = Action.VIEW_MANAGEMENT

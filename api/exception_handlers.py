@@ -1,104 +1,14 @@
-"""REST API foundations: the tenant-scoped base view, list pagination and error handling."""
+"""The REST framework's EXCEPTION_HANDLER: every API error in one documented shape."""
 
 import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import InterfaceError, OperationalError, connection
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from django.db import InterfaceError, OperationalError
 from rest_framework import serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
-
-from .audit import Origin
-from .models import AuditEvent
-from .selectors import tenant_for
-
-
-class TenantScopedAPIView(APIView):
-    # As on TenantScopedMixin: only endpoints that touch the tenant's own tables set it.
-    uses_tenant_schema = False
-
-    """Base of every endpoint under `/api/v1/tenants/{tenant_id}/`.
-
-    After authentication it resolves `tenant_id` through `tenant_for` (a tenant outside the
-    caller's scope answers 404) and, with `uses_tenant_schema`, points the connection at the
-    tenant's schema. Subclasses
-    use `self.tenant` and never look a tenant up themselves.
-    """
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        self.tenant = tenant_for(actor=request.user, tenant_id=kwargs["tenant_id"])
-        if self.uses_tenant_schema:
-            connection.set_tenant(self.tenant)
-
-    def origin(self) -> Origin:
-        return Origin.from_request(self.request, AuditEvent.Source.API)
-
-
-MSG_LIMIT = "limit must be a whole number from 1 to 1000."
-
-
-class ItemsCursorPagination(CursorPagination):
-    """Every API list: `{"items": [...], "next": "<url>" | null}`, `?limit=` (default 100,
-    at most 1,000; anything else is 400) and the opaque `?cursor=` taken from `next`.
-
-    DRF's cursor pagination keeps its place by the first ordering field (with an offset
-    for ties), so the order is stable while rows are added and a page costs one indexed
-    query however deep it is.
-    """
-
-    page_size = 100
-    max_page_size = 1000
-    page_size_query_param = "limit"
-
-    def __init__(self, ordering: tuple[str, ...]):
-        self.ordering = ordering
-
-    def get_page_size(self, request) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
-            raise ValidationError({"limit": MSG_LIMIT})
-        return int(raw)
-
-    def get_paginated_response(self, data) -> Response:
-        return Response({"items": data, "next": self.get_next_link()})
-
-
-def paginated(view: APIView, queryset, serializer, *, ordering: tuple[str, ...]) -> Response:
-    """One page of `queryset` in `ordering`, as an API list response."""
-    pager = ItemsCursorPagination(ordering)
-    page = pager.paginate_queryset(queryset, view.request, view)
-    return pager.get_paginated_response(serializer(page, many=True).data)
-
-
-def items(serializer, name: str):
-    """The OpenAPI shape of a list response: `{"items": [...], "next": url | null}`."""
-    return inline_serializer(
-        name=name,
-        fields={
-            "items": serializer(many=True),
-            "next": serializers.URLField(allow_null=True, help_text="The next page, or null."),
-        },
-    )
-
-
-# Documented on every list endpoint.
-PAGE_PARAMETERS = [
-    OpenApiParameter(
-        "limit",
-        {"type": "integer", "minimum": 1, "maximum": ItemsCursorPagination.max_page_size},
-        description="Items per page, 1 to 1000 (default 100).",
-    ),
-    OpenApiParameter("cursor", str, description="The cursor from the previous page's next."),
-]
-
 
 MSG_UNAVAILABLE = "The service is temporarily unavailable. Try again shortly."
 

@@ -13,7 +13,7 @@ from django.urls import URLPattern
 from rest_framework.test import APIClient
 
 from portal import api_urls, errors
-from tenants.api_clients import api_client_create
+from tenants.api_clients.services import api_client_create
 from tenants.audit import CLI
 from tests.agents.helpers import register
 from tests.factories import make_token

@@ -6,10 +6,12 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .api import PAGE_PARAMETERS, TenantScopedAPIView, items, paginated
-from .api_clients import api_client_create, api_client_delete, api_client_for, api_clients_at
-from .audit import Origin
-from .models import ApiClient, AuditEvent
+from api.pagination import PAGE_PARAMETERS, items, paginated
+from tenants.api_clients.selectors import api_client_for, api_clients_at
+from tenants.api_clients.services import api_client_create, api_client_delete
+from tenants.audit import Origin
+from tenants.mixins import TenantScopedAPIView
+from tenants.models import ApiClient, AuditEvent
 
 
 class ApiClientItem(serializers.Serializer):

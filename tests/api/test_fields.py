@@ -2,7 +2,7 @@
 
 Python's int() reads any Unicode digit ("２" is 2, "٣" is 3), and DRF's IntegerField uses it,
 so a body could name user 2 with a full-width digit. Every API field that reads an integer is
-`tenants.fields.StrictIntegerField`; a walk over every serializer keeps it that way.
+`api.fields.StrictIntegerField`; a walk over every serializer keeps it that way.
 """
 
 import pytest
@@ -95,7 +95,7 @@ def _integer_fields(serializer, path=""):
 
 
 def test_no_api_serializer_reads_integers_with_drfs_plain_integer_field():
-    from tenants.fields import StrictIntegerField
+    from api.fields import StrictIntegerField
 
     checked, plain = set(), []
     for cls in _all_serializers():

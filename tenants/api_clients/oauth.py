@@ -20,7 +20,7 @@ from oauth2_provider.models import get_access_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.signals import app_authorized
 
-from .models import ApiClient
+from tenants.models import ApiClient
 
 GRANT_TYPE = "client_credentials"
 MSG_GRANT = "Only grant_type=client_credentials is supported."
@@ -65,6 +65,6 @@ def _client_used(sender, request, token, **kwargs):
     """Getting an access token counts as using the client."""
     client = ApiClient.objects.filter(application_id=token.application_id).first()
     if client is not None:
-        from .api_clients import touch  # noqa: PLC0415 - api_clients imports the services
+        from .services import touch  # noqa: PLC0415 - the services import the tenancy core
 
         touch(client)

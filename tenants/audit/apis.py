@@ -12,8 +12,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 
-from .api import PAGE_PARAMETERS, TenantScopedAPIView, items, paginated
-from .audit_log import (
+from api.pagination import PAGE_PARAMETERS, items, paginated
+from tenants.mixins import TenantScopedAPIView
+from tenants.models import AuditEvent
+
+from .selectors import (
     MSG_BAD_ACTION,
     MSG_BAD_SINCE,
     AuditFilter,
@@ -21,7 +24,6 @@ from .audit_log import (
     audit_events,
     parse_time,
 )
-from .models import AuditEvent
 
 # Initiator names written when no account acted: a command without a user, an agent
 # presenting a token that failed.
@@ -131,7 +133,7 @@ class AuditEventListApi(TenantScopedAPIView):
         summary="Audit events of a level, newest first",
         description=DETAILS,
         parameters=[*FILTER_PARAMETERS, *PAGE_PARAMETERS],
-        # 400, 403 and 404 come from tenants.openapi, in the one error shape.
+        # 400, 403 and 404 come from api.openapi, in the one error shape.
         responses={200: items(AuditEventItem, "AuditEventList")},
     )
     def get(self, request, tenant_id):

@@ -3,7 +3,7 @@
 import pytest
 from django.test import RequestFactory
 
-from tenants.net import client_address
+from common.net import client_address
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,7 @@ def test_page_links_keep_the_filter_and_the_sort(login, tenants, users):
 
 
 def test_counts_stop_at_the_bound_and_say_so(login, tenants, users, settings, monkeypatch):
-    from tenants import paging
+    from common import paging
     from tests.factories import make_device
 
     monkeypatch.setattr(paging, "COUNT_BOUND", 2)

@@ -2,7 +2,7 @@
 authentication, beside the session; the agent endpoints name their own).
 
 The token is checked by django-oauth-toolkit's validator (checksum, expiry, scope); the
-request is then made by the client's principal (`tenants.api_clients.principal`), so every
+request is then made by the client's principal (`tenants.api_clients.services.principal`), so every
 view, service and scope rule treats it like a person with that role at that level.
 """
 
@@ -13,7 +13,7 @@ from oauthlib.common import Request as OAuthRequest
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from .api_clients import principal, touch
+from tenants.api_clients.services import principal, touch
 
 TOKEN_URL = "/api/v1/oauth/token"  # noqa: S105 - a URL, not a secret
 # API-only: the API answers in English whatever the language (portal.middleware).
@@ -26,7 +26,7 @@ def _bearer(request) -> str | None:
 
 
 class ApiClientAuthentication(BaseAuthentication):
-    # For the OpenAPI schema (tenants.openapi): a wrong or expired token answers 401.
+    # For the OpenAPI schema (api.openapi): a wrong or expired token answers 401.
     challenges_a_token = True
 
     def authenticate(self, request):

@@ -7,11 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from .audit_log import AuditFilter, audit_events, safe_details
-from .models import AuditEvent
-from .paging import page_of
-from .permissions import Action
-from .views import ManagementMixin
+from common.paging import page_of
+from tenants.models import AuditEvent
+from tenants.permissions import Action
+from tenants.views import ManagementMixin
+
+from .selectors import AuditFilter, audit_events, safe_details
 
 # How a failed token use's reason reads (the codes come from `tokens.failures.Reason`,
 # which this layer cannot import; an unknown code is shown as it is).

@@ -6,8 +6,8 @@ from django.db import connection
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from .models import AuditEvent, Tenant
-from .net import client_address
+from common.net import client_address
+from tenants.models import AuditEvent, Tenant
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application
 from rest_framework.test import APIClient
 
-from tenants.api_clients import api_client_create
+from tenants.api_clients.services import api_client_create
 from tenants.audit import CLI
 from tenants.models import ApiClient, AuditEvent
 from tokens.models import RegistrationToken

@@ -9,15 +9,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from . import shown_once
-from .api_clients import api_client_create, api_client_delete, api_client_for, api_clients_at
-from .forms import ApiClientForm, add_service_errors
-from .paging import page_of
-from .permissions import Action
-from .selectors import covers
-from .views import ManagementMixin
+from common.forms import add_service_errors
+from common.paging import page_of
+from common.shown_once import ShownOnce
+from tenants.api_clients.forms import ApiClientForm
+from tenants.api_clients.selectors import api_client_for, api_clients_at
+from tenants.api_clients.services import api_client_create, api_client_delete
+from tenants.permissions import Action
+from tenants.selectors import covers
+from tenants.views import ManagementMixin
 
-ONCE = "api_client"
+# The new client's secret, shown once on the list (post/redirect/get).
+NEW_SECRET = ShownOnce(session_key="shown_once.api_client", cookie="api_client_pad")
 
 
 def _list_path(tenant) -> str:
@@ -29,11 +32,11 @@ class ApiClientListView(ManagementMixin, TemplateView):
     section = "api-clients"
 
     def get(self, request, *args, **kwargs):
-        self.issued = shown_once.take(request, name=ONCE, tenant_slug=self.tenant.slug)
+        self.issued = NEW_SECRET.take(request, tenant_slug=self.tenant.slug)
         response = super().get(request, *args, **kwargs)
         response["Cache-Control"] = "no-store"
         if self.issued is not None:
-            shown_once.forget(response, name=ONCE, path=_list_path(self.tenant))
+            NEW_SECRET.forget(response, path=_list_path(self.tenant))
         return response
 
     def get_context_data(self, **kwargs):
@@ -70,10 +73,9 @@ class ApiClientCreateView(ManagementMixin, FormView):
             add_service_errors(form, error)
             return self.form_invalid(form)
         response = redirect("api-clients", tenant_id=self.tenant.slug)
-        shown_once.keep(
+        NEW_SECRET.keep(
             self.request,
             response,
-            name=ONCE,
             path=_list_path(self.tenant),
             tenant_slug=self.tenant.slug,
             value=issued.client_secret,
