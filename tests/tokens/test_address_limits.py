@@ -6,7 +6,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from tenants.audit import CLI
 from tenants.models import AuditEvent
@@ -106,9 +105,8 @@ def test_plan_change_from_outside_is_403_and_audited(tenants, users):
     assert inside.status_code == 200
 
 
-def test_api_accepts_returns_and_validates_allowed_networks(users):
-    client = APIClient()
-    client.force_authenticate(users["globex-alice"])
+def test_api_accepts_returns_and_validates_allowed_networks(api):
+    client = api("globex-alice")
     url = "/api/v1/tenants/globex/registration_tokens"
     created = client.post(url, {"allowed_networks": ["192.0.2.0/24", "2001:db8::/32"]}, "json")
     assert created.status_code == 201

@@ -16,16 +16,6 @@ from tokens.models import RegistrationToken
 ALL_CUSTOMERS = "You cannot generate a token on the All customers level."
 
 
-@pytest.fixture
-def api(users):
-    def _api(username):
-        client = APIClient()
-        client.force_authenticate(users[username])
-        return client
-
-    return _api
-
-
 def tokens_url(slug):
     return f"/api/v1/tenants/{slug}/registration_tokens"
 

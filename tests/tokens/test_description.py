@@ -6,7 +6,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from tenants.audit import CLI
 from tenants.models import AuditEvent
@@ -14,12 +13,6 @@ from tests.factories import make_token
 from tokens import services
 
 pytestmark = pytest.mark.django_db
-
-
-def api(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def describe(actor, token, text):
@@ -68,8 +61,8 @@ def test_another_user_and_a_read_only_admin_cannot_edit_the_description(tenants,
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.TOKEN_UPDATE).exists()
 
 
-def test_api_creates_lists_and_patches_the_description(tenants, users):
-    client = api(users["globex-admin"])
+def test_api_creates_lists_and_patches_the_description(tenants, users, api):
+    client = api("globex-admin")
     created = client.post(
         "/api/v1/tenants/globex/registration_tokens",
         {"user_id": users["globex-bob"].pk, "description": "HQ rollout"},
@@ -90,9 +83,9 @@ def test_api_creates_lists_and_patches_the_description(tenants, users):
 
 
 @pytest.mark.parametrize("actor,code", [("initech-admin", 404), ("globex-auditor", 403)])
-def test_api_patch_of_another_tenant_is_404_and_read_only_is_403(tenants, users, actor, code):
+def test_api_patch_of_another_tenant_is_404_and_read_only_is_403(tenants, users, api, actor, code):
     token, _ = make_token(tenants["globex"], users["globex-bob"])
-    response = api(users[actor]).patch(
+    response = api(actor).patch(
         f"/api/v1/registration_tokens/{token.public_id}", {"description": "x"}, format="json"
     )
     assert response.status_code == code

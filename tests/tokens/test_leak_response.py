@@ -6,7 +6,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from tenants.audit import CLI
 from tenants.models import AuditEvent
@@ -61,10 +60,9 @@ def test_a_user_and_a_read_only_admin_cannot_unregister_a_tokens_machines(tenant
     assert token.deleted_at is None and len(hostnames(tenants)) == 4
 
 
-def test_api_delete_with_unregister_machines(tenants, users):
+def test_api_delete_with_unregister_machines(tenants, users, api):
     token, _ = leaked(tenants, users, machines=2)
-    client = APIClient()
-    client.force_authenticate(users["globex-admin"])
+    client = api("globex-admin")
     url = f"/api/v1/registration_tokens/{token.public_id}"
     assert client.delete(url + "?unregister_machines=maybe").status_code == 400
     response = client.delete(url + "?unregister_machines=true")
@@ -73,10 +71,9 @@ def test_api_delete_with_unregister_machines(tenants, users):
 
 
 @pytest.mark.parametrize("actor,code", [("initech-admin", 404), ("globex-bob", 403)])
-def test_api_unregister_machines_other_tenant_404_user_403(tenants, users, actor, code):
+def test_api_unregister_machines_other_tenant_404_user_403(tenants, users, api, actor, code):
     token, _ = leaked(tenants, users, machines=1)
-    client = APIClient()
-    client.force_authenticate(users[actor])
+    client = api(actor)
     response = client.delete(
         f"/api/v1/registration_tokens/{token.public_id}?unregister_machines=true"
     )

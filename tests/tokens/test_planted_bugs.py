@@ -6,7 +6,6 @@ import secrets
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from rest_framework.test import APIClient
 
 from tenants.audit import CLI
 from tests.agents.helpers import agent, register
@@ -58,11 +57,11 @@ def test_a_read_only_admin_may_not_delete_a_token_issued_to_themselves(auditors_
 
 
 def test_a_read_only_admin_deleting_their_own_token_is_403_in_the_api_and_console(
-    auditors_token, users, client
+    auditors_token, users, client, api
 ):
-    api = APIClient()
-    api.force_authenticate(users["globex-auditor"])
-    response = api.delete(f"/api/v1/registration_tokens/{auditors_token.public_id}")
+    response = api("globex-auditor").delete(
+        f"/api/v1/registration_tokens/{auditors_token.public_id}"
+    )
     assert response.status_code == 403
     client.force_login(users["globex-auditor"])
     posted = client.post(

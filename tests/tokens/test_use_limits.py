@@ -6,7 +6,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from tenants.audit import CLI
 from tenants.models import AuditEvent
@@ -27,12 +26,6 @@ def limited(tenants, users, limit, username="globex-bob"):
         origin=CLI,
     )
     return issued.token, issued.value
-
-
-def api(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.mark.parametrize("bad", [0, -1, 10_001, "many"])
@@ -71,7 +64,7 @@ def test_one_machine_token_re_registers_its_machine_and_refuses_a_second_like_an
     assert failed.details["reason"] == "used_up"
 
 
-def test_a_used_up_token_leaves_the_active_lists_but_still_re_registers(tenants, users):
+def test_a_used_up_token_leaves_the_active_lists_but_still_re_registers(tenants, users, api):
     token, value = limited(tenants, users, 2)
     register(value, machine="m-1")
     active = selectors.tokens_active_for(actor=users["globex-admin"], tenant=tenants["globex"])
@@ -79,7 +72,7 @@ def test_a_used_up_token_leaves_the_active_lists_but_still_re_registers(tenants,
     register(value, machine="m-2")
     active = selectors.tokens_active_for(actor=users["globex-admin"], tenant=tenants["globex"])
     assert token not in list(active)
-    listed = api(users["globex-admin"]).get("/api/v1/tenants/globex/registration_tokens").json()
+    listed = api("globex-admin").get("/api/v1/tenants/globex/registration_tokens").json()
     assert str(token.public_id) not in [t["id"] for t in listed["items"]]
     assert register(value, machine="m-2").status_code == 200
 
@@ -124,8 +117,8 @@ def test_lists_show_n_of_max_machines(login, tenants, users):
     assert "3 of 5 machines, 3 registrations" in out.getvalue()
 
 
-def test_api_accepts_and_returns_the_use_limit_fields(tenants, users):
-    client = api(users["globex-admin"])
+def test_api_accepts_and_returns_the_use_limit_fields(tenants, users, api):
+    client = api("globex-admin")
     url = "/api/v1/tenants/globex/registration_tokens"
     created = client.post(url, {"user_id": users["globex-bob"].pk, "max_machines": 5}, "json")
     assert created.status_code == 201
