@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from tenants.audit import CLI
 from tenants.models import AuditEvent
+from tests.agents.helpers import devices_url
 from tests.factories import make_token
 from tokens import services
 
@@ -116,7 +117,7 @@ def test_console_generate_takes_a_description_and_the_list_and_manage_panel_show
     assert response.status_code == 303  # post/redirect/get
     token = users["globex-alice"].registration_tokens.get()
     assert token.description == "Alice's desktop"
-    devices = reverse("devices", kwargs={"tenant_id": "globex"})
+    devices = devices_url("globex")
     listing = client.get(devices + "?pane=tokens").content.decode()
     assert "Alice&#x27;s desktop" in listing and ">Manage</a>" in listing
     panel = client.get(devices + f"?pane=tokens&manage={token.public_id}").content.decode()
@@ -134,7 +135,7 @@ def test_console_describe_of_another_users_token_is_404(login, tenants, users):
     client = login("globex-alice")
     url = reverse("token-describe", kwargs={"tenant_id": "globex", "token_id": token.public_id})
     assert client.post(url, {"description": "x"}).status_code == 404
-    devices = reverse("devices", kwargs={"tenant_id": "initech"})
+    devices = devices_url("initech")
     other = login("initech-admin").get(devices + f"?pane=tokens&manage={token.public_id}")
     assert other.status_code == 404
 

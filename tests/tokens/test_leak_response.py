@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from tenants.audit import CLI
 from tenants.models import AuditEvent
-from tests.agents.helpers import agent, devices_in, register
+from tests.agents.helpers import agent, devices_in, devices_url, register
 from tests.factories import make_token
 from tokens import services
 from tokens.models import AgentCredential, RegistrationToken
@@ -93,7 +93,7 @@ def test_cli_delete_with_unregister_machines(tenants, users):
 def test_console_confirmation_names_the_number_of_machines_then_deletes(login, tenants, users):
     token, _ = leaked(tenants, users, machines=3)
     client = login("globex-admin")
-    devices = reverse("devices", kwargs={"tenant_id": "globex"})
+    devices = devices_url("globex")
     panel = client.get(devices + f"?pane=tokens&manage={token.public_id}").content.decode()
     assert "Delete and unregister its machines" in panel
     url = reverse("token-leak", kwargs={"tenant_id": "globex", "token_id": token.public_id})
@@ -108,7 +108,7 @@ def test_console_confirmation_names_the_number_of_machines_then_deletes(login, t
 def test_console_user_sees_no_leak_action_and_cannot_post_it(login, tenants, users):
     token, _ = leaked(tenants, users, machines=1, owner="globex-alice")
     client = login("globex-alice")
-    devices = reverse("devices", kwargs={"tenant_id": "globex"})
+    devices = devices_url("globex")
     panel = client.get(devices + f"?pane=tokens&manage={token.public_id}").content.decode()
     assert "Delete and unregister its machines" not in panel
     url = reverse("token-leak", kwargs={"tenant_id": "globex", "token_id": token.public_id})

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tenants.audit import CLI
 from tenants.models import AuditEvent
-from tests.agents.helpers import register
+from tests.agents.helpers import devices_url, register
 from tokens import renewal, services
 from tokens.models import RegistrationToken
 
@@ -120,7 +120,7 @@ def test_cli_extend_and_reissue(tenants, users):
 def test_console_extend_and_reissue_from_the_manage_panel(login, tenants, users):
     token, _ = bobs(tenants, users)
     client = login("globex-bob")
-    devices = reverse("devices", kwargs={"tenant_id": "globex"})
+    devices = devices_url("globex")
     panel = client.get(devices + f"?pane=tokens&manage={token.public_id}").content.decode()
     assert ">Extend</button>" in panel and ">Reissue</button>" in panel
     kwargs = {"tenant_id": "globex", "token_id": token.public_id}

@@ -6,6 +6,7 @@ import re
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from tests.agents.helpers import devices_url
 from tokens import values
 
 TOKEN_RE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}")
@@ -41,9 +42,7 @@ def test_values_never_reach_logs_lists_or_the_audit_log(client, users, caplog, s
     seen = [
         api.get("/api/v1/tenants/globex/registration_tokens").content.decode(),
         partner.get("/api/v1/tenants/demo-msp/registration_tokens").content.decode(),
-        client.get(
-            reverse("devices", kwargs={"tenant_id": "globex"}) + "?pane=tokens"
-        ).content.decode(),
+        client.get(devices_url("globex", pane="tokens")).content.decode(),
         client.get(reverse("audit", kwargs={"tenant_id": "globex"})).content.decode(),
         caplog.text,
     ]

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from tenants.audit import CLI
 from tenants.models import AuditEvent
-from tests.agents.helpers import devices_in, register, unknown_but_well_formed
+from tests.agents.helpers import devices_in, devices_url, register, unknown_but_well_formed
 from tests.factories import error_body, make_token
 from tokens import selectors, services
 from tokens.models import RegistrationToken, TokenMachine
@@ -97,7 +97,7 @@ def test_machine_count_shows_distinct_devices_and_registrations_separately(login
     register(value, machine="m-1", hostname="bob-1")
     register(value, machine="m-2", hostname="bob-2")
     client = login("globex-admin")
-    devices = reverse("devices", kwargs={"tenant_id": "globex"})
+    devices = devices_url("globex")
     page = client.get(devices + "?pane=tokens").content.decode()
     assert "2 machines" in page and "3 registrations" in page
     assert "3 machines" not in page
@@ -109,7 +109,7 @@ def test_lists_show_n_of_max_machines(login, tenants, users):
     _, value = limited(tenants, users, 5)
     for n in range(3):
         register(value, machine=f"m-{n}", hostname=f"h-{n}")
-    devices = reverse("devices", kwargs={"tenant_id": "globex"})
+    devices = devices_url("globex")
     page = login("globex-admin").get(devices + "?pane=tokens").content.decode()
     assert "3 of 5 machines" in page
     out = StringIO()
@@ -135,9 +135,7 @@ def test_api_accepts_and_returns_the_use_limit_fields(tenants, users, api):
 
 def test_console_generate_offers_the_use_limit_choices(login, users):
     client = login("globex-alice")
-    pane = client.get(
-        reverse("devices", kwargs={"tenant_id": "globex"}) + "?pane=add&step=generate"
-    )
+    pane = client.get(devices_url("globex", pane="add", step="generate"))
     html = pane.content.decode()
     for label in ("Reusable", "One machine", "Up to N machines"):
         assert label in html
