@@ -33,9 +33,7 @@ def test_register_with_another_users_machine_id_is_409_and_changes_nothing(tenan
     before = _state(tenants)
     response = register(bobs, machine="alices-machine", hostname="bobs-now")
     assert response.status_code == 409
-    assert error_body(response) == {
-        "detail": "This machine is already registered under another account."
-    }
+    assert error_body(response) == {"detail": MSG_MACHINE_TAKEN}
     assert response.json()["detail"] == MSG_MACHINE_TAKEN
     assert _state(tenants) == before
     # Alice's agent still works, under Alice.
@@ -107,9 +105,7 @@ def test_plan_apply_with_a_token_of_another_user_is_403_and_changes_nothing(
     for path in ("/api/v1/agents/me/plan/apply", "/api/v1/agents/me/plan/revoke"):
         response = client.post(path, {"token": bobs}, format="json")
         assert response.status_code == 403
-        assert error_body(response) == {
-            "detail": "This registration token belongs to another user."
-        }
+        assert error_body(response) == {"detail": MSG_OTHER_USER}
         assert response.json()["detail"] == MSG_OTHER_USER
     assert plans_of(tenants) == []
     token.refresh_from_db()

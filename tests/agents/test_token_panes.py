@@ -15,11 +15,12 @@ from django.utils import timezone
 from tests.agents.helpers import devices_url, token_delete_url, token_generate_url
 from tests.factories import make_token
 from tokens import values
+from tokens.forms import MSG_SELECT_USER
 from tokens.models import RegistrationToken
+from tokens.services import MSG_ALL_CUSTOMERS as ALL_CUSTOMERS
 
-ALL_CUSTOMERS = "You cannot generate a token on the All customers level."
 READ_ONLY = "As a read-only administrator, you can view registration tokens but not generate"
-SELECT_USER = "Select the user for whom you want to generate a token."
+SELECT_USER = str(MSG_SELECT_USER)
 TOKEN_RE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}")
 
 

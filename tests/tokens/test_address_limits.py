@@ -13,10 +13,11 @@ from tests.agents.helpers import agent, devices_in, register
 from tests.factories import error_body
 from tokens import networks, services
 from tokens.models import RegistrationToken
+from tokens.networks import MSG_REFUSED
 
 pytestmark = pytest.mark.django_db
 
-REFUSED = {"detail": "This registration token cannot be used from this network."}
+REFUSED = {"detail": MSG_REFUSED}
 
 
 def limited(tenants, users, allowed, plan_id=None):

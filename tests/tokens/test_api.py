@@ -12,8 +12,7 @@ from tenants.models import AuditEvent
 from tests.factories import error_body, make_token
 from tokens import values
 from tokens.models import RegistrationToken
-
-ALL_CUSTOMERS = "You cannot generate a token on the All customers level."
+from tokens.services import MSG_ALL_CUSTOMERS as ALL_CUSTOMERS
 
 
 def tokens_url(slug):
