@@ -60,3 +60,9 @@ def token_generate_url(slug: str) -> str:
 
 def token_delete_url(slug: str) -> str:
     return reverse("token-delete", kwargs={"tenant_id": slug})
+
+
+def generate_custom(client, value: str, unit: str):
+    """Generate at globex with a custom lifetime (`value` `unit`), as the pane's form posts it."""
+    body = {"lifetime": "custom", "custom_value": value, "custom_unit": unit}
+    return client.post(token_generate_url("globex"), body)

@@ -6,7 +6,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from agents.models import ProtectionPlan
-from tests.agents.helpers import devices_url, token_delete_url, token_generate_url
+from tests.agents.helpers import devices_url, generate_custom, token_delete_url, token_generate_url
 from tests.factories import make_token
 from tokens import values
 from tokens.models import RegistrationToken
@@ -110,20 +110,14 @@ def test_admin_generates_for_another_user_with_a_plan(login, tenants, users):
 
 
 def test_custom_lifetime(login):
-    response = login("globex-alice").post(
-        token_generate_url("globex"),
-        {"lifetime": "custom", "custom_value": "90", "custom_unit": "minutes"},
-    )
+    response = generate_custom(login("globex-alice"), "90", "minutes")
     assert response.status_code == 303
     token = RegistrationToken.objects.get()
     assert (token.expires_at - token.created_at).total_seconds() == 5400
 
 
 def test_custom_lifetime_out_of_range_is_explained(login):
-    response = login("globex-alice").post(
-        token_generate_url("globex"),
-        {"lifetime": "custom", "custom_value": "400", "custom_unit": "days"},
-    )
+    response = generate_custom(login("globex-alice"), "400", "days")
     assert response.status_code == 400
     assert "between 60 seconds and 1 year" in response.content.decode()
     assert not RegistrationToken.objects.exists()

@@ -1,4 +1,4 @@
-"""The console's Add devices and Manage active tokens panes: the traps of issue 11.
+"""The console's Add devices and Manage active tokens panes: the details a user trips on.
 
 Each test is named by the behaviour a user relies on; the browser tests
 (tests/browser/test_token_pane.py) check what only a browser can (layout, JavaScript).
@@ -12,7 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.agents.helpers import devices_url, token_delete_url, token_generate_url
+from tests.agents.helpers import devices_url, generate_custom, token_delete_url, token_generate_url
 from tests.factories import make_token
 from tokens import values
 from tokens.forms import MSG_SELECT_USER
@@ -80,10 +80,7 @@ def test_a_preset_lifetime_ignores_leftover_custom_fields(login, preset, leftove
 def test_an_invalid_custom_lifetime_is_an_error_next_to_the_field_and_makes_no_token(
     login, value, unit
 ):
-    response = login("globex-alice").post(
-        token_generate_url("globex"),
-        {"lifetime": "custom", "custom_value": value, "custom_unit": unit},
-    )
+    response = generate_custom(login("globex-alice"), value, unit)
     assert response.status_code == 400
     assert not RegistrationToken.objects.exists()
     fieldset = custom_fieldset(response.content.decode())
@@ -97,19 +94,13 @@ def test_an_invalid_custom_lifetime_is_an_error_next_to_the_field_and_makes_no_t
 
 
 def test_an_out_of_range_custom_lifetime_names_the_limits_next_to_the_field(login):
-    response = login("globex-alice").post(
-        token_generate_url("globex"),
-        {"lifetime": "custom", "custom_value": "366", "custom_unit": "days"},
-    )
+    response = generate_custom(login("globex-alice"), "366", "days")
     assert response.status_code == 400
     assert "between 60 seconds and 1 year" in custom_fieldset(response.content.decode())
 
 
 def test_a_valid_custom_lifetime_is_used(login):
-    response = login("globex-alice").post(
-        token_generate_url("globex"),
-        {"lifetime": "custom", "custom_value": "2", "custom_unit": "hours"},
-    )
+    response = generate_custom(login("globex-alice"), "2", "hours")
     assert generated(response)
     assert lifetime_seconds(RegistrationToken.objects.get()) == 7200
 
