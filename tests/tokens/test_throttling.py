@@ -13,7 +13,6 @@ from django.utils import timezone
 from portal.settings.base import cache_config
 from tests.agents.helpers import register, unknown_but_well_formed
 from tests.factories import error_body, make_token
-from tokens.throttling import MSG_THROTTLED
 
 
 class LookupCounter:
@@ -84,7 +83,9 @@ def test_a_valid_token_from_a_blocked_address_succeeds_within_a_minute(tenants, 
         assert refused.status_code == 429
         wait = int(refused["Retry-After"])
         assert 1 <= wait <= 30
-        assert error_body(refused) == {"detail": MSG_THROTTLED}
+        assert error_body(refused) == {
+            "detail": "Too many failed attempts from this address. Try again later."
+        }
         # An agent that honours Retry-After gets through on its next try.
         clock.shift(wait)
         assert register(value, address="10.8.8.8").status_code == 201
