@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from tenants.audit import CLI
 from tenants.models import AuditEvent
-from tests.agents.helpers import agent, devices_in, register
+from tests.agents.helpers import agent, devices_in, register, token_generate_url
 from tests.factories import error_body
 from tokens import networks, services
 from tokens.models import RegistrationToken
@@ -120,7 +120,7 @@ def test_api_accepts_returns_and_validates_allowed_networks(api):
 
 def test_console_cli_and_admin_take_allowed_networks(login, users):
     client = login("globex-alice")
-    url = reverse("token-generate", kwargs={"tenant_id": "globex"})
+    url = token_generate_url("globex")
     client.post(url, {"lifetime": "259200", "allowed_networks": "192.0.2.0/24\n2001:db8::/32"})
     bad = client.post(url, {"lifetime": "259200", "allowed_networks": "nope"})
     assert bad.status_code == 400 and "is not a network" in bad.content.decode()

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from tenants.audit import CLI
 from tenants.models import AuditEvent
-from tests.agents.helpers import devices_url
+from tests.agents.helpers import devices_url, token_generate_url
 from tests.factories import make_token
 from tokens import services
 
@@ -112,7 +112,7 @@ def test_console_generate_takes_a_description_and_the_list_and_manage_panel_show
     login, tenants, users
 ):
     client = login("globex-alice")
-    url = reverse("token-generate", kwargs={"tenant_id": "globex"})
+    url = token_generate_url("globex")
     response = client.post(url, {"lifetime": "259200", "description": "Alice's desktop"})
     assert response.status_code == 303  # post/redirect/get
     token = users["globex-alice"].registration_tokens.get()

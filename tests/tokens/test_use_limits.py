@@ -9,7 +9,13 @@ from django.urls import reverse
 
 from tenants.audit import CLI
 from tenants.models import AuditEvent
-from tests.agents.helpers import devices_in, devices_url, register, unknown_but_well_formed
+from tests.agents.helpers import (
+    devices_in,
+    devices_url,
+    register,
+    token_generate_url,
+    unknown_but_well_formed,
+)
 from tests.factories import error_body, make_token
 from tokens import selectors, services
 from tokens.models import RegistrationToken, TokenMachine
@@ -139,7 +145,7 @@ def test_console_generate_offers_the_use_limit_choices(login, users):
     html = pane.content.decode()
     for label in ("Reusable", "One machine", "Up to N machines"):
         assert label in html
-    url = reverse("token-generate", kwargs={"tenant_id": "globex"})
+    url = token_generate_url("globex")
     client.post(url, {"lifetime": "259200", "use_limit": "one"})
     client.post(url, {"lifetime": "259200", "use_limit": "many", "max_machines": "7"})
     missing = client.post(url, {"lifetime": "259200", "use_limit": "many"})
