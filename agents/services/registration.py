@@ -5,6 +5,8 @@ Each runs in one transaction spanning the public schema (token, credential, audi
 customer's schema (device), which PostgreSQL commits atomically.
 """
 
+import datetime
+import json
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -97,7 +99,7 @@ def register_with(
     been deleted or has expired since, and then nothing is written; MachineTaken if the
     machine id is another account's and `proof` does not prove its identity."""
     now, secret = timezone.now(), new_secret()
-    params = sql.register_params(
+    params = _register_params(
         token,
         machine,
         secret_digest=secret_digest(secret),
@@ -133,6 +135,55 @@ def register_with(
     return Registration(
         device=device, tenant=token.tenant, token=token, secret=secret, created=created
     )
+
+
+def _register_params(
+    token: RegistrationToken,
+    machine: Machine,
+    *,
+    secret_digest: str,
+    proof_digest: str | None,
+    now: datetime.datetime,
+    origin: Origin,
+) -> dict:
+    """The parameters of `sql.register_sql`'s statement."""
+    tenant, user = token.tenant, token.user
+    details = {
+        "token_id": str(token.public_id),
+        "prefix": token.prefix,
+        "machine_id": machine.machine_id,
+        "hostname": machine.hostname[:200],
+        "with_agent_credential": proof_digest is not None,
+    }
+    return {
+        "now": now,
+        "token": token.pk,
+        "token_id": token.public_id,
+        "prefix": token.prefix,
+        "agent_id": Device._meta.get_field("agent_id").get_default(),
+        "hostname": machine.hostname,
+        "os": machine.os,
+        "machine_id": machine.machine_id,
+        "agent_version": machine.agent_version,
+        "owner": user.pk,
+        "username": user.username,
+        "tenant": tenant.pk,
+        "partner": tenant.parent_id,
+        "family": tenant.family,
+        # Monitoring > Usage's counter day (UTC), for the `usage` branch.
+        "day": now.astimezone(datetime.UTC).date(),
+        "customer_name": tenant.name,
+        "customer_slug": tenant.slug,
+        "digest": secret_digest,
+        "proof": proof_digest,
+        "registered": AuditEvent.Action.DEVICE_REGISTER.value,
+        "reregistered": AuditEvent.Action.DEVICE_REREGISTER.value,
+        "refused": AuditEvent.Action.DEVICE_REGISTER_REFUSED.value,
+        "repr": machine.hostname[:200],
+        "details": json.dumps(details),
+        "source": origin.source,
+        "ip": origin.ip_address,
+    }
 
 
 def _refused_after_all(

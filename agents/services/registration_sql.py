@@ -19,60 +19,75 @@ agent secret sent as a Bearer credential; how a machine moves to another user). 
 `refusal` audit event, and the caller answers 409. The ON CONFLICT ... WHERE repeats the
 condition on the row as it is when locked, for a device registered by someone else a
 moment after this statement's snapshot (see `registration.register_with`).
+
+Table names come from the models (`_meta.db_table`), each qualified by its schema: the
+customer's for its devices and plans, public for the rest. The column names are written
+out, for a statement a reader can follow; tests/agents/test_registration_sql.py checks each
+one it writes against the models' columns, so a renamed field fails there rather than at
+the first registration.
 """
 
-import datetime
-import json
-from typing import TYPE_CHECKING
-
-from django.db import connection
+from django.db import connection, models
 from django_tenants.utils import get_public_schema_name
 
-from tenants.audit import Origin
 from tenants.models import AuditEvent, Tenant
-from tokens.models import RegistrationToken
+from tokens.models import AgentCredential, RegistrationToken, TokenMachine, UsageDay
 
-from ..models import Device
+from ..directory.models import DeviceEntry
+from ..models import Device, ProtectionPlan
 
-if TYPE_CHECKING:
-    from .registration import Machine
+# The tables the statement reads and writes, by where they live; each model's name is its
+# table's placeholder in the statement ({Device}, {Device_plans}: the plans' join table).
+PUBLIC_MODELS: tuple[type[models.Model], ...] = (
+    RegistrationToken,
+    TokenMachine,
+    AgentCredential,
+    UsageDay,
+    AuditEvent,
+    DeviceEntry,
+)
+CUSTOMER_MODELS: tuple[type[models.Model], ...] = (
+    Device,
+    ProtectionPlan,
+    Device.plans.through,
+)
 
 _MAY_TAKE_OVER = """(
     {device}.owner_id = %(owner)s OR EXISTS (
-        SELECT 1 FROM {public}.tokens_agentcredential c
+        SELECT 1 FROM {AgentCredential} c
         WHERE c.tenant_id = %(tenant)s AND c.device_id = {device}.id
           AND c.secret_digest = %(proof)s))"""
 
 _REGISTER = """
 WITH active AS (
-    SELECT id FROM {public}.tokens_registrationtoken
+    SELECT id FROM {RegistrationToken}
     WHERE id = %(token)s AND deleted_at IS NULL AND expires_at > %(now)s
 ), existing AS (
     SELECT d.id, d.hostname, {may_take_over_d} AS allowed
-    FROM {schema}.agents_device d WHERE d.machine_id = %(machine_id)s
+    FROM {Device} d WHERE d.machine_id = %(machine_id)s
 ), live AS (
-    SELECT id, machines, max_machines FROM {public}.tokens_registrationtoken
+    SELECT id, machines, max_machines FROM {RegistrationToken}
     WHERE id = %(token)s AND deleted_at IS NULL AND expires_at > %(now)s
       AND NOT EXISTS (SELECT 1 FROM existing WHERE NOT existing.allowed)
     FOR UPDATE
 ), known AS (
-    SELECT 1 FROM {public}.tokens_tokenmachine
+    SELECT 1 FROM {TokenMachine}
     WHERE token_id = %(token)s AND machine_id = %(machine_id)s
 ), pair AS (
-    INSERT INTO {public}.tokens_tokenmachine AS m (token_id, machine_id, registered_at)
+    INSERT INTO {TokenMachine} AS m (token_id, machine_id, registered_at)
     SELECT live.id, %(machine_id)s, %(now)s FROM live
     WHERE live.max_machines IS NULL OR live.machines < live.max_machines
     ON CONFLICT (token_id, machine_id) DO UPDATE SET token_id = EXCLUDED.token_id
     RETURNING (m.xmax = 0) AS fresh
 ), used AS (
-    UPDATE {public}.tokens_registrationtoken
+    UPDATE {RegistrationToken}
     SET registrations = registrations + 1, last_used_at = %(now)s,
         machines = machines + (SELECT count(*) FROM pair WHERE pair.fresh)
     WHERE id = %(token)s AND EXISTS (SELECT 1 FROM live)
       AND (EXISTS (SELECT 1 FROM pair) OR EXISTS (SELECT 1 FROM known))
     RETURNING id
 ), device AS (
-    INSERT INTO {schema}.agents_device AS d
+    INSERT INTO {Device} AS d
         (agent_id, hostname, os, machine_id, agent_version, owner_id, registered_at,
          last_seen_at, registered_token_id, registered_token_prefix)
     SELECT %(agent_id)s, %(hostname)s, %(os)s, %(machine_id)s, %(agent_version)s, %(owner)s,
@@ -87,14 +102,14 @@ WITH active AS (
     WHERE {may_take_over_d}
     RETURNING id, agent_id, registered_at, (xmax = 0) AS inserted
 ), entry AS (
-    INSERT INTO {public}.agents_directory_deviceentry
+    INSERT INTO {DeviceEntry}
         (tenant_id, partner_id, device_id, agent_id, hostname, os, agent_version, owner_id,
          owner_username, customer_name, customer_slug, plan_names, registered_at,
          registered_token_id, registered_token_prefix, last_seen_at)
     SELECT %(tenant)s, %(partner)s, device.id, device.agent_id, %(hostname)s, %(os)s,
            %(agent_version)s, %(owner)s, %(username)s, %(customer_name)s, %(customer_slug)s,
-           ARRAY(SELECT p.name FROM {schema}.agents_protectionplan p
-                 JOIN {schema}.agents_device_plans dp ON dp.protectionplan_id = p.id
+           ARRAY(SELECT p.name FROM {ProtectionPlan} p
+                 JOIN {Device_plans} dp ON dp.protectionplan_id = p.id
                  WHERE dp.device_id = device.id ORDER BY p.name)::varchar(100)[],
            device.registered_at, %(token_id)s, %(prefix)s, %(now)s
     FROM device
@@ -106,13 +121,13 @@ WITH active AS (
         registered_token_prefix = EXCLUDED.registered_token_prefix,
         last_seen_at = EXCLUDED.last_seen_at
 ), credential AS (
-    INSERT INTO {public}.tokens_agentcredential
+    INSERT INTO {AgentCredential}
         (tenant_id, device_id, agent_id, secret_digest, issued_at)
     SELECT %(tenant)s, device.id, device.agent_id, %(digest)s, %(now)s FROM device
     ON CONFLICT (tenant_id, device_id) DO UPDATE SET
         secret_digest = EXCLUDED.secret_digest, issued_at = EXCLUDED.issued_at
 ), event AS (
-    INSERT INTO {public}.tenants_auditevent
+    INSERT INTO {AuditEvent}
         (at, actor_id, actor_name, on_behalf_of_id, tenant_id, family, action, object_type,
          object_id, object_repr, details, source, ip_address)
     SELECT %(now)s, %(owner)s, %(username)s, %(owner)s, %(tenant)s, %(family)s,
@@ -120,7 +135,7 @@ WITH active AS (
            'device', device.id::text, %(repr)s, %(details)s::jsonb, %(source)s, %(ip)s
     FROM device
 ), refusal AS (
-    INSERT INTO {public}.tenants_auditevent
+    INSERT INTO {AuditEvent}
         (at, actor_id, actor_name, on_behalf_of_id, tenant_id, family, action, object_type,
          object_id, object_repr, details, source, ip_address)
     SELECT %(now)s, %(owner)s, %(username)s, %(owner)s, %(tenant)s, %(family)s,
@@ -131,7 +146,7 @@ WITH active AS (
 ), usage AS (
     -- Monitoring > Usage (tokens/usage.py): one more machine registered today, counted in
     -- this statement's transaction, for a new device only (not a re-registration).
-    INSERT INTO {public}.tokens_usageday AS u (tenant_id, family, day, registrations, failures)
+    INSERT INTO {UsageDay} AS u (tenant_id, family, day, registrations, failures)
     SELECT %(tenant)s, %(family)s, %(day)s, 1, 0 FROM device WHERE device.inserted
     ON CONFLICT (tenant_id, day) DO UPDATE SET registrations = u.registrations + 1
 )
@@ -143,60 +158,11 @@ FROM (VALUES (1)) AS one LEFT JOIN device ON true
 
 
 def register_sql(tenant: Tenant) -> str:
+    """The statement for a registration in `tenant`'s schema."""
     # The schema name comes from a validated Tenant row (django-tenants checks it), quoted.
     quote = connection.ops.quote_name
     schema, public = quote(tenant.schema_name), quote(get_public_schema_name())
-    return _REGISTER.format(
-        schema=schema,
-        public=public,
-        may_take_over_d=_MAY_TAKE_OVER.format(device="d", public=public),
-    )
-
-
-def register_params(
-    token: RegistrationToken,
-    machine: "Machine",
-    *,
-    secret_digest: str,
-    proof_digest: str | None,
-    now: datetime.datetime,
-    origin: Origin,
-) -> dict:
-    """The statement's parameters."""
-    tenant, user = token.tenant, token.user
-    details = {
-        "token_id": str(token.public_id),
-        "prefix": token.prefix,
-        "machine_id": machine.machine_id,
-        "hostname": machine.hostname[:200],
-        "with_agent_credential": proof_digest is not None,
-    }
-    return {
-        "now": now,
-        "token": token.pk,
-        "token_id": token.public_id,
-        "prefix": token.prefix,
-        "agent_id": Device._meta.get_field("agent_id").get_default(),
-        "hostname": machine.hostname,
-        "os": machine.os,
-        "machine_id": machine.machine_id,
-        "agent_version": machine.agent_version,
-        "owner": user.pk,
-        "username": user.username,
-        "tenant": tenant.pk,
-        "partner": tenant.parent_id,
-        "family": tenant.family,
-        # Monitoring > Usage's counter day (UTC), for the `usage` branch.
-        "day": now.astimezone(datetime.UTC).date(),
-        "customer_name": tenant.name,
-        "customer_slug": tenant.slug,
-        "digest": secret_digest,
-        "proof": proof_digest,
-        "registered": AuditEvent.Action.DEVICE_REGISTER.value,
-        "reregistered": AuditEvent.Action.DEVICE_REREGISTER.value,
-        "refused": AuditEvent.Action.DEVICE_REGISTER_REFUSED.value,
-        "repr": machine.hostname[:200],
-        "details": json.dumps(details),
-        "source": origin.source,
-        "ip": origin.ip_address,
-    }
+    tables = {m.__name__: f"{public}.{quote(m._meta.db_table)}" for m in PUBLIC_MODELS}
+    tables |= {m.__name__: f"{schema}.{quote(m._meta.db_table)}" for m in CUSTOMER_MODELS}
+    may_take_over_d = _MAY_TAKE_OVER.format(device="d", **tables)
+    return _REGISTER.format(may_take_over_d=may_take_over_d, **tables)

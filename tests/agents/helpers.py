@@ -1,5 +1,8 @@
-"""Calling the agent endpoints in process, as an agent would."""
+"""Calling the agent endpoints in process, as an agent would, and the console pages' URLs."""
 
+from urllib.parse import urlencode
+
+from django.urls import reverse
 from django_tenants.utils import tenant_context
 from rest_framework.test import APIClient
 
@@ -39,3 +42,27 @@ def unknown_but_well_formed():
 def plans_of(tenants):
     [device] = devices_in(tenants["globex"])
     return [p.name for p in device.plans.all()]
+
+
+def devices_url(slug: str, **query) -> str:
+    """Devices > All devices at `slug`, with its query: `devices_url("globex", pane="tokens")`."""
+    url = reverse("devices", kwargs={"tenant_id": slug})
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def device_unregister_url(slug: str, agent_id) -> str:
+    return reverse("device-unregister", kwargs={"tenant_id": slug, "agent_id": agent_id})
+
+
+def token_generate_url(slug: str) -> str:
+    return reverse("token-generate", kwargs={"tenant_id": slug})
+
+
+def token_delete_url(slug: str) -> str:
+    return reverse("token-delete", kwargs={"tenant_id": slug})
+
+
+def generate_custom(client, value: str, unit: str):
+    """Generate at globex with a custom lifetime (`value` `unit`), as the pane's form posts it."""
+    body = {"lifetime": "custom", "custom_value": value, "custom_unit": unit}
+    return client.post(token_generate_url("globex"), body)

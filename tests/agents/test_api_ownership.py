@@ -1,7 +1,6 @@
 """Who may act on a registered machine: taking over a machine_id, plans through another
 user's token, and agents whose owner was deactivated."""
 
-from django.urls import reverse
 from django_tenants.utils import tenant_context
 
 from agents.authentication import AgentSecretAuthentication
@@ -10,7 +9,7 @@ from agents.models import Device
 from agents.services.registration import MSG_MACHINE_TAKEN, MSG_OTHER_USER
 from portal import api_urls
 from tenants.models import AuditEvent, User
-from tests.agents.helpers import agent, devices_in, plans_of, register
+from tests.agents.helpers import agent, device_unregister_url, devices_in, plans_of, register
 from tests.factories import error_body, make_token
 from tokens.models import AgentCredential, RegistrationToken
 
@@ -34,9 +33,7 @@ def test_register_with_another_users_machine_id_is_409_and_changes_nothing(tenan
     before = _state(tenants)
     response = register(bobs, machine="alices-machine", hostname="bobs-now")
     assert response.status_code == 409
-    assert error_body(response) == {
-        "detail": "This machine is already registered under another account."
-    }
+    assert error_body(response) == {"detail": MSG_MACHINE_TAKEN}
     assert response.json()["detail"] == MSG_MACHINE_TAKEN
     assert _state(tenants) == before
     # Alice's agent still works, under Alice.
@@ -108,9 +105,7 @@ def test_plan_apply_with_a_token_of_another_user_is_403_and_changes_nothing(
     for path in ("/api/v1/agents/me/plan/apply", "/api/v1/agents/me/plan/revoke"):
         response = client.post(path, {"token": bobs}, format="json")
         assert response.status_code == 403
-        assert error_body(response) == {
-            "detail": "This registration token belongs to another user."
-        }
+        assert error_body(response) == {"detail": MSG_OTHER_USER}
         assert response.json()["detail"] == MSG_OTHER_USER
     assert plans_of(tenants) == []
     token.refresh_from_db()
@@ -166,7 +161,7 @@ def test_an_administrator_removes_the_machine_in_the_console_so_another_user_can
     agent_id = register(alices, machine="moving").json()["agent_id"]
     assert register(bobs, machine="moving").status_code == 409
     client.force_login(users["globex-admin"])
-    url = reverse("device-unregister", args=["globex", agent_id])
+    url = device_unregister_url("globex", agent_id)
     assert client.post(url).status_code == 302
     moved = register(bobs, machine="moving")
     assert moved.status_code == 201 and moved.json()["owner"]["username"] == "globex-bob"

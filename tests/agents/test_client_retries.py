@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from agents.client.protection_plan import FAILED
 from tests.live.server import free_port
 
 CLIENT = Path(__file__).resolve().parents[2] / "agents" / "client"
@@ -53,4 +54,4 @@ def test_protection_plan_retries_an_unreachable_portal_and_gives_up_in_time(tmp_
     config.write_text(json.dumps({"address": address, "agent_secret": "agt_x"}))
     result, took = _run("protection_plan.py", "--token", "X", "--config", str(config))
     _assert_retried_then_gave_up(result, took)
-    assert result.stdout.startswith("Failed to apply or revoke Protection Plan: ")
+    assert result.stdout.startswith(FAILED.format(""))

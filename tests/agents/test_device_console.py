@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from agents.models import Device
 from tenants.models import AuditEvent, User
+from tests.agents.helpers import device_unregister_url, devices_url
 from tests.factories import make_device, make_token
 
 
@@ -22,14 +23,10 @@ def register(value, machine, hostname):
     return response.json()
 
 
-def devices(slug, query=""):
-    return reverse("devices", kwargs={"tenant_id": slug}) + query
-
-
 def test_registered_devices_show_owner_os_version_plans_and_token_prefix(login, tenants, users):
     token, value = make_token(tenants["globex"], users["globex-alice"])
     register(value, "m-1", "alice-laptop")
-    html = login("globex-alice").get(devices("globex")).content.decode()
+    html = login("globex-alice").get(devices_url("globex")).content.decode()
     assert "alice-laptop" in html and "Windows 11" in html and "2.0" in html
     assert "Not protected" in html
     assert f"with token {token.prefix}••" in html
@@ -42,14 +39,16 @@ def test_device_visibility_by_role_and_tenant(login, tenants, users):
     register(bobs, "m-2", "bob-desktop")
 
     def names(username, slug):
-        return {d.hostname for d in login(username).get(devices(slug)).context["page"].object_list}
+        return {
+            d.hostname for d in login(username).get(devices_url(slug)).context["page"].object_list
+        }
 
     assert names("globex-alice", "globex") == {"alice-laptop"}
     assert names("globex-bob", "globex") == {"bob-desktop"}
     assert names("globex-admin", "globex") == {"alice-laptop", "bob-desktop"}
     assert names("msp-admin", "demo-msp") == {"alice-laptop", "bob-desktop"}
     assert names("initech-admin", "initech") == set()
-    assert login("other-admin").get(devices("globex")).status_code == 404
+    assert login("other-admin").get(devices_url("globex")).status_code == 404
 
 
 def test_machines_registered_links_to_the_devices_of_that_token(login, tenants, users):
@@ -59,8 +58,8 @@ def test_machines_registered_links_to_the_devices_of_that_token(login, tenants, 
     register(value, "m-2", "second")
     register(other, "m-3", "third")
     client = login("globex-admin")
-    pane = client.get(devices("globex", "?pane=tokens")).content.decode()
-    link = f"{devices('globex')}?token={token.public_id}"
+    pane = client.get(devices_url("globex", pane="tokens")).content.decode()
+    link = f"{devices_url('globex')}?token={token.public_id}"
     assert link in pane and "2 machines" in pane
     listed = {d.hostname for d in client.get(link).context["page"].object_list}
     assert listed == {"first", "second"}
@@ -69,7 +68,7 @@ def test_machines_registered_links_to_the_devices_of_that_token(login, tenants, 
 def test_admin_unregisters_a_device_after_confirming(login, tenants, users):
     _, value = make_token(tenants["globex"], users["globex-alice"])
     body = register(value, "m-1", "alice-laptop")
-    url = reverse("device-unregister", kwargs={"tenant_id": "globex", "agent_id": body["agent_id"]})
+    url = device_unregister_url("globex", body["agent_id"])
     client = login("globex-admin")
     assert "alice-laptop" in client.get(url).content.decode()
     assert client.post(url).status_code == 302
@@ -83,17 +82,11 @@ def test_admin_unregisters_a_device_after_confirming(login, tenants, users):
 def test_users_and_read_only_admins_cannot_unregister(login, tenants, users):
     _, value = make_token(tenants["globex"], users["globex-alice"])
     body = register(value, "m-1", "alice-laptop")
-    url = reverse("device-unregister", kwargs={"tenant_id": "globex", "agent_id": body["agent_id"]})
+    url = device_unregister_url("globex", body["agent_id"])
     for username in ("globex-alice", "globex-auditor"):
         assert login(username).post(url).status_code == 403
     assert (
-        login("initech-admin")
-        .post(
-            reverse(
-                "device-unregister", kwargs={"tenant_id": "initech", "agent_id": body["agent_id"]}
-            )
-        )
-        .status_code
+        login("initech-admin").post(device_unregister_url("initech", body["agent_id"])).status_code
         == 404
     )
     with tenant_context(tenants["globex"]):
@@ -102,7 +95,7 @@ def test_users_and_read_only_admins_cannot_unregister(login, tenants, users):
 
 def test_the_agent_programs_are_offered_for_download(login):
     client = login("globex-alice")
-    pane = client.get(devices("globex", "?pane=add")).content.decode()
+    pane = client.get(devices_url("globex", pane="add")).content.decode()
     assert "Download register_agent.py" in pane and "Download protection_plan.py" in pane
     response = client.get(
         reverse("client-download", kwargs={"tenant_id": "globex", "name": "register_agent.py"})

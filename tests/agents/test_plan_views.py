@@ -6,6 +6,7 @@ from django_tenants.utils import tenant_context
 
 from agents.models import ProtectionPlan
 from agents.services import plans as plan_services
+from agents.services.plans import MSG_PLAN_NAME_TAKEN, MSG_PLANS_NEED_CUSTOMER
 from tenants.audit import CLI
 from tenants.models import AuditEvent
 from tests.factories import make_device
@@ -45,7 +46,7 @@ def test_all_customers_plan_list_shows_every_customer_without_create(login):
         p.name for p in response.context["page"].object_list
     }
     assert "Create plan" not in html
-    assert "Select a customer to manage its protection plans." in html
+    assert MSG_PLANS_NEED_CUSTOMER in html
 
 
 def test_company_admin_creates_a_plan(login, tenants):
@@ -63,9 +64,7 @@ def test_duplicate_name_is_reported_on_the_form(login):
         url("plan-create", "globex"), {**FORM, "name": "Daily Backup"}
     )
     assert response.status_code == 200
-    assert response.context["form"].errors["name"] == [
-        "A protection plan with this name already exists."
-    ]
+    assert response.context["form"].errors["name"] == [MSG_PLAN_NAME_TAKEN]
 
 
 def test_partner_admin_edits_a_customer_plan(login, tenants):
@@ -121,9 +120,9 @@ def test_another_customers_plan_answers_404(login, tenants):
 def test_create_at_all_customers_is_refused_with_a_message(login):
     client = login("msp-admin")
     response = client.get(url("plan-create", "demo-msp"), follow=True)
-    assert "Select a customer to manage its protection plans." in response.content.decode()
+    assert MSG_PLANS_NEED_CUSTOMER in response.content.decode()
     response = client.post(url("plan-create", "demo-msp"), FORM)
-    assert "Select a customer to manage its protection plans." in response.content.decode()
+    assert MSG_PLANS_NEED_CUSTOMER in response.content.decode()
 
 
 @pytest.mark.parametrize(

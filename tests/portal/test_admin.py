@@ -5,6 +5,7 @@ from django.urls import reverse
 from django_tenants.utils import tenant_context
 
 from agents.models import ProtectionPlan
+from agents.services.plans import MSG_PLAN_NAME_TAKEN
 from tenants.models import AuditEvent, Tenant, User
 from tests.factories import make_device
 
@@ -114,7 +115,7 @@ def test_duplicate_plan_name_is_a_form_error_in_the_admin(login):
         reverse("admin:agents_protectionplan_add"), {**PLAN_FORM, "name": "daily backup"}
     )
     assert response.status_code == 200
-    assert "A protection plan with this name already exists." in response.content.decode()
+    assert MSG_PLAN_NAME_TAKEN in response.content.decode()
 
 
 def test_read_only_admin_views_but_cannot_change_in_the_admin(login, tenants):

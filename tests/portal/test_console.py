@@ -3,11 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from tests.agents.helpers import devices_url
 from tests.factories import make_device
-
-
-def devices_url(slug):
-    return reverse("devices", kwargs={"tenant_id": slug})
 
 
 def test_login_page_is_djangos_standard_url(client, db):

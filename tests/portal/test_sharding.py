@@ -243,7 +243,7 @@ ALL_CUSTOMERS = "demo-msp"
 # node; Citus commits both with two-phase commit): docs/scaling.md, "Before sharding".
 KNOWN_MIXED = {
     "registration (agents/services/registration_sql.py)": (
-        r'^\s*WITH active AS \(\s*SELECT id FROM "public"\.tokens_registrationtoken'
+        r'^\s*WITH active AS \(\s*SELECT id FROM "public"\."tokens_registrationtoken"'
     ),
 }
 

@@ -14,6 +14,7 @@ from django.utils import translation
 
 from portal.relative_time import relative
 from tests.portal import translation_audit as audit
+from tokens.services import MSG_ALL_CUSTOMERS
 
 DAY, HOUR = 86400, 3600
 
@@ -80,7 +81,7 @@ def test_the_collector_reads_templates_and_python_like_makemessages():
         # Python: gettext_lazy, ngettext, and a constant marked with gettext_noop.
         audit.Message("Token lifetime"),
         audit.Message("in %(n)d day", "in %(n)d days"),
-        audit.Message("You cannot generate a token on the All customers level."),
+        audit.Message(MSG_ALL_CUSTOMERS),
     ]
     for message in expected:
         assert message in used, message
@@ -316,7 +317,7 @@ def test_the_console_translates_a_service_message_the_api_keeps_english(login):
         HTTP_ACCEPT_LANGUAGE="de",
     )
     assert response.status_code == 400
-    assert response.json()["detail"] == "You cannot generate a token on the All customers level."
+    assert response.json()["detail"] == MSG_ALL_CUSTOMERS
 
 
 def _api_answers(client, header):

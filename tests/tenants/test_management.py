@@ -8,6 +8,7 @@ from django.urls import reverse
 from agents.services import plans as plan_services
 from tenants.audit import CLI
 from tenants.models import AuditEvent, Tenant, User
+from tenants.services import MSG_CUSTOMER_NAME_TAKEN
 from tests.factories import make_device
 
 
@@ -33,9 +34,7 @@ def test_partner_creates_a_customer_that_is_usable_at_once(login, tenants, users
 def test_duplicate_customer_name_is_reported(login):
     response = login("msp-admin").post(url("customer-create", "demo-msp"), {"name": "globex"})
     assert response.status_code == 200
-    assert response.context["form"].errors["name"] == [
-        "This partner already has a customer with that name."
-    ]
+    assert response.context["form"].errors["name"] == [MSG_CUSTOMER_NAME_TAKEN]
 
 
 @pytest.mark.parametrize("username", ["globex-admin", "globex-auditor"])

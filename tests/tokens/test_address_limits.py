@@ -6,18 +6,18 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from tenants.audit import CLI
 from tenants.models import AuditEvent
-from tests.agents.helpers import agent, devices_in, register
+from tests.agents.helpers import agent, devices_in, register, token_generate_url
 from tests.factories import error_body
 from tokens import networks, services
 from tokens.models import RegistrationToken
+from tokens.networks import MSG_REFUSED
 
 pytestmark = pytest.mark.django_db
 
-REFUSED = {"detail": "This registration token cannot be used from this network."}
+REFUSED = {"detail": MSG_REFUSED}
 
 
 def limited(tenants, users, allowed, plan_id=None):
@@ -106,9 +106,8 @@ def test_plan_change_from_outside_is_403_and_audited(tenants, users):
     assert inside.status_code == 200
 
 
-def test_api_accepts_returns_and_validates_allowed_networks(users):
-    client = APIClient()
-    client.force_authenticate(users["globex-alice"])
+def test_api_accepts_returns_and_validates_allowed_networks(api):
+    client = api("globex-alice")
     url = "/api/v1/tenants/globex/registration_tokens"
     created = client.post(url, {"allowed_networks": ["192.0.2.0/24", "2001:db8::/32"]}, "json")
     assert created.status_code == 201
@@ -121,7 +120,7 @@ def test_api_accepts_returns_and_validates_allowed_networks(users):
 
 def test_console_cli_and_admin_take_allowed_networks(login, users):
     client = login("globex-alice")
-    url = reverse("token-generate", kwargs={"tenant_id": "globex"})
+    url = token_generate_url("globex")
     client.post(url, {"lifetime": "259200", "allowed_networks": "192.0.2.0/24\n2001:db8::/32"})
     bad = client.post(url, {"lifetime": "259200", "allowed_networks": "nope"})
     assert bad.status_code == 400 and "is not a network" in bad.content.decode()

@@ -8,8 +8,8 @@ from tenants.models import AuditEvent
 from tests.factories import make_token
 from tokens import values
 from tokens.models import RegistrationToken
+from tokens.services import MSG_ALL_CUSTOMERS as ALL_CUSTOMERS
 
-ALL_CUSTOMERS = "You cannot generate a token on the All customers level."
 TOKEN_RE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}")
 
 

@@ -12,18 +12,7 @@ from tenants.models import AuditEvent
 from tests.factories import error_body, make_token
 from tokens import values
 from tokens.models import RegistrationToken
-
-ALL_CUSTOMERS = "You cannot generate a token on the All customers level."
-
-
-@pytest.fixture
-def api(users):
-    def _api(username):
-        client = APIClient()
-        client.force_authenticate(users[username])
-        return client
-
-    return _api
+from tokens.services import MSG_ALL_CUSTOMERS as ALL_CUSTOMERS
 
 
 def tokens_url(slug):
@@ -253,9 +242,8 @@ def test_openapi_schema_and_docs_are_served_locally(client, users):
     assert "//unpkg" not in html and "jsdelivr" not in html
 
 
-def test_a_plain_user_cannot_tell_which_user_ids_exist(users):
-    client = APIClient()
-    client.force_authenticate(users["globex-alice"])
+def test_a_plain_user_cannot_tell_which_user_ids_exist(users, api):
+    client = api("globex-alice")
     url = "/api/v1/tenants/globex/registration_tokens"
     existing = client.post(url, {"user_id": users["initech-carol"].pk}, format="json")
     missing = client.post(url, {"user_id": 987654}, format="json")

@@ -6,20 +6,14 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from tenants.audit import CLI
 from tenants.models import AuditEvent
+from tests.agents.helpers import devices_url, token_generate_url
 from tests.factories import make_token
 from tokens import services
 
 pytestmark = pytest.mark.django_db
-
-
-def api(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def describe(actor, token, text):
@@ -68,8 +62,8 @@ def test_another_user_and_a_read_only_admin_cannot_edit_the_description(tenants,
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.TOKEN_UPDATE).exists()
 
 
-def test_api_creates_lists_and_patches_the_description(tenants, users):
-    client = api(users["globex-admin"])
+def test_api_creates_lists_and_patches_the_description(tenants, users, api):
+    client = api("globex-admin")
     created = client.post(
         "/api/v1/tenants/globex/registration_tokens",
         {"user_id": users["globex-bob"].pk, "description": "HQ rollout"},
@@ -90,9 +84,9 @@ def test_api_creates_lists_and_patches_the_description(tenants, users):
 
 
 @pytest.mark.parametrize("actor,code", [("initech-admin", 404), ("globex-auditor", 403)])
-def test_api_patch_of_another_tenant_is_404_and_read_only_is_403(tenants, users, actor, code):
+def test_api_patch_of_another_tenant_is_404_and_read_only_is_403(tenants, users, api, actor, code):
     token, _ = make_token(tenants["globex"], users["globex-bob"])
-    response = api(users[actor]).patch(
+    response = api(actor).patch(
         f"/api/v1/registration_tokens/{token.public_id}", {"description": "x"}, format="json"
     )
     assert response.status_code == code
@@ -118,12 +112,12 @@ def test_console_generate_takes_a_description_and_the_list_and_manage_panel_show
     login, tenants, users
 ):
     client = login("globex-alice")
-    url = reverse("token-generate", kwargs={"tenant_id": "globex"})
+    url = token_generate_url("globex")
     response = client.post(url, {"lifetime": "259200", "description": "Alice's desktop"})
     assert response.status_code == 303  # post/redirect/get
     token = users["globex-alice"].registration_tokens.get()
     assert token.description == "Alice's desktop"
-    devices = reverse("devices", kwargs={"tenant_id": "globex"})
+    devices = devices_url("globex")
     listing = client.get(devices + "?pane=tokens").content.decode()
     assert "Alice&#x27;s desktop" in listing and ">Manage</a>" in listing
     panel = client.get(devices + f"?pane=tokens&manage={token.public_id}").content.decode()
@@ -141,7 +135,7 @@ def test_console_describe_of_another_users_token_is_404(login, tenants, users):
     client = login("globex-alice")
     url = reverse("token-describe", kwargs={"tenant_id": "globex", "token_id": token.public_id})
     assert client.post(url, {"description": "x"}).status_code == 404
-    devices = reverse("devices", kwargs={"tenant_id": "initech"})
+    devices = devices_url("initech")
     other = login("initech-admin").get(devices + f"?pane=tokens&manage={token.public_id}")
     assert other.status_code == 404
 

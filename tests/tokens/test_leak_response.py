@@ -6,11 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from tenants.audit import CLI
 from tenants.models import AuditEvent
-from tests.agents.helpers import agent, devices_in, register
+from tests.agents.helpers import agent, devices_in, devices_url, register
 from tests.factories import make_token
 from tokens import services
 from tokens.models import AgentCredential, RegistrationToken
@@ -61,10 +60,9 @@ def test_a_user_and_a_read_only_admin_cannot_unregister_a_tokens_machines(tenant
     assert token.deleted_at is None and len(hostnames(tenants)) == 4
 
 
-def test_api_delete_with_unregister_machines(tenants, users):
+def test_api_delete_with_unregister_machines(tenants, users, api):
     token, _ = leaked(tenants, users, machines=2)
-    client = APIClient()
-    client.force_authenticate(users["globex-admin"])
+    client = api("globex-admin")
     url = f"/api/v1/registration_tokens/{token.public_id}"
     assert client.delete(url + "?unregister_machines=maybe").status_code == 400
     response = client.delete(url + "?unregister_machines=true")
@@ -73,10 +71,9 @@ def test_api_delete_with_unregister_machines(tenants, users):
 
 
 @pytest.mark.parametrize("actor,code", [("initech-admin", 404), ("globex-bob", 403)])
-def test_api_unregister_machines_other_tenant_404_user_403(tenants, users, actor, code):
+def test_api_unregister_machines_other_tenant_404_user_403(tenants, users, api, actor, code):
     token, _ = leaked(tenants, users, machines=1)
-    client = APIClient()
-    client.force_authenticate(users[actor])
+    client = api(actor)
     response = client.delete(
         f"/api/v1/registration_tokens/{token.public_id}?unregister_machines=true"
     )
@@ -96,7 +93,7 @@ def test_cli_delete_with_unregister_machines(tenants, users):
 def test_console_confirmation_names_the_number_of_machines_then_deletes(login, tenants, users):
     token, _ = leaked(tenants, users, machines=3)
     client = login("globex-admin")
-    devices = reverse("devices", kwargs={"tenant_id": "globex"})
+    devices = devices_url("globex")
     panel = client.get(devices + f"?pane=tokens&manage={token.public_id}").content.decode()
     assert "Delete and unregister its machines" in panel
     url = reverse("token-leak", kwargs={"tenant_id": "globex", "token_id": token.public_id})
@@ -111,7 +108,7 @@ def test_console_confirmation_names_the_number_of_machines_then_deletes(login, t
 def test_console_user_sees_no_leak_action_and_cannot_post_it(login, tenants, users):
     token, _ = leaked(tenants, users, machines=1, owner="globex-alice")
     client = login("globex-alice")
-    devices = reverse("devices", kwargs={"tenant_id": "globex"})
+    devices = devices_url("globex")
     panel = client.get(devices + f"?pane=tokens&manage={token.public_id}").content.decode()
     assert "Delete and unregister its machines" not in panel
     url = reverse("token-leak", kwargs={"tenant_id": "globex", "token_id": token.public_id})

@@ -10,11 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from tenants.audit import CLI
 from tenants.models import AuditEvent
-from tests.agents.helpers import register
+from tests.agents.helpers import devices_url, register
 from tokens import renewal, services
 from tokens.models import RegistrationToken
 
@@ -35,12 +34,6 @@ def bobs(tenants, users, **kwargs):
         **kwargs,
     )
     return issued.token, issued.value
-
-
-def api(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.mark.parametrize("actor", ["globex-bob", "globex-admin", "msp-admin"])
@@ -90,9 +83,9 @@ def test_reissue_makes_a_new_value_with_the_same_settings_and_deletes_the_old(te
     assert old_value not in str(event.details) and issued.value not in str(event.details)
 
 
-def test_api_extend_and_reissue(tenants, users):
+def test_api_extend_and_reissue(tenants, users, api):
     token, _ = bobs(tenants, users)
-    client = api(users["globex-bob"])
+    client = api("globex-bob")
     base = f"/api/v1/registration_tokens/{token.public_id}"
     extended = client.post(base + "/extend", {"expires_in": 3600}, format="json")
     assert extended.status_code == 200
@@ -106,10 +99,10 @@ def test_api_extend_and_reissue(tenants, users):
 
 
 @pytest.mark.parametrize("actor,code", [("initech-admin", 404), ("globex-auditor", 403)])
-def test_api_renewal_other_tenant_404_read_only_403(tenants, users, actor, code):
+def test_api_renewal_other_tenant_404_read_only_403(tenants, users, api, actor, code):
     token, _ = bobs(tenants, users)
     base = f"/api/v1/registration_tokens/{token.public_id}"
-    client = api(users[actor])
+    client = api(actor)
     assert client.post(base + "/extend", {"expires_in": 3600}, format="json").status_code == code
     assert client.post(base + "/reissue", format="json").status_code == code
 
@@ -127,7 +120,7 @@ def test_cli_extend_and_reissue(tenants, users):
 def test_console_extend_and_reissue_from_the_manage_panel(login, tenants, users):
     token, _ = bobs(tenants, users)
     client = login("globex-bob")
-    devices = reverse("devices", kwargs={"tenant_id": "globex"})
+    devices = devices_url("globex")
     panel = client.get(devices + f"?pane=tokens&manage={token.public_id}").content.decode()
     assert ">Extend</button>" in panel and ">Reissue</button>" in panel
     kwargs = {"tenant_id": "globex", "token_id": token.public_id}

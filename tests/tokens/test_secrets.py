@@ -4,8 +4,8 @@ import logging
 import re
 
 from django.urls import reverse
-from rest_framework.test import APIClient
 
+from tests.agents.helpers import devices_url, token_generate_url
 from tokens import values
 
 TOKEN_RE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}")
@@ -17,33 +17,28 @@ def secret_parts(value):
     return [value, canonical, canonical[2:], value[2:]]
 
 
-def test_values_never_reach_logs_lists_or_the_audit_log(client, users, caplog, settings):
+def test_values_never_reach_logs_lists_or_the_audit_log(client, users, caplog, settings, api):
     settings.DEBUG = True  # also log SQL
     caplog.set_level(logging.DEBUG)
-    api = APIClient()
-    api.force_authenticate(users["globex-admin"])
-    partner = APIClient()
-    partner.force_authenticate(users["msp-admin"])
+    admin, partner = api("globex-admin"), api("msp-admin")
     created = []
-    body = api.post("/api/v1/tenants/globex/registration_tokens", {}, format="json").json()
+    body = admin.post("/api/v1/tenants/globex/registration_tokens", {}, format="json").json()
     created.append(body["token"])
     client.force_login(users["globex-admin"])
     page = client.post(
-        reverse("token-generate", kwargs={"tenant_id": "globex"}),
+        token_generate_url("globex"),
         {"lifetime": "3600", "user": users["globex-bob"].pk},
     )
     page = client.get(page["Location"])  # post/redirect/get: the value is shown here once
     created.append(TOKEN_RE.search(page.content.decode()).group(0))
     # Failing requests are logged by Django; they must not carry a value either.
-    api.post("/api/v1/tenants/globex/registration_tokens", {"expires_in": 1}, format="json")
-    api.delete("/api/v1/registration_tokens/00000000-0000-0000-0000-000000000000")
+    admin.post("/api/v1/tenants/globex/registration_tokens", {"expires_in": 1}, format="json")
+    admin.delete("/api/v1/registration_tokens/00000000-0000-0000-0000-000000000000")
 
     seen = [
-        api.get("/api/v1/tenants/globex/registration_tokens").content.decode(),
+        admin.get("/api/v1/tenants/globex/registration_tokens").content.decode(),
         partner.get("/api/v1/tenants/demo-msp/registration_tokens").content.decode(),
-        client.get(
-            reverse("devices", kwargs={"tenant_id": "globex"}) + "?pane=tokens"
-        ).content.decode(),
+        client.get(devices_url("globex", pane="tokens")).content.decode(),
         client.get(reverse("audit", kwargs={"tenant_id": "globex"})).content.decode(),
         caplog.text,
     ]

@@ -6,11 +6,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from tenants.audit import CLI
 from tenants.models import AuditEvent
-from tests.agents.helpers import devices_in, register, unknown_but_well_formed
+from tests.agents.helpers import (
+    devices_in,
+    devices_url,
+    register,
+    token_generate_url,
+    unknown_but_well_formed,
+)
 from tests.factories import error_body, make_token
 from tokens import selectors, services
 from tokens.models import RegistrationToken, TokenMachine
@@ -27,12 +32,6 @@ def limited(tenants, users, limit, username="globex-bob"):
         origin=CLI,
     )
     return issued.token, issued.value
-
-
-def api(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.mark.parametrize("bad", [0, -1, 10_001, "many"])
@@ -71,7 +70,7 @@ def test_one_machine_token_re_registers_its_machine_and_refuses_a_second_like_an
     assert failed.details["reason"] == "used_up"
 
 
-def test_a_used_up_token_leaves_the_active_lists_but_still_re_registers(tenants, users):
+def test_a_used_up_token_leaves_the_active_lists_but_still_re_registers(tenants, users, api):
     token, value = limited(tenants, users, 2)
     register(value, machine="m-1")
     active = selectors.tokens_active_for(actor=users["globex-admin"], tenant=tenants["globex"])
@@ -79,7 +78,7 @@ def test_a_used_up_token_leaves_the_active_lists_but_still_re_registers(tenants,
     register(value, machine="m-2")
     active = selectors.tokens_active_for(actor=users["globex-admin"], tenant=tenants["globex"])
     assert token not in list(active)
-    listed = api(users["globex-admin"]).get("/api/v1/tenants/globex/registration_tokens").json()
+    listed = api("globex-admin").get("/api/v1/tenants/globex/registration_tokens").json()
     assert str(token.public_id) not in [t["id"] for t in listed["items"]]
     assert register(value, machine="m-2").status_code == 200
 
@@ -104,7 +103,7 @@ def test_machine_count_shows_distinct_devices_and_registrations_separately(login
     register(value, machine="m-1", hostname="bob-1")
     register(value, machine="m-2", hostname="bob-2")
     client = login("globex-admin")
-    devices = reverse("devices", kwargs={"tenant_id": "globex"})
+    devices = devices_url("globex")
     page = client.get(devices + "?pane=tokens").content.decode()
     assert "2 machines" in page and "3 registrations" in page
     assert "3 machines" not in page
@@ -116,7 +115,7 @@ def test_lists_show_n_of_max_machines(login, tenants, users):
     _, value = limited(tenants, users, 5)
     for n in range(3):
         register(value, machine=f"m-{n}", hostname=f"h-{n}")
-    devices = reverse("devices", kwargs={"tenant_id": "globex"})
+    devices = devices_url("globex")
     page = login("globex-admin").get(devices + "?pane=tokens").content.decode()
     assert "3 of 5 machines" in page
     out = StringIO()
@@ -124,8 +123,8 @@ def test_lists_show_n_of_max_machines(login, tenants, users):
     assert "3 of 5 machines, 3 registrations" in out.getvalue()
 
 
-def test_api_accepts_and_returns_the_use_limit_fields(tenants, users):
-    client = api(users["globex-admin"])
+def test_api_accepts_and_returns_the_use_limit_fields(tenants, users, api):
+    client = api("globex-admin")
     url = "/api/v1/tenants/globex/registration_tokens"
     created = client.post(url, {"user_id": users["globex-bob"].pk, "max_machines": 5}, "json")
     assert created.status_code == 201
@@ -142,13 +141,11 @@ def test_api_accepts_and_returns_the_use_limit_fields(tenants, users):
 
 def test_console_generate_offers_the_use_limit_choices(login, users):
     client = login("globex-alice")
-    pane = client.get(
-        reverse("devices", kwargs={"tenant_id": "globex"}) + "?pane=add&step=generate"
-    )
+    pane = client.get(devices_url("globex", pane="add", step="generate"))
     html = pane.content.decode()
     for label in ("Reusable", "One machine", "Up to N machines"):
         assert label in html
-    url = reverse("token-generate", kwargs={"tenant_id": "globex"})
+    url = token_generate_url("globex")
     client.post(url, {"lifetime": "259200", "use_limit": "one"})
     client.post(url, {"lifetime": "259200", "use_limit": "many", "max_machines": "7"})
     missing = client.post(url, {"lifetime": "259200", "use_limit": "many"})

@@ -1,10 +1,15 @@
 import hashlib
 import re
+import secrets
 
 import pytest
 
-from tokens import values
+from tests.agents.helpers import agent, register
+from tests.factories import error_body, make_token
+from tokens import selectors, values
+from tokens.models import RegistrationToken
 from tokens.selectors import token_by_value
+from tokens.throttling import MSG_INVALID_TOKEN
 
 SHAPE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){6}$")
 
@@ -76,3 +81,31 @@ def test_mistyped_value_is_rejected_before_any_database_query(db, django_assert_
     mistyped = canonical[:5] + ("A" if canonical[5] != "A" else "B") + canonical[6:]
     with django_assert_num_queries(0), pytest.raises(values.MalformedToken):
         token_by_value(mistyped)
+
+
+def same_prefix(value: str) -> str:
+    """Another well-formed token value that starts with the same two symbols."""
+    canonical = values.normalize(value)
+    while True:
+        payload = canonical[: values.PREFIX_LENGTH] + "".join(
+            secrets.choice(values.ALPHABET)
+            for _ in range(values.RANDOM_SYMBOLS - values.PREFIX_LENGTH)
+        )
+        other = payload + values.check_symbol(payload)
+        if other != canonical:
+            return values.format_value(other)
+
+
+def test_a_value_sharing_the_prefix_of_a_live_token_is_401(tenants, users):
+    _, value = make_token(
+        tenants["globex"], users["globex-alice"], actor=users["globex-admin"], plan="Daily backup"
+    )
+    lookalike = same_prefix(value)
+    assert values.prefix(values.normalize(lookalike)) == values.prefix(values.normalize(value))
+    assert selectors.token_by_value(lookalike) is None
+    refused = register(lookalike, machine="lookalike")
+    assert (refused.status_code, error_body(refused)) == (401, {"detail": MSG_INVALID_TOKEN})
+    client = agent(register(value).json()["agent_secret"])
+    applied = client.post("/api/v1/agents/me/plan/apply", {"token": lookalike}, format="json")
+    assert applied.status_code == 401
+    assert RegistrationToken.objects.get().registrations == 1

@@ -15,8 +15,8 @@ from tenants.api_clients.services import api_client_create
 from tenants.audit import CLI
 from tenants.models import ApiClient, AuditEvent
 from tokens.models import RegistrationToken
+from tokens.services import MSG_ALL_CUSTOMERS as ALL_CUSTOMERS
 
-ALL_CUSTOMERS = "You cannot generate a token on the All customers level."
 TOKEN_URL = "/api/v1/oauth/token"
 
 

@@ -27,16 +27,6 @@ KEYS = {
 T0 = datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.UTC)
 
 
-@pytest.fixture
-def api(users):
-    def _api(username):
-        client = APIClient()
-        client.force_authenticate(users[username])
-        return client
-
-    return _api
-
-
 def url(slug):
     return f"/api/v1/tenants/{slug}/audit_events"
 

@@ -3,36 +3,23 @@
 import re
 
 import pytest
-from django.urls import reverse
 from django_tenants.utils import tenant_context
 
 from agents.models import ProtectionPlan
+from tests.agents.helpers import devices_url, generate_custom, token_delete_url, token_generate_url
 from tests.factories import make_token
 from tokens import values
 from tokens.models import RegistrationToken
+from tokens.services import MSG_ALL_CUSTOMERS as ALL_CUSTOMERS
 
-ALL_CUSTOMERS = "You cannot generate a token on the All customers level."
 TOKEN_RE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}")
-
-
-def devices(slug, **params):
-    query = "&".join(f"{k}={v}" for k, v in params.items())
-    return reverse("devices", kwargs={"tenant_id": slug}) + (f"?{query}" if query else "")
-
-
-def generate(slug):
-    return reverse("token-generate", kwargs={"tenant_id": slug})
-
-
-def delete(slug):
-    return reverse("token-delete", kwargs={"tenant_id": slug})
 
 
 def test_add_opens_the_add_devices_pane_with_the_registration_token_section(login):
     client = login("globex-alice")
-    page = client.get(devices("globex")).content.decode()
+    page = client.get(devices_url("globex")).content.decode()
     assert ">Add</button>" in page
-    pane = client.get(devices("globex", pane="add")).content.decode()
+    pane = client.get(devices_url("globex", pane="add")).content.decode()
     for label in (
         "Add devices",
         "Registration token",
@@ -45,7 +32,9 @@ def test_add_opens_the_add_devices_pane_with_the_registration_token_section(logi
 
 def test_generate_asks_for_the_lifetime_with_three_days_preselected(login):
     html = (
-        login("globex-alice").get(devices("globex", pane="add", step="generate")).content.decode()
+        login("globex-alice")
+        .get(devices_url("globex", pane="add", step="generate"))
+        .content.decode()
     )
     options = re.findall(r'<option value="([^"]+)"( selected)?>([^<]+)</option>', html)
     lifetimes = [(value, label) for value, _, label in options]
@@ -66,7 +55,9 @@ def test_generate_asks_for_the_lifetime_with_three_days_preselected(login):
 
 def test_administrators_choose_the_user_and_an_optional_plan_no_plan_by_default(login):
     html = (
-        login("globex-admin").get(devices("globex", pane="add", step="generate")).content.decode()
+        login("globex-admin")
+        .get(devices_url("globex", pane="add", step="generate"))
+        .content.decode()
     )
     assert 'name="user"' in html and 'name="plan"' in html
     assert re.search(r'<option value="" selected>No plan</option>', html)
@@ -77,7 +68,7 @@ def test_administrators_choose_the_user_and_an_optional_plan_no_plan_by_default(
 
 def test_generate_token_shows_the_value_once_with_copy_commands_and_close(login, users):
     client = login("globex-alice")
-    response = client.post(generate("globex"), {"lifetime": "259200"})
+    response = client.post(token_generate_url("globex"), {"lifetime": "259200"})
     assert response.status_code == 303  # post/redirect/get
     assert response["Cache-Control"] == "no-store"
     response = client.get(response["Location"])
@@ -94,9 +85,9 @@ def test_generate_token_shows_the_value_once_with_copy_commands_and_close(login,
     assert "--options-file" in html
     # Nowhere else, ever again.
     for page in (
-        devices("globex"),
-        devices("globex", pane="add"),
-        devices("globex", pane="tokens"),
+        devices_url("globex"),
+        devices_url("globex", pane="add"),
+        devices_url("globex", pane="tokens"),
     ):
         assert value not in client.get(page).content.decode()
 
@@ -105,7 +96,7 @@ def test_admin_generates_for_another_user_with_a_plan(login, tenants, users):
     with tenant_context(tenants["globex"]):
         plan = ProtectionPlan.objects.get(name="Weekly full image")
     response = login("globex-admin").post(
-        generate("globex"),
+        token_generate_url("globex"),
         {"lifetime": "86400", "user": users["globex-bob"].pk, "plan": plan.pk},
     )
     assert response.status_code == 303
@@ -119,18 +110,14 @@ def test_admin_generates_for_another_user_with_a_plan(login, tenants, users):
 
 
 def test_custom_lifetime(login):
-    response = login("globex-alice").post(
-        generate("globex"), {"lifetime": "custom", "custom_value": "90", "custom_unit": "minutes"}
-    )
+    response = generate_custom(login("globex-alice"), "90", "minutes")
     assert response.status_code == 303
     token = RegistrationToken.objects.get()
     assert (token.expires_at - token.created_at).total_seconds() == 5400
 
 
 def test_custom_lifetime_out_of_range_is_explained(login):
-    response = login("globex-alice").post(
-        generate("globex"), {"lifetime": "custom", "custom_value": "400", "custom_unit": "days"}
-    )
+    response = generate_custom(login("globex-alice"), "400", "days")
     assert response.status_code == 400
     assert "between 60 seconds and 1 year" in response.content.decode()
     assert not RegistrationToken.objects.exists()
@@ -138,11 +125,11 @@ def test_custom_lifetime_out_of_range_is_explained(login):
 
 def test_all_customers_disables_generate_and_says_why(login, users):
     client = login("msp-admin")
-    html = client.get(devices("demo-msp", pane="add")).content.decode()
+    html = client.get(devices_url("demo-msp", pane="add")).content.decode()
     assert ALL_CUSTOMERS in html
     assert re.search(r"<button[^>]*disabled[^>]*>Generate</button>", html)
     response = client.post(
-        generate("demo-msp"), {"lifetime": "259200", "user": users["globex-alice"].pk}
+        token_generate_url("demo-msp"), {"lifetime": "259200", "user": users["globex-alice"].pk}
     )
     assert response.status_code == 400
     assert ALL_CUSTOMERS in response.content.decode()
@@ -151,10 +138,10 @@ def test_all_customers_disables_generate_and_says_why(login, users):
 
 def test_partner_generates_after_selecting_a_customer(login, users):
     client = login("msp-admin")
-    html = client.get(devices("initech", pane="add", step="generate")).content.decode()
+    html = client.get(devices_url("initech", pane="add", step="generate")).content.decode()
     assert "initech-carol" in html and "globex-alice" not in html
     response = client.post(
-        generate("initech"), {"lifetime": "3600", "user": users["initech-carol"].pk}
+        token_generate_url("initech"), {"lifetime": "3600", "user": users["initech-carol"].pk}
     )
     assert response.status_code == 303
     assert RegistrationToken.objects.get().tenant.slug == "initech"
@@ -162,10 +149,10 @@ def test_partner_generates_after_selecting_a_customer(login, users):
 
 def test_read_only_admin_has_no_generate_and_is_refused(login, users):
     client = login("globex-auditor")
-    html = client.get(devices("globex", pane="add")).content.decode()
+    html = client.get(devices_url("globex", pane="add")).content.decode()
     assert ">Generate</button>" not in html and "Manage active tokens" in html
     response = client.post(
-        generate("globex"), {"lifetime": "3600", "user": users["globex-alice"].pk}
+        token_generate_url("globex"), {"lifetime": "3600", "user": users["globex-alice"].pk}
     )
     assert response.status_code == 403
 
@@ -174,7 +161,7 @@ def test_manage_active_tokens_lists_the_prefix_and_the_columns(login, tenants, u
     token, value = make_token(
         tenants["globex"], users["globex-bob"], actor=users["globex-admin"], plan="Daily backup"
     )
-    html = login("globex-admin").get(devices("globex", pane="tokens")).content.decode()
+    html = login("globex-admin").get(devices_url("globex", pane="tokens")).content.decode()
     headers = [
         re.sub(r"<[^>]+>|[▲▼]", "", h).strip()
         for h in re.findall(r"<th[^>]*>(.*?)</th>", html, re.S)
@@ -199,7 +186,7 @@ def test_manage_active_tokens_lists_the_prefix_and_the_columns(login, tenants, u
 def test_user_sees_only_their_own_tokens(login, tenants, users):
     make_token(tenants["globex"], users["globex-alice"])
     make_token(tenants["globex"], users["globex-bob"])
-    response = login("globex-alice").get(devices("globex", pane="tokens"))
+    response = login("globex-alice").get(devices_url("globex", pane="tokens"))
     assert [t.user.username for t in response.context["tokens"]] == ["globex-alice"]
 
 
@@ -207,12 +194,12 @@ def test_delete_asks_to_confirm_then_deletes(login, tenants, users):
     first, _ = make_token(tenants["globex"], users["globex-bob"])
     second, _ = make_token(tenants["globex"], users["globex-alice"])
     client = login("globex-admin")
-    confirm = client.post(delete("globex"), {"token": [str(first.public_id)]})
+    confirm = client.post(token_delete_url("globex"), {"token": [str(first.public_id)]})
     assert confirm.status_code == 200
     assert "Delete 1 token?" in confirm.content.decode()
     assert RegistrationToken.objects.active().count() == 2
     done = client.post(
-        delete("globex"), {"token": [str(first.public_id)], "confirm": "yes"}, follow=True
+        token_delete_url("globex"), {"token": [str(first.public_id)], "confirm": "yes"}, follow=True
     )
     assert "1 token was deleted." in done.content.decode()
     assert list(RegistrationToken.objects.active()) == [second]
@@ -221,7 +208,7 @@ def test_delete_asks_to_confirm_then_deletes(login, tenants, users):
 def test_user_cannot_delete_someone_elses_token(login, tenants, users):
     bobs, _ = make_token(tenants["globex"], users["globex-bob"])
     response = login("globex-alice").post(
-        delete("globex"), {"token": [str(bobs.public_id)], "confirm": "yes"}
+        token_delete_url("globex"), {"token": [str(bobs.public_id)], "confirm": "yes"}
     )
     assert response.status_code == 404
     assert RegistrationToken.objects.active().filter(pk=bobs.pk).exists()
@@ -230,20 +217,20 @@ def test_user_cannot_delete_someone_elses_token(login, tenants, users):
 def test_token_list_query_count_does_not_grow(login, tenants, users, django_assert_num_queries):
     client = login("globex-admin")
     make_token(tenants["globex"], users["globex-alice"])
-    client.get(devices("globex", pane="tokens"))  # each measured request follows one like it
+    client.get(devices_url("globex", pane="tokens"))  # each measured request follows one like it
     # session, user (with its tenant), token count, token page, device count (no device
     # rows to read: the count is 0)
     with django_assert_num_queries(5):
-        client.get(devices("globex", pane="tokens"))
+        client.get(devices_url("globex", pane="tokens"))
     for _ in range(15):
         make_token(tenants["globex"], users["globex-bob"])
-    client.get(devices("globex", pane="tokens"))
+    client.get(devices_url("globex", pane="tokens"))
     with django_assert_num_queries(5):
-        client.get(devices("globex", pane="tokens"))
+        client.get(devices_url("globex", pane="tokens"))
 
 
 @pytest.mark.parametrize("slug", ["initech", "umbrella"])
 def test_another_tenants_token_pages_answer_404(login, slug):
     client = login("globex-admin")
-    assert client.get(devices(slug, pane="tokens")).status_code == 404
-    assert client.post(generate(slug), {"lifetime": "3600"}).status_code == 404
+    assert client.get(devices_url(slug, pane="tokens")).status_code == 404
+    assert client.post(token_generate_url(slug), {"lifetime": "3600"}).status_code == 404

@@ -1,4 +1,4 @@
-"""The console's Add devices and Manage active tokens panes: the traps of issue 11.
+"""The console's Add devices and Manage active tokens panes: the details a user trips on.
 
 Each test is named by the behaviour a user relies on; the browser tests
 (tests/browser/test_token_pane.py) check what only a browser can (layout, JavaScript).
@@ -12,27 +12,16 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.agents.helpers import devices_url, generate_custom, token_delete_url, token_generate_url
 from tests.factories import make_token
 from tokens import values
+from tokens.forms import MSG_SELECT_USER
 from tokens.models import RegistrationToken
+from tokens.services import MSG_ALL_CUSTOMERS as ALL_CUSTOMERS
 
-ALL_CUSTOMERS = "You cannot generate a token on the All customers level."
 READ_ONLY = "As a read-only administrator, you can view registration tokens but not generate"
-SELECT_USER = "Select the user for whom you want to generate a token."
+SELECT_USER = str(MSG_SELECT_USER)
 TOKEN_RE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}")
-
-
-def devices(slug, **params):
-    query = "&".join(f"{k}={v}" for k, v in params.items())
-    return reverse("devices", kwargs={"tenant_id": slug}) + (f"?{query}" if query else "")
-
-
-def generate(slug):
-    return reverse("token-generate", kwargs={"tenant_id": slug})
-
-
-def delete(slug):
-    return reverse("token-delete", kwargs={"tenant_id": slug})
 
 
 def pane_of(html: str) -> str:
@@ -53,7 +42,7 @@ def generated(response) -> bool:
 
 def issued_pane(client, slug, data) -> str:
     """Generate, then the pane that shows the value (after the redirect, if any)."""
-    response = client.post(generate(slug), data)
+    response = client.post(token_generate_url(slug), data)
     assert generated(response)
     if response.status_code == 303:
         response = client.get(response["Location"])
@@ -77,7 +66,9 @@ def lifetime_seconds(token) -> float:
     ],
 )
 def test_a_preset_lifetime_ignores_leftover_custom_fields(login, preset, leftover):
-    response = login("globex-alice").post(generate("globex"), {"lifetime": preset, **leftover})
+    response = login("globex-alice").post(
+        token_generate_url("globex"), {"lifetime": preset, **leftover}
+    )
     assert generated(response)
     assert lifetime_seconds(RegistrationToken.objects.get()) == int(preset)
 
@@ -89,9 +80,7 @@ def test_a_preset_lifetime_ignores_leftover_custom_fields(login, preset, leftove
 def test_an_invalid_custom_lifetime_is_an_error_next_to_the_field_and_makes_no_token(
     login, value, unit
 ):
-    response = login("globex-alice").post(
-        generate("globex"), {"lifetime": "custom", "custom_value": value, "custom_unit": unit}
-    )
+    response = generate_custom(login("globex-alice"), value, unit)
     assert response.status_code == 400
     assert not RegistrationToken.objects.exists()
     fieldset = custom_fieldset(response.content.decode())
@@ -105,17 +94,13 @@ def test_an_invalid_custom_lifetime_is_an_error_next_to_the_field_and_makes_no_t
 
 
 def test_an_out_of_range_custom_lifetime_names_the_limits_next_to_the_field(login):
-    response = login("globex-alice").post(
-        generate("globex"), {"lifetime": "custom", "custom_value": "366", "custom_unit": "days"}
-    )
+    response = generate_custom(login("globex-alice"), "366", "days")
     assert response.status_code == 400
     assert "between 60 seconds and 1 year" in custom_fieldset(response.content.decode())
 
 
 def test_a_valid_custom_lifetime_is_used(login):
-    response = login("globex-alice").post(
-        generate("globex"), {"lifetime": "custom", "custom_value": "2", "custom_unit": "hours"}
-    )
+    response = generate_custom(login("globex-alice"), "2", "hours")
     assert generated(response)
     assert lifetime_seconds(RegistrationToken.objects.get()) == 7200
 
@@ -124,7 +109,7 @@ def test_a_valid_custom_lifetime_is_used(login):
 
 
 def test_administrators_must_choose_the_user_nobody_is_preselected(login):
-    html = login("globex-admin").get(devices("globex", pane="add", step="generate")).content
+    html = login("globex-admin").get(devices_url("globex", pane="add", step="generate")).content
     html = html.decode()
     select = re.search(r'<select name="user"[^>]*>(.*?)</select>', html, re.S)
     assert select and " required" in select.group(0).split(">")[0]
@@ -136,7 +121,7 @@ def test_administrators_must_choose_the_user_nobody_is_preselected(login):
 
 
 def test_an_administrator_who_picks_no_user_gets_an_error_and_no_token(login):
-    response = login("globex-admin").post(generate("globex"), {"lifetime": "259200"})
+    response = login("globex-admin").post(token_generate_url("globex"), {"lifetime": "259200"})
     assert response.status_code == 400
     assert not RegistrationToken.objects.exists()
     html = response.content.decode()
@@ -145,7 +130,7 @@ def test_an_administrator_who_picks_no_user_gets_an_error_and_no_token(login):
 
 def test_an_administrator_may_choose_themselves(login, users):
     response = login("globex-admin").post(
-        generate("globex"), {"lifetime": "259200", "user": users["globex-admin"].pk}
+        token_generate_url("globex"), {"lifetime": "259200", "user": users["globex-admin"].pk}
     )
     assert generated(response)
     assert RegistrationToken.objects.get().user == users["globex-admin"]
@@ -153,9 +138,9 @@ def test_an_administrator_may_choose_themselves(login, users):
 
 def test_a_user_generates_for_themselves_without_choosing(login, users):
     client = login("globex-bob")
-    html = client.get(devices("globex", pane="add", step="generate")).content.decode()
+    html = client.get(devices_url("globex", pane="add", step="generate")).content.decode()
     assert 'name="user"' not in html and SELECT_USER not in html
-    assert generated(client.post(generate("globex"), {"lifetime": "3600"}))
+    assert generated(client.post(token_generate_url("globex"), {"lifetime": "3600"}))
     assert RegistrationToken.objects.get().user == users["globex-bob"]
 
 
@@ -164,11 +149,11 @@ def test_a_user_generates_for_themselves_without_choosing(login, users):
 
 def test_generate_redirects_and_the_value_is_shown_exactly_once(login):
     client = login("globex-alice")
-    response = client.post(generate("globex"), {"lifetime": "259200"})
+    response = client.post(token_generate_url("globex"), {"lifetime": "259200"})
     assert response.status_code == 303
     assert response["Cache-Control"] == "no-store"
     location = response["Location"]
-    assert location.startswith(devices("globex")) and "pane=add" in location
+    assert location.startswith(devices_url("globex")) and "pane=add" in location
     token = RegistrationToken.objects.get()
     shown = client.get(location)
     assert shown.status_code == 200
@@ -187,7 +172,7 @@ def test_generate_redirects_and_the_value_is_shown_exactly_once(login):
 def test_the_value_is_shown_only_at_the_customer_it_was_generated_at(login, users):
     client = login("msp-admin")
     response = client.post(
-        generate("initech"), {"lifetime": "3600", "user": users["initech-carol"].pk}
+        token_generate_url("initech"), {"lifetime": "3600", "user": users["initech-carol"].pk}
     )
     location = response["Location"]
     elsewhere = client.get(location.replace("/initech/", "/globex/"))
@@ -200,7 +185,7 @@ def test_the_value_is_shown_only_at_the_customer_it_was_generated_at(login, user
 
 def test_the_active_tokens_list_shows_the_token_as_its_two_characters(login, tenants, users):
     token, value = make_token(tenants["globex"], users["globex-bob"])
-    pane = pane_of(login("globex-admin").get(devices("globex", pane="tokens")).content.decode())
+    pane = pane_of(login("globex-admin").get(devices_url("globex", pane="tokens")).content.decode())
     assert f'<code class="token-masked">{token.prefix}••</code>' in pane
     assert token.masked not in pane and values.normalize(value)[2:6] not in pane
 
@@ -212,7 +197,7 @@ def test_a_fresh_three_day_token_expires_in_3_days_with_the_time_zone_on_hover(
     login, tenants, users
 ):
     token, _ = make_token(tenants["globex"], users["globex-alice"])
-    pane = pane_of(login("globex-alice").get(devices("globex", pane="tokens")).content.decode())
+    pane = pane_of(login("globex-alice").get(devices_url("globex", pane="tokens")).content.decode())
     moment = re.escape(token.expires_at.isoformat())
     expires = re.search(rf'<time datetime="{moment}" title="([^"]+)">([^<]+)</time>', pane)
     assert expires and expires.group(2) == "in 3 days"
@@ -221,7 +206,7 @@ def test_a_fresh_three_day_token_expires_in_3_days_with_the_time_zone_on_hover(
 
 def test_a_one_week_token_expires_in_7_days(login, tenants, users):
     make_token(tenants["globex"], users["globex-alice"], lifetime=datetime.timedelta(weeks=1))
-    pane = pane_of(login("globex-alice").get(devices("globex", pane="tokens")).content.decode())
+    pane = pane_of(login("globex-alice").get(devices_url("globex", pane="tokens")).content.decode())
     assert ">in 7 days</time>" in pane
 
 
@@ -230,7 +215,7 @@ def test_a_one_week_token_expires_in_7_days(login, tenants, users):
 
 def test_delete_with_nothing_selected_says_so_in_the_pane(login, tenants, users):
     make_token(tenants["globex"], users["globex-bob"])
-    response = login("globex-admin").post(delete("globex"), {}, follow=True)
+    response = login("globex-admin").post(token_delete_url("globex"), {}, follow=True)
     pane = pane_of(response.content.decode())
     said = r'role="(status|alert)"[^>]*>.*Select one or more tokens to delete\.'
     assert re.search(said, pane, re.S)
@@ -240,13 +225,13 @@ def test_delete_with_nothing_selected_says_so_in_the_pane(login, tenants, users)
 def test_deleting_one_token_says_1_token_and_never_them(login, tenants, users):
     token, _ = make_token(tenants["globex"], users["globex-bob"])
     client = login("globex-admin")
-    asked = client.post(delete("globex"), {"token": [str(token.public_id)]})
+    asked = client.post(token_delete_url("globex"), {"token": [str(token.public_id)]})
     confirm = pane_of(asked.content.decode())
     assert "Delete 1 token?" in confirm
     assert not re.search(r"\bthem\b", confirm)
     assert "with it" in confirm
     done = client.post(
-        delete("globex"), {"token": [str(token.public_id)], "confirm": "yes"}, follow=True
+        token_delete_url("globex"), {"token": [str(token.public_id)], "confirm": "yes"}, follow=True
     )
     assert "1 token was deleted." in pane_of(done.content.decode())
     assert not RegistrationToken.objects.active().exists()
@@ -255,9 +240,9 @@ def test_deleting_one_token_says_1_token_and_never_them(login, tenants, users):
 def test_deleting_three_tokens_says_3_tokens(login, tenants, users):
     ids = [str(make_token(tenants["globex"], users["globex-bob"])[0].public_id) for _ in range(3)]
     client = login("globex-admin")
-    confirm = pane_of(client.post(delete("globex"), {"token": ids}).content.decode())
+    confirm = pane_of(client.post(token_delete_url("globex"), {"token": ids}).content.decode())
     assert "Delete 3 tokens?" in confirm and "with them" in confirm
-    done = client.post(delete("globex"), {"token": ids, "confirm": "yes"}, follow=True)
+    done = client.post(token_delete_url("globex"), {"token": ids, "confirm": "yes"}, follow=True)
     assert "3 tokens were deleted." in pane_of(done.content.decode())
 
 
@@ -270,7 +255,7 @@ def _commands(pane: str) -> list[tuple[str, str]]:
 
 def test_every_command_in_the_pane_has_its_own_copy_button(login):
     client = login("globex-admin")
-    pages = [pane_of(client.get(devices("globex", pane="add")).content.decode())]
+    pages = [pane_of(client.get(devices_url("globex", pane="add")).content.decode())]
     pages.append(issued_pane(login("globex-alice"), "globex", {"lifetime": "3600"}))
     for pane in pages:
         commands = _commands(pane)
@@ -295,7 +280,7 @@ def test_commands_wrap_only_between_arguments(login):
 
 
 def test_all_customers_offers_a_customer_picker_right_under_the_refusal(login):
-    pane = pane_of(login("msp-admin").get(devices("demo-msp", pane="add")).content.decode())
+    pane = pane_of(login("msp-admin").get(devices_url("demo-msp", pane="add")).content.decode())
     after = pane[pane.index(ALL_CUSTOMERS) :]
     picker = re.search(r"<form[^>]*data-customer-picker[^>]*>(.*?)</form>", after, re.S)
     assert picker, "a customer picker follows the sentence"
@@ -311,10 +296,10 @@ def test_the_customer_picker_switches_to_the_customer_and_opens_generate(login):
     url = reverse("token-customer", kwargs={"tenant_id": "demo-msp"})
     response = client.get(url, {"customer": "initech"})
     assert response.status_code == 302
-    assert response["Location"] == devices("initech", pane="add", step="generate") + (
+    assert response["Location"] == devices_url("initech", pane="add", step="generate") + (
         "#registration-token"
     )
-    html = client.get(devices("initech", pane="add", step="generate")).content.decode()
+    html = client.get(devices_url("initech", pane="add", step="generate")).content.decode()
     assert "Generate token" in html and "initech-carol" in html
 
 
@@ -328,15 +313,15 @@ def test_the_customer_picker_refuses_anything_but_ones_own_customers(login, cust
 def test_a_read_only_administrator_is_told_why_generate_is_absent(login, tenants, users):
     make_token(tenants["globex"], users["globex-bob"])
     client = login("globex-auditor")
-    add = pane_of(client.get(devices("globex", pane="add")).content.decode())
+    add = pane_of(client.get(devices_url("globex", pane="add")).content.decode())
     assert ">Generate</button>" not in add and READ_ONLY in add
-    tokens = pane_of(client.get(devices("globex", pane="tokens")).content.decode())
+    tokens = pane_of(client.get(devices_url("globex", pane="tokens")).content.decode())
     assert ">Delete</button>" not in tokens and READ_ONLY in tokens
 
 
 def test_the_issued_value_expires_from_the_session(login, client):
     client = login("globex-alice")
-    location = client.post(generate("globex"), {"lifetime": "3600"})["Location"]
+    location = client.post(token_generate_url("globex"), {"lifetime": "3600"})["Location"]
     session = client.session
     issued = session["tokens.issued"]
     issued["at"] = (timezone.now() - datetime.timedelta(minutes=11)).isoformat()
@@ -350,11 +335,11 @@ def test_no_store_holds_the_value_while_it_waits_for_its_one_read(login):
     from django.contrib.sessions.models import Session
 
     client = login("globex-alice")
-    location = client.post(generate("globex"), {"lifetime": "3600"})["Location"]
+    location = client.post(token_generate_url("globex"), {"lifetime": "3600"})["Location"]
     key = client.cookies[settings.SESSION_COOKIE_NAME].value
     waiting = Session.objects.get(session_key=key)
     pad = client.cookies["token_pad"]
-    assert pad["httponly"] and pad["path"] == devices("globex")
+    assert pad["httponly"] and pad["path"] == devices_url("globex")
     value = TOKEN_RE.search(client.get(location).content.decode()).group(0)
     for store in (waiting.session_data, str(waiting.get_decoded()), pad.value):
         assert value not in store and values.normalize(value) not in store
@@ -371,7 +356,7 @@ def test_the_pane_that_shows_the_value_costs_the_same_queries_whatever_the_token
     client = login("globex-alice")
 
     def shown_queries() -> int:
-        location = client.post(generate("globex"), {"lifetime": "3600"})["Location"]
+        location = client.post(token_generate_url("globex"), {"lifetime": "3600"})["Location"]
         with CaptureQueriesContext(connection) as queries:
             assert TOKEN_RE.search(client.get(location).content.decode())
         return len(queries)

@@ -1,5 +1,5 @@
-"""The admin answers only the lookups its pages declare, and a read-only administrator gets
-no delete page (issue 10, findings 1 and 18)."""
+"""What the admin refuses: a lookup its pages do not declare (400), and any delete page to a
+read-only administrator (403)."""
 
 import pytest
 from django.contrib import admin

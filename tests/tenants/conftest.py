@@ -1,0 +1,3 @@
+"""Fixtures shared by this folder's tests."""
+
+from tests.api_client import api  # noqa: F401  (a fixture)
