@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.launch import options
+from portal.launch.cli import options
 
 
 def test_serve_listens_on_127_0_0_1_8000_unless_told():
