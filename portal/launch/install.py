@@ -34,6 +34,8 @@ QUIET_SECONDS = 15.0
 # A "collected" line at most this often (the first one at once), so that 85 packages make a
 # handful of lines, not 85.
 COLLECTED_EVERY = 5.0
+# How often a silent pip's progress is looked at.
+IDLE_EVERY = 1.0
 STAMPS = ".stamps"
 
 
@@ -96,6 +98,11 @@ def installed(venv_dir: Path, requirements: Path) -> bool:
     return path.exists() and path.read_text() == digest(requirements)
 
 
+def _pip_command(python: Path, args: list[str]) -> list[str]:
+    command = [str(python), "-m", "pip", *args, "--progress-bar", "off"]
+    return [*command, "--disable-pip-version-check", "--no-input"]
+
+
 def pip(
     python: Path,
     args: list[str],
@@ -105,8 +112,7 @@ def pip(
     """Run pip quietly: each line of its output goes to `on_line`, and `on_idle()` is called
     about every second while pip prints nothing; all of it is shown if pip fails (and then
     CalledProcessError is raised)."""
-    command = [str(python), "-m", "pip", *args, "--progress-bar", "off"]
-    command += ["--disable-pip-version-check", "--no-input"]
+    command = _pip_command(python, args)
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
     )
@@ -122,7 +128,7 @@ def pip(
     seen: list[str] = []
     while True:
         try:
-            line = lines.get(timeout=1.0)
+            line = lines.get(timeout=IDLE_EVERY)
         except queue.Empty:
             on_idle()
             continue
@@ -141,7 +147,9 @@ class Progress:
     (each one it downloads or takes from its cache, dependencies included), then how many it
     installs, and a line whenever pip has been silent for a while."""
 
-    COLLECTED = re.compile(r"(?:Collecting |Processing (?:\S*/)?)([A-Za-z0-9._]+)")
+    # "Collecting name==1.0", or "Processing ./name-1.0-py3-none-any.whl" for a local wheel
+    # (whose file name spells the project with underscores).
+    COLLECTED = re.compile(r"Collecting ([A-Za-z0-9][A-Za-z0-9._-]*)|Processing (?:\S*/)?([^-/]+)-")
 
     def __init__(self) -> None:
         self.collected: list[str] = []
@@ -161,12 +169,13 @@ class Progress:
         match = self.COLLECTED.match(text)
         if not match:
             return
-        name = normalise(match.group(1))
+        shown = match.group(1) or match.group(2)
+        name = normalise(shown)
         if name in self.collected:
             return
         self.collected.append(name)
         if len(self.collected) == 1 or time.monotonic() - self.said >= COLLECTED_EVERY:
-            self.say(f"      {len(self.collected)} collected ({match.group(1)})")
+            self.say(f"      {len(self.collected)} collected ({shown})")
 
     def idle(self) -> None:
         """pip is busy and silent (resolving, downloading a large wheel, installing)."""

@@ -22,10 +22,13 @@ PORTAL_ENVIRONMENT = "base"
 # django-tenants keeps one PostgreSQL schema per tenant. SHARED_APPS live in the public
 # schema, TENANT_APPS in every tenant's schema.
 SHARED_APPS = [
-    # Must come first: provides the schema-aware migrate commands and test helpers.
-    "django_tenants",
     # Tenants, users, roles and the audit log: users sign in before any tenant is chosen.
+    # First, because the first app's command of a name wins: its `migrate` and
+    # `migrate_schemas` are django-tenants' followed by the template schema's migration.
     "tenants",
+    # Before every other app: its schema-aware migrate commands (which tenants' extend) and
+    # test helpers win over Django's.
+    "django_tenants",
     # Registration tokens are presented by agents before anyone knows their tenant.
     "tokens",
     # The directory of every customer's devices: lists across customers read one table.
