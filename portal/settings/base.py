@@ -6,11 +6,9 @@ values that must differ, such as SECRET_KEY and DEBUG; production has no insecur
 
 import datetime
 from pathlib import Path
-from urllib.parse import unquote
 
 import environ
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -22,10 +20,13 @@ PORTAL_ENVIRONMENT = "base"
 # django-tenants keeps one PostgreSQL schema per tenant. SHARED_APPS live in the public
 # schema, TENANT_APPS in every tenant's schema.
 SHARED_APPS = [
-    # Must come first: provides the schema-aware migrate commands and test helpers.
-    "django_tenants",
     # Tenants, users, roles and the audit log: users sign in before any tenant is chosen.
+    # First, because the first app's command of a name wins: its `migrate` and
+    # `migrate_schemas` are django-tenants' followed by the template schema's migration.
     "tenants",
+    # Before every other app: its schema-aware migrate commands (which tenants' extend) and
+    # test helpers win over Django's.
+    "django_tenants",
     # Registration tokens are presented by agents before anyone knows their tenant.
     "tokens",
     # The directory of every customer's devices: lists across customers read one table.
@@ -140,61 +141,9 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# --- Database -----------------------------------------------------------------------------
-
-
-def database_from_env(variable: str = "DATABASE_URL") -> dict:
-    """Read DATABASE_URL (or `variable`), with the django-tenants engine.
-
-    A unix-socket folder arrives as a percent-encoded host (libpq's URL form), which
-    django-environ leaves encoded; psycopg needs the plain path.
-    """
-    config = env.db(variable)
-    # django-tenants' backend, minus the search_path statements it repeats (see the module).
-    config["ENGINE"] = "portal.postgresql"
-    config["HOST"] = unquote(config.get("HOST") or "")
-    # Persistent connections: a new PostgreSQL connection per request halves agent throughput
-    # (measured by tests/benchmarks/bench_agent_register.py). Requests reset search_path.
-    config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    config["CONN_HEALTH_CHECKS"] = True
-    return config
-
-
-# A transaction pooler (PgBouncer with `pool_mode = transaction`) in front of PostgreSQL:
-# DATABASE_POOLER=transaction, DATABASE_URL naming the pooler and DATABASE_DIRECT_URL the
-# server itself. Each transaction may then run on another server connection, so nothing may
-# rely on a session: the search path travels with every statement (always, see
-# portal.postgresql), no server-side cursors (a WITH HOLD cursor outlives its transaction),
-# no prepared statements (psycopg's prepare_threshold None, Django's default, stated here);
-# Django's remaining session settings (TimeZone, client_encoding) are parameters PgBouncer
-# tracks per client and sets on each server connection it lends. What needs a real session
-# uses the direct URL: the task worker (procrastinate's LISTEN/NOTIFY and advisory locks,
-# through the `direct` alias) and `setup_portal` (the launcher runs it with that URL).
-DATABASE_POOLERS = ("", "transaction")
-DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
-if DATABASE_POOLER not in DATABASE_POOLERS:
-    raise ImproperlyConfigured(
-        f"DATABASE_POOLER must be empty or 'transaction', not {DATABASE_POOLER!r}."
-    )
-
-
-def pooled_database(config: dict) -> dict:
-    """`config` (the pooler's address) with what a transaction pooler needs."""
-    return {
-        **config,
-        "DISABLE_SERVER_SIDE_CURSORS": True,
-        "OPTIONS": {**config.get("OPTIONS", {}), "prepare_threshold": None},
-    }
-
-
-DATABASES = {"default": database_from_env()}
-if DATABASE_POOLER == "transaction":
-    DATABASES = {
-        "default": pooled_database(DATABASES["default"]),
-        "direct": database_from_env("DATABASE_DIRECT_URL"),
-    }
-    PROCRASTINATE_DATABASE_ALIAS = "direct"
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# --- Database and cache (backends.py); limits, proxies, probes and logging (operations.py) --
+from .backends import *  # noqa: E402
+from .operations import *  # noqa: E402
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -273,59 +222,6 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
 
-# --- Cache ----------------------------------------------------------------------------------
-# Shared by every worker process (agent throttling counts failures here): a file cache on
-# this machine by default, Redis (CACHE_URL=redis://...) in production. The cache is an aid,
-# not a dependency (common.shared_cache): a stopped or hung Redis costs a request at most
-# one socket timeout of CACHE_SOCKET_TIMEOUT seconds, never an error.
-CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=0.1)
-
-
-def cache_config(url: str) -> dict:
-    """The cache a CACHE_URL names: Redis with short socket timeouts (and no retries), or
-    the file cache with atomic counters."""
-    config = environ.Env.cache_url_config(url)
-    if config["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache":
-        config["BACKEND"] = "portal.filecache.FileCache"  # counters atomic across processes
-    if config["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-        config["OPTIONS"] = {
-            "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
-            "socket_timeout": CACHE_SOCKET_TIMEOUT,
-            **config.get("OPTIONS", {}),
-        }
-    return config
-
-
-CACHES = {
-    "default": cache_config(
-        env.str("CACHE_URL", default=f"filecache://{BASE_DIR / '.cache' / 'portal'}")
-    )
-}
-
-# Failed registration-token uses (unknown, expired, deleted, mistyped) allowed per client
-# address within the window, before that address gets 429.
-AGENT_TOKEN_FAILURE_LIMIT = env.int("AGENT_TOKEN_FAILURE_LIMIT", default=10)
-AGENT_TOKEN_FAILURE_WINDOW = env.int("AGENT_TOKEN_FAILURE_WINDOW", default=600)
-# While an address is blocked it still gets one token lookup this often (seconds), so a
-# valid agent behind a shared address gets through within a minute.
-AGENT_TOKEN_BLOCKED_INTERVAL = env.int("AGENT_TOKEN_BLOCKED_INTERVAL", default=20)
-# How many reverse proxies in front of the portal append to X-Forwarded-For (0: none). The
-# client address for throttling and the audit log is taken from that hop.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-# The addresses or networks of those proxies: X-Forwarded-For and X-Forwarded-Proto are
-# believed only when the immediate peer (REMOTE_ADDR) is one of them.
-TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
-
-# /metrics: client addresses or networks that may scrape (empty: none), and a bearer token
-# that may scrape from anywhere (empty: none). See portal/metrics.py.
-METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=[])
-METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
-# /readyz waits this long (seconds) for its database and cache checks, then answers 503.
-READYZ_TIMEOUT = env.float("READYZ_TIMEOUT", default=2.0)
-
-# Seconds a request body may take to arrive under the production (ASGI) server; then 408.
-REQUEST_BODY_TIMEOUT = env.int("REQUEST_BODY_TIMEOUT", default=30)
-
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # An API client's access token (Authorization: Bearer) beside the browser session; the
@@ -388,43 +284,6 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Logging --------------------------------------------------------------------------------
-# One record per request on `portal.request` (portal.requestlog): off here (the development
-# server prints its own lines), on in production, where every record is one JSON line.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "portal.requestlog.RequestIdFilter"}},
-    "formatters": {
-        "django.server": {
-            "()": "django.utils.log.ServerFormatter",
-            "format": "[{server_time}] {message}",
-            "style": "{",
-        }
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["request_id"]},
-        "django.server": {
-            "class": "logging.StreamHandler",
-            "formatter": "django.server",
-            "filters": ["request_id"],
-        },
-    },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # The task worker's job lines stay; its task registration at every start is noise.
-    "loggers": {
-        # Django's own default config gives the "django" logger a console handler of its own
-        # (while DEBUG is on) and lets it propagate to the root's too, so every line it logged
-        # appeared twice ("Watching for file changes with StatReloader"): root's handler only.
-        # (Configuring "django" resets its children, so the development server's request
-        # lines get Django's own handler and format back here.)
-        "django": {"handlers": [], "level": "INFO"},
-        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
-        "procrastinate.blueprints": {"level": "WARNING"},
-        "procrastinate.periodic": {"level": "WARNING"},
-        "portal.request": {"level": "WARNING"},
-    },
-}
 
 CONSOLE_PAGE_SIZE = 25
 MANAGEMENT_PAGE_SIZE = 50

@@ -2,9 +2,10 @@
 
 Serves the portal under production settings on a scratch database three ways, one after
 the other: plain sync gunicorn workers, gthread workers, and the README's production
-invocation (gunicorn's ASGI worker, `portal.launch.production_server_command`). For each it
-opens `--slow` connections that send a POST's headers with a large Content-Length and then
-one byte a second, and times `GET /healthz` beside them. Loopback only, bounded in time.
+invocation (gunicorn's ASGI worker,
+`portal.launch.production.production_server_command`). For each it opens `--slow`
+connections that send a POST's headers with a large Content-Length and then one byte a
+second, and times `GET /healthz` beside them. Loopback only, bounded in time.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_serve \\
         .venv/bin/python -m tests.benchmarks.bench_slow_clients --slow 50 --workers 4
@@ -25,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from portal.launch import production_server_command
+from portal.launch.production import production_server_command
 from tests.live.server import free_port
 from tests.live.slowclients import SlowBodies, health_latency
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.launch import options
+from portal.launch.cli import options
 
 
 def test_serve_listens_on_127_0_0_1_8000_unless_told():
@@ -29,3 +29,16 @@ def test_bind_is_for_production_and_not_beside_host_or_port(argv, capsys):
     with pytest.raises(SystemExit):
         options(argv)
     assert "--bind" in capsys.readouterr().err
+
+
+def test_the_test_command_hands_its_arguments_to_pytest_as_they_are():
+    """`test --all` (the suite's option: every tier) and any pytest option pass through."""
+    from portal.launch.testing import pytest_command
+
+    assert pytest_command(["--all", "-k", "admin", "-x"])[-5:] == [
+        "pytest",
+        "--all",
+        "-k",
+        "admin",
+        "-x",
+    ]

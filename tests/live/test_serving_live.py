@@ -202,7 +202,7 @@ def test_production_command_refuses_to_start_naming_each_missing_setting(missing
     )
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.splitlines() == [
-        f"Missing setting {name}: set it in the environment (see Settings in the README)."
+        f"Missing setting {name}: set it in the environment (see Settings in docs/operations.md)."
         for name in missing
     ]
     assert result.stdout == ""

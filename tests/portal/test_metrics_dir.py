@@ -4,7 +4,7 @@ per start, removed when gunicorn stops; a given one emptied of the last run's co
 from pathlib import Path
 
 from portal import gunicorn_config
-from portal.launch import prepare_metrics_dir, production_server_command
+from portal.launch.production import prepare_metrics_dir, production_server_command
 
 
 def test_without_a_folder_a_new_one_is_made_and_removed_when_gunicorn_exits(monkeypatch):

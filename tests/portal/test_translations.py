@@ -189,10 +189,10 @@ def test_compiled_catalogues_are_ignored_by_git_and_never_committed():
 
 
 def test_the_launcher_compiles_the_catalogues_before_serve_test_and_production(monkeypatch):
-    from portal import launch
+    from portal.launch import serve, testing
 
     for production in (False, True):
-        assert launch.setup_steps(production)[0] == ["compile_translations"]
+        assert serve.setup_steps(production)[0] == ["compile_translations"]
 
     class Stop(Exception):
         pass
@@ -203,9 +203,9 @@ def test_the_launcher_compiles_the_catalogues_before_serve_test_and_production(m
         steps.append(args)
         raise Stop
 
-    monkeypatch.setattr(launch, "run_step", first_step)
+    monkeypatch.setattr(testing, "run_step", first_step)
     with pytest.raises(Stop):
-        launch.test([])
+        testing.test([])
     assert steps == [["compile_translations"]]
 
 

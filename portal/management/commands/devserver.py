@@ -6,7 +6,7 @@ last lines of the start-up output."""
 from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
 from django.utils import autoreload
 
-from portal.launch import banner, demo_password
+from portal.launch.demo import banner, demo_password
 
 
 class Command(RunserverCommand):

@@ -1,0 +1,83 @@
+"""What an operator tunes beyond the backing services: the limits of agent throttling, the
+reverse proxies in front of the portal, who may scrape /metrics, the probes' and request
+bodies' timeouts, and the log records. Imported by base.py (`from .operations import *`).
+"""
+
+import environ
+
+__all__ = [
+    "AGENT_TOKEN_BLOCKED_INTERVAL",
+    "AGENT_TOKEN_FAILURE_LIMIT",
+    "AGENT_TOKEN_FAILURE_WINDOW",
+    "LOGGING",
+    "METRICS_ALLOWED_ADDRESSES",
+    "METRICS_TOKEN",
+    "READYZ_TIMEOUT",
+    "REQUEST_BODY_TIMEOUT",
+    "TRUSTED_PROXIES",
+    "TRUSTED_PROXY_COUNT",
+]
+
+env = environ.Env()
+
+# Failed registration-token uses (unknown, expired, deleted, mistyped) allowed per client
+# address within the window, before that address gets 429.
+AGENT_TOKEN_FAILURE_LIMIT = env.int("AGENT_TOKEN_FAILURE_LIMIT", default=10)
+AGENT_TOKEN_FAILURE_WINDOW = env.int("AGENT_TOKEN_FAILURE_WINDOW", default=600)
+# While an address is blocked it still gets one token lookup this often (seconds), so a
+# valid agent behind a shared address gets through within a minute.
+AGENT_TOKEN_BLOCKED_INTERVAL = env.int("AGENT_TOKEN_BLOCKED_INTERVAL", default=20)
+# How many reverse proxies in front of the portal append to X-Forwarded-For (0: none). The
+# client address for throttling and the audit log is taken from that hop.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The addresses or networks of those proxies: X-Forwarded-For and X-Forwarded-Proto are
+# believed only when the immediate peer (REMOTE_ADDR) is one of them.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# /metrics: client addresses or networks that may scrape (empty: none), and a bearer token
+# that may scrape from anywhere (empty: none). See portal/metrics.py.
+METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=[])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# /readyz waits this long (seconds) for its database and cache checks, then answers 503.
+READYZ_TIMEOUT = env.float("READYZ_TIMEOUT", default=2.0)
+
+# Seconds a request body may take to arrive under the production (ASGI) server; then 408.
+REQUEST_BODY_TIMEOUT = env.int("REQUEST_BODY_TIMEOUT", default=30)
+
+# --- Logging --------------------------------------------------------------------------------
+# One record per request on `portal.request` (portal.requestlog): off here (the development
+# server prints its own lines), on in production, where every record is one JSON line.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "portal.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["request_id"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # The task worker's job lines stay; its task registration at every start is noise.
+    "loggers": {
+        # Django's own default config gives the "django" logger a console handler of its own
+        # (while DEBUG is on) and lets it propagate to the root's too, so every line it logged
+        # appeared twice ("Watching for file changes with StatReloader"): root's handler only.
+        # (Configuring "django" resets its children, so the development server's request
+        # lines get Django's own handler and format back here.)
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
+        "portal.request": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,122 @@
+"""Django's own `manage.py migrate` leaves the portal as `setup_portal` does: on an empty
+database it migrates the public schema and the template schema, so that after `seed_demo`
+/readyz answers 200 and a new customer is created from the template, with no migration run.
+
+Real subprocesses on a database of the test's own (created here, dropped afterwards)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Run by a fresh interpreter against the migrated and seeded database: the template schema,
+# readiness as /readyz computes it (and the view itself), and a customer created while any
+# migration run would be recorded.
+CHECK = """
+import json, django
+django.setup()
+from django.db.models.signals import pre_migrate
+from django.test import Client
+from django_tenants.signals import schema_pre_migration
+from django_tenants.utils import schema_exists
+from portal.readiness import readiness
+from tenants import services
+from tenants.audit import CLI
+from tenants.models import Tenant, User
+
+migrations = []
+pre_migrate.connect(lambda **kw: migrations.append("migrate"), weak=False)
+schema_pre_migration.connect(lambda **kw: migrations.append(kw["schema_name"]), weak=False)
+template = schema_exists("tenant_template")
+ready = readiness()
+status = Client().get("/readyz").status_code
+customer = services.customer_create(
+    actor=User.objects.get(username="msp-admin"),
+    partner=Tenant.objects.get(slug="demo-msp"),
+    name="Hooli",
+    origin=CLI,
+)
+print(json.dumps({
+    "template": template, "ready": ready, "status": status,
+    "schema": customer.schema_name, "exists": schema_exists(customer.schema_name),
+    "migrations": migrations,
+}))
+"""
+
+
+@pytest.fixture
+def empty_database():
+    db = settings.DATABASES["default"]
+    name = f"{db['NAME']}_migrate"
+    host, port, user = db.get("HOST") or "", db.get("PORT") or "", db.get("USER") or ""
+    admin = f"host={host} dbname=postgres user={user}" + (f" port={port}" if port else "")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgres://{quote(user)}@{quote(host, safe='')}{':' + str(port) if port else ''}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _manage(env: dict, *args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(  # noqa: S603 - this interpreter, the project's manage.py
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def test_migrate_then_seed_demo_leaves_a_ready_portal_and_customers_cloned(
+    empty_database, tmp_path
+):
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))},
+        "DATABASE_URL": empty_database,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "PORTAL_TEST_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    _manage(env, "migrate", "--noinput", "-v0")
+    _manage(env, "seed_demo", "--password", "migrate-test-password", "-v0")
+
+    result = _manage(env, "shell", "-c", CHECK)
+
+    found = json.loads(result.stdout.splitlines()[-1])
+    assert found["template"] is True
+    assert found["ready"] == [True, {"database": "ok", "cache": "ok", "migrations": "ok"}]
+    assert found["status"] == 200
+    assert (found["schema"], found["exists"]) == ("t_hooli", True)
+    assert found["migrations"] == []  # cloned from the template, not migrated
+
+
+def test_migrate_again_and_migrate_schemas_find_nothing_to_do(empty_database, tmp_path):
+    """Run twice, and as migrate_schemas: the template is up to date after each."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))},
+        "DATABASE_URL": empty_database,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "PORTAL_TEST_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    _manage(env, "migrate_schemas", "--noinput", "-v0")
+    dsn = empty_database
+    with psycopg.connect(dsn) as conn:
+        count = "SELECT count(*) FROM tenant_template.django_migrations"
+        applied = conn.execute(count).fetchone()[0]
+        assert applied > 0
+    result = _manage(env, "migrate", "--noinput")
+    assert "Applying" not in result.stdout
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute(count).fetchone()[0] == applied
