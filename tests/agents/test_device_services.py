@@ -1,16 +1,34 @@
 """Unregistering devices (agents.services.devices): who may, and with which credential."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django_tenants.utils import tenant_context
 
 from agents.authentication import agent_for_secret
 from agents.directory.models import DeviceEntry
-from agents.services.devices import agent_unregister
+from agents.models import Device
+from agents.services.devices import agent_unregister, device_unregister
 from agents.services.registration import AgentGone
 from tenants.audit import CLI
 from tenants.models import AuditEvent
 from tests.agents.helpers import agent, devices_in, register
-from tests.factories import make_token
+from tests.factories import make_device, make_token
 from tokens.models import AgentCredential
+
+
+@pytest.mark.parametrize("username", ["globex-alice", "globex-auditor"])
+def test_a_user_or_read_only_admin_cannot_unregister_through_the_service(tenants, users, username):
+    """The service itself asks for "unregister devices", not "view devices" (which both of
+    these roles have): no caller that skips the console's own check can unregister."""
+    device = make_device(tenants["globex"], users["globex-alice"])
+    with pytest.raises(PermissionDenied):
+        device_unregister(
+            actor=users[username], tenant=tenants["globex"], device=device, origin=CLI
+        )
+    with tenant_context(tenants["globex"]):
+        assert Device.objects.filter(pk=device.pk).exists()
+    assert DeviceEntry.objects.filter(tenant=tenants["globex"], device_id=device.pk).exists()
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.DEVICE_UNREGISTER).exists()
 
 
 def test_an_unregister_with_a_secret_replaced_meanwhile_removes_nothing(tenants, users):
