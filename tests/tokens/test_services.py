@@ -279,3 +279,11 @@ def test_a_deactivated_users_token_is_not_reissued(tenants, users):
     assert refused.value.messages == [services.MSG_GONE]
     assert RegistrationToken.objects.filter(user=bob).count() == 1
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.TOKEN_REISSUE).exists()
+
+
+def test_a_token_is_dead_at_its_exact_expiry_instant(tenants, users):
+    """`expires_at` is the first instant the token no longer works, not the last it does."""
+    token, value = make_token(tenants["globex"], users["globex-alice"], lifetime=60)
+    instant = datetime.timedelta(microseconds=1)
+    assert token_by_value(value, now=token.expires_at - instant) is not None
+    assert token_by_value(value, now=token.expires_at) is None
