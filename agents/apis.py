@@ -198,7 +198,10 @@ class PlanRevokeApi(PlanChangeApi):
 class UnregisterApi(AgentView):
     @extend_schema(request=None, responses={204: None}, summary="Unregister this machine")
     def post(self, request):
-        devices.agent_unregister(agent=self.agent, origin=_origin(request))
+        try:
+            devices.agent_unregister(agent=self.agent, origin=_origin(request))
+        except registration.AgentGone:  # re-registered with a new secret a moment ago
+            raise AuthenticationFailed(MSG_INVALID_SECRET) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -8,6 +8,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,14 +66,25 @@ def token_extend(
 def token_reissue(*, actor: User, token: RegistrationToken, origin: Origin) -> IssuedToken:
     """Replace an active token by a new value with the same user, plan, description, use
     limit and allowed networks, and the same lifetime from now (at most a year); the old
-    token is deleted in the same transaction. The new token counts its machines afresh."""
+    token is deleted in the same transaction. The new token counts its machines afresh.
+    A token deleted or expired meanwhile, or of a deactivated user, is refused (MSG_GONE)."""
     token_manage_check(actor=actor, token=token)
     value = values.generate()
     normalized = values.normalize(value)
     now = timezone.now()
     lifetime = min(token.expires_at - token.created_at, MAX_LIFETIME)
     with transaction.atomic():
-        if not RegistrationToken.objects.active(now).filter(pk=token.pk).update(deleted_at=now):
+        # The user is checked in the statement that retires the old token: a deactivated
+        # user's tokens stop working with the account, so none is issued anew for them.
+        # (EXISTS rather than a join, so the token's own conditions stay on the row the
+        # UPDATE locks and are checked again after a concurrent delete.)
+        active_user = User.objects.filter(pk=OuterRef("user_id"), is_active=True)
+        retired = (
+            RegistrationToken.objects.active(now)
+            .filter(Exists(active_user), pk=token.pk)
+            .update(deleted_at=now)
+        )
+        if not retired:
             raise ValidationError(_(MSG_GONE))
         new = RegistrationToken.objects.create(
             tenant=token.tenant,

@@ -18,16 +18,30 @@ from tokens.models import AgentCredential, RegistrationToken, TokenMachine
 from ..authentication import Agent
 from ..directory import services as directory
 from ..models import Device
+from .registration import AgentGone
 
 
-def _remove(*, tenant: Tenant, device: Device, actor: User, origin: Origin) -> None:
-    """The device row is locked first (plan changes lock it too), so a plan change under
-    way finishes before and nothing can link to the device while it goes; a device
-    removed meanwhile is a no-op."""
+def _remove(
+    *, tenant: Tenant, device: Device, actor: User, origin: Origin, secret_digest: str = ""
+) -> None:
+    """The device row is locked first (plan changes and re-registrations lock it too), so a
+    change under way finishes before and nothing can link to the device while it goes; a
+    device removed meanwhile is a no-op.
+
+    With `secret_digest` (an agent's own request), the credential is deleted only while it
+    still has that digest, in the one statement that removes it: a re-registration that
+    replaced the secret after the agent was authenticated leaves the device in place
+    (AgentGone), as the old secret no longer speaks for it."""
     with tenant_context(tenant), transaction.atomic():
         if not Device.objects.select_for_update().filter(pk=device.pk).exists():
             return
-        AgentCredential.objects.filter(tenant=tenant, device_id=device.pk).delete()
+        credentials = AgentCredential.objects.filter(tenant=tenant, device_id=device.pk)
+        if secret_digest:
+            removed, _ = credentials.filter(secret_digest=secret_digest).delete()
+            if not removed:
+                raise AgentGone
+        else:
+            credentials.delete()
         directory.entries_delete(tenant, [device.pk])
         audit.record(
             actor=actor,
@@ -46,8 +60,15 @@ def device_unregister(*, actor: User, tenant: Tenant, device: Device, origin: Or
 
 
 def agent_unregister(*, agent: Agent, origin: Origin) -> None:
-    """An agent unregisters its own device: its credential is the authorization."""
-    _remove(tenant=agent.tenant, device=agent.device, actor=agent.device.owner, origin=origin)
+    """An agent unregisters its own device: its credential is the authorization, checked
+    again as it is removed (AgentGone if a re-registration replaced it meanwhile)."""
+    _remove(
+        tenant=agent.tenant,
+        device=agent.device,
+        actor=agent.device.owner,
+        origin=origin,
+        secret_digest=agent.credential.secret_digest,
+    )
 
 
 def devices_unregister_of_user(*, actor: User, user: User, origin: Origin) -> int:

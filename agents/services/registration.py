@@ -48,7 +48,8 @@ class MachineTaken(Exception):
 
 
 class AgentGone(Exception):
-    """The agent's device was unregistered while the request was under way."""
+    """The agent's device was unregistered, or its secret replaced by a re-registration,
+    while the request was under way."""
 
 
 @dataclass(frozen=True)

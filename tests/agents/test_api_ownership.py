@@ -1,13 +1,20 @@
 """Who may act on a registered machine: taking over a machine_id, plans through another
 user's token, and agents whose owner was deactivated."""
 
+import pytest
 from django_tenants.utils import tenant_context
 
-from agents.authentication import AgentSecretAuthentication
+from agents.authentication import AgentSecretAuthentication, agent_for_secret
 from agents.directory.models import DeviceEntry
 from agents.models import Device
-from agents.services.registration import MSG_MACHINE_TAKEN, MSG_OTHER_USER
+from agents.services.registration import (
+    MSG_MACHINE_TAKEN,
+    MSG_OTHER_USER,
+    TokenOfAnotherUser,
+    plan_apply,
+)
 from portal import api_urls
+from tenants.audit import CLI
 from tenants.models import AuditEvent, User
 from tests.agents.helpers import agent, device_unregister_url, devices_in, plans_of, register
 from tests.factories import error_body, make_token
@@ -167,3 +174,23 @@ def test_an_administrator_removes_the_machine_in_the_console_so_another_user_can
     assert moved.status_code == 201 and moved.json()["owner"]["username"] == "globex-bob"
     [device] = devices_in(tenants["globex"])
     assert device.owner == users["globex-bob"]
+
+
+def test_a_plan_change_rechecks_the_owner_of_a_device_moved_meanwhile(tenants, users):
+    """The race made deterministic: the agent was authenticated while Alice owned the
+    machine, then the machine moved to Bob, then Alice's plan token arrives. The check
+    before the transaction saw Alice; the one inside, on the locked row, sees Bob."""
+    _, alices = make_token(
+        tenants["globex"], users["globex-alice"], actor=users["globex-admin"], plan="Daily backup"
+    )
+    _, bobs = make_token(tenants["globex"], users["globex-bob"])
+    secret = register(alices).json()["agent_secret"]
+    stale = agent_for_secret(secret)
+    assert stale is not None and stale.device.owner_id == users["globex-alice"].pk
+    assert register(bobs, hostname="bob-laptop", proof=secret).status_code == 200
+    # As authentication left it for the request: the connection at the agent's customer.
+    with tenant_context(tenants["globex"]), pytest.raises(TokenOfAnotherUser):
+        plan_apply(agent=stale, token_value=alices, origin=CLI)
+    [device] = devices_in(tenants["globex"])
+    assert (device.owner, list(device.plans.all())) == (users["globex-bob"], [])
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.PLAN_APPLY).exists()

@@ -3,11 +3,13 @@
 import datetime
 import logging
 
+import pytest
 import time_machine
 from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from agents.services.registration import Machine, register_with
 from tenants.audit import CLI
 from tenants.models import AuditEvent, User
 from tests.agents.helpers import (
@@ -20,6 +22,7 @@ from tests.agents.helpers import (
 from tests.factories import error_body, make_token
 from tokens import services, values
 from tokens.models import AgentCredential, RegistrationToken
+from tokens.selectors import InvalidToken, usable_token
 from tokens.throttling import MSG_INVALID_TOKEN
 
 
@@ -212,3 +215,21 @@ def test_throttling_behind_a_proxy_counts_each_client(settings, tenants, users):
         HTTP_X_FORWARDED_FOR="198.51.100.77",
     )
     assert (blocked.status_code, other.status_code) == (429, 201)
+
+
+def test_the_registration_statement_refuses_a_token_at_its_exact_expiry_instant(tenants, users):
+    """The statement checks the expiry again (the token may expire between the lookup and
+    the writes); at `expires_at` itself the token is dead and nothing is written."""
+    token, value = make_token(tenants["globex"], users["globex-alice"], lifetime=60)
+    found = usable_token(value)
+    with time_machine.travel(token.expires_at, tick=False):
+        assert timezone.now() == token.expires_at
+        with pytest.raises(InvalidToken):
+            register_with(found, Machine("at-expiry", "Linux", "m-at-expiry"), CLI)
+    assert devices_in(tenants["globex"]) == []
+    assert not AgentCredential.objects.exists()
+    token.refresh_from_db()
+    assert (token.registrations, token.machines) == (0, 0)
+    with time_machine.travel(token.expires_at - datetime.timedelta(microseconds=1), tick=False):
+        register_with(found, Machine("just-before", "Linux", "m-just-before"), CLI)
+    assert [d.hostname for d in devices_in(tenants["globex"])] == ["just-before"]

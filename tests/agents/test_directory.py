@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from agents.directory.models import DeviceEntry
+from agents.directory.models import DeviceEntry, PlanEntry
 from agents.models import Device, ProtectionPlan
 from agents.services import plans as plan_services
 from agents.services.registration import Machine, register_with
@@ -13,8 +13,8 @@ from portal import services as portal_services
 from tenants import services as tenant_services
 from tenants.audit import CLI
 from tenants.models import AuditEvent
-from tests.agents.helpers import register
-from tests.factories import make_token
+from tests.agents.helpers import agent, devices_in, register
+from tests.factories import make_device, make_token
 from tokens.models import AgentCredential, RegistrationToken
 from tokens.selectors import InvalidToken, usable_token
 
@@ -160,3 +160,57 @@ def test_the_plan_backfill_migration_lists_plans_created_before_the_directory(te
     backfill(apps, SimpleNamespace(connection=connection))
     names = set(PlanEntry.objects.filter(tenant=tenants["globex"]).values_list("name", flat=True))
     assert names == {"Daily backup", "Weekly full image"}
+
+
+# --- One device id in two customers ------------------------------------------------------
+# Device ids come from each customer's own sequence, so Globex's device 5 and Initech's
+# device 5 are two machines: every directory write must name its customer as well.
+
+
+def twins(tenants, users):
+    """Alice's registered machine at Globex (with the agent client of its secret) and an
+    Initech machine with the same device id, running "Servers nightly"."""
+    _, value = make_token(
+        tenants["globex"], users["globex-alice"], actor=users["globex-admin"], plan="Daily backup"
+    )
+    client = agent(register(value).json()["agent_secret"])
+    [globex] = devices_in(tenants["globex"])
+    initech = make_device(
+        tenants["initech"],
+        users["initech-carol"],
+        hostname="carol-server",
+        plans=["Servers nightly"],
+        id=globex.pk,
+    )
+    assert initech.pk == globex.pk
+    return value, client
+
+
+def test_a_plan_change_rewrites_only_its_customers_entry_of_a_shared_device_id(tenants, users):
+    value, client = twins(tenants, users)
+    applied = client.post("/api/v1/agents/me/plan/apply", {"token": value}, format="json")
+    assert applied.status_code == 200
+    assert entries(tenants["globex"])["alice-laptop"][2] == ["Daily backup"]
+    assert entries(tenants["initech"])["carol-server"][2] == ["Servers nightly"]
+
+
+def test_an_unregister_deletes_only_its_customers_entry_of_a_shared_device_id(tenants, users):
+    _, client = twins(tenants, users)
+    assert client.post("/api/v1/agents/me/unregister").status_code == 204
+    assert entries(tenants["globex"]) == {}
+    assert entries(tenants["initech"]) == {
+        "carol-server": ("initech-carol", "Initech", ["Servers nightly"])
+    }
+
+
+def test_a_customer_rename_stays_out_of_its_sibling_customers_entries(tenants, users):
+    twins(tenants, users)
+    tenant_services.tenant_rename(
+        actor=users["msp-admin"], tenant=tenants["initech"], name="Initech Ltd", origin=CLI
+    )
+    assert entries(tenants["initech"])["carol-server"][1] == "Initech Ltd"
+    assert entries(tenants["globex"])["alice-laptop"][1] == "Globex"
+    plan_customers = set(
+        PlanEntry.objects.filter(tenant=tenants["globex"]).values_list("customer_name", flat=True)
+    )
+    assert plan_customers == {"Globex"}

@@ -11,6 +11,7 @@ from tenants import services
 from tenants.audit import CLI
 from tenants.authorization import authorize
 from tenants.permissions import ROLE_ACTIONS, Action, can
+from tenants.selectors import in_scope, tenants_visible_to
 from tests.factories import make_device
 
 
@@ -73,3 +74,31 @@ def test_unregistering_from_the_console_is_authorized_by_the_service(tenants, us
     device_unregister(actor=users["msp-admin"], tenant=tenants["globex"], device=device, origin=CLI)
     with tenant_context(tenants["globex"]):
         assert not Device.objects.filter(pk=device.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "username", ["platform-admin", "msp-admin", "globex-admin", "globex-auditor", "globex-alice"]
+)
+def test_a_deactivated_account_can_do_nothing_whatever_its_role(users, username):
+    """`can` alone (pages and admin screens ask it without a scope) says no to every
+    action once the account is deactivated, the platform superuser's included."""
+    user = users[username]
+    assert any(can(user, action) for action in Action)
+    user.is_active = False
+    assert [action for action in Action if can(user, action)] == []
+
+
+@pytest.mark.parametrize("username", ["msp-admin", "globex-admin"])
+def test_staff_who_are_not_superusers_have_no_platform_scope(tenants, users, username):
+    """`is_staff` is Django's flag for the admin site, not a role: only the superuser
+    reaches the platform (tenant None), every tenant, and the partners' own actions."""
+    user = users[username]
+    visible = set(tenants_visible_to(user))
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    assert not in_scope(user, None)
+    assert not can(user, Action.MANAGE_PARTNERS)
+    with pytest.raises(PermissionDenied):
+        authorize(user, Action.MANAGE_PARTNERS, tenant=None)
+    assert set(tenants_visible_to(user)) == visible
+    assert tenants["other-msp"] not in visible

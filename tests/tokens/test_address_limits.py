@@ -154,3 +154,33 @@ def test_openapi_schema_describes_allowed_networks_and_the_403(client, users):
     assert "allowed_networks" in components["TokenCreateInputRequest"]["properties"]
     register_op = schema["paths"]["/api/v1/agents/register"]["post"]
     assert "403" in register_op["responses"]
+
+
+@pytest.mark.parametrize("address", ["", None, "unix:/run/portal.sock"])
+def test_an_address_that_cannot_be_read_is_outside_every_network(address):
+    assert networks.allows(["0.0.0.0/0", "::/0"], address) is False
+
+
+def test_a_limited_token_is_refused_when_the_client_address_is_empty(tenants, users):
+    """Behind a unix-socket proxy REMOTE_ADDR can be empty: an address the token's limit
+    cannot place is refused, for a registration and for a plan change alike."""
+    from django_tenants.utils import tenant_context
+
+    from agents.models import ProtectionPlan
+
+    with tenant_context(tenants["globex"]):
+        plan_id = ProtectionPlan.objects.get(name="Daily backup").pk
+    token, value = limited(tenants, users, ["0.0.0.0/0", "::/0"], plan_id=plan_id)
+    refused = register(value, address="")
+    assert refused.status_code == 403
+    assert error_body(refused) == REFUSED
+    assert devices_in(tenants["globex"]) == []
+    secret = register(value, address="192.0.2.1").json()["agent_secret"]
+    change = agent(secret).post(
+        "/api/v1/agents/me/plan/apply", {"token": value}, format="json", REMOTE_ADDR=""
+    )
+    assert change.status_code == 403
+    assert error_body(change) == REFUSED
+    assert [d.plans.count() for d in devices_in(tenants["globex"])] == [0]
+    token.refresh_from_db()
+    assert (token.registrations, token.machines) == (1, 1)

@@ -154,3 +154,44 @@ def test_openapi_schema_describes_extend_and_reissue(client, users):
     reissue = paths["/api/v1/registration_tokens/{token_id}/reissue"]["post"]
     assert {"200", "400", "403", "404"} <= set(extend["responses"])
     assert {"201", "403", "404"} <= set(reissue["responses"])
+
+
+# --- Only an active token is renewed ----------------------------------------------------
+# The caller holds the token as it was loaded; the services re-check it in their own
+# transaction, so a token deleted or expired meanwhile is never revived.
+
+
+def test_reissuing_a_deleted_token_is_refused_and_issues_nothing(tenants, users):
+    token, _ = bobs(tenants, users)
+    services.token_delete(actor=users["globex-admin"], token=token, origin=CLI)
+    with pytest.raises(ValidationError) as refused:
+        renewal.token_reissue(actor=users["globex-admin"], token=token, origin=CLI)
+    assert refused.value.messages == [services.MSG_GONE]
+    assert RegistrationToken.objects.filter(user=users["globex-bob"]).count() == 1
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.TOKEN_REISSUE).exists()
+
+
+def test_an_expired_token_is_neither_reissued_nor_extended(tenants, users):
+    token, value = bobs(tenants, users)
+    with time_machine.travel(token.expires_at + datetime.timedelta(seconds=1)):
+        with pytest.raises(ValidationError) as refused:
+            renewal.token_reissue(actor=users["globex-admin"], token=token, origin=CLI)
+        assert refused.value.messages == [services.MSG_GONE]
+        with pytest.raises(ValidationError) as refused:
+            renewal.token_extend(
+                actor=users["globex-admin"], token=token, lifetime=3600, origin=CLI
+            )
+        assert refused.value.messages == [services.MSG_GONE]
+        assert register(value, address="192.0.2.1").status_code == 401
+    stored = RegistrationToken.objects.get(user=users["globex-bob"])
+    assert (stored.expires_at, stored.deleted_at) == (token.expires_at, None)
+    renewals = (AuditEvent.Action.TOKEN_REISSUE, AuditEvent.Action.TOKEN_EXTEND)
+    assert not AuditEvent.objects.filter(action__in=renewals).exists()
+
+
+def test_extending_a_deleted_token_is_refused(tenants, users):
+    token, _ = bobs(tenants, users)
+    services.token_delete(actor=users["globex-admin"], token=token, origin=CLI)
+    with pytest.raises(ValidationError):
+        renewal.token_extend(actor=users["globex-admin"], token=token, lifetime=3600, origin=CLI)
+    assert not RegistrationToken.objects.active().filter(user=users["globex-bob"]).exists()

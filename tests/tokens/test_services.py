@@ -252,3 +252,38 @@ def test_plan_rename_and_delete_follow_into_bound_tokens(tenants, users):
     )
     token.refresh_from_db()
     assert (token.plan_id, token.plan_name) == (None, "")
+
+
+# --- Never for a deactivated user -----------------------------------------------------------
+
+
+def test_no_token_is_issued_for_a_deactivated_user(tenants, users):
+    """Their tokens stop working with the account, so issuing one would only hand out a
+    value that revives the day the account is reactivated."""
+    bob = users["globex-bob"]
+    type(bob).objects.filter(pk=bob.pk).update(is_active=False)
+    with pytest.raises(ValidationError) as refused:
+        create(users["globex-admin"], tenants["globex"], user_id=bob.pk)
+    assert refused.value.message_dict == {"user_id": [services.MSG_UNKNOWN_USER]}
+    assert not RegistrationToken.objects.filter(user=bob).exists()
+
+
+def test_a_deactivated_users_token_is_not_reissued(tenants, users):
+    from tokens import renewal
+
+    bob = users["globex-bob"]
+    token, _ = make_token(tenants["globex"], bob, actor=users["globex-admin"])
+    type(bob).objects.filter(pk=bob.pk).update(is_active=False)
+    with pytest.raises(ValidationError) as refused:
+        renewal.token_reissue(actor=users["globex-admin"], token=token, origin=CLI)
+    assert refused.value.messages == [services.MSG_GONE]
+    assert RegistrationToken.objects.filter(user=bob).count() == 1
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.TOKEN_REISSUE).exists()
+
+
+def test_a_token_is_dead_at_its_exact_expiry_instant(tenants, users):
+    """`expires_at` is the first instant the token no longer works, not the last it does."""
+    token, value = make_token(tenants["globex"], users["globex-alice"], lifetime=60)
+    instant = datetime.timedelta(microseconds=1)
+    assert token_by_value(value, now=token.expires_at - instant) is not None
+    assert token_by_value(value, now=token.expires_at) is None
