@@ -1,6 +1,10 @@
 """Test fixtures. The demo tenants are created once per test session (their schemas are
 cloned from the template schema), and every test runs in a transaction that is rolled back,
-so tests may create tenants, users and plans freely."""
+so tests may create tenants, users and plans freely.
+
+The test tiers (a plain run leaves the end-to-end tests out) are tests/tiers.py; the live
+servers' fixtures are tests/live/fixtures.py, registered here so any test may ask for one.
+"""
 
 import pytest
 from django.core.cache import cache
@@ -9,9 +13,9 @@ from django.db import connection
 
 from tenants.models import Tenant, User
 from tenants.schemas import ensure_template_schema
-from tests.live.cluster import cluster  # noqa: E402, F401  (a session fixture)
-from tests.live.server import live_portal  # noqa: E402, F401  (a session fixture)
 from tests.redis_server import own_redis, redis_cache  # noqa: F401  (fixtures)
+
+pytest_plugins = ["pytester", "tests.tiers", "tests.live.fixtures"]
 
 DEMO_PASSWORD = "demo-test-password"
 

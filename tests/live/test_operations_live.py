@@ -16,18 +16,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
-from django.db import connection
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.live.databases import restore_template, template_copy
 from tests.live.http import Session, post_json, post_json_full
 from tests.live.postgres import own_cluster
 from tests.live.server import (
     PASSWORD,
     ROOT,
-    _server_params,
     free_port,
     portal_env,
-    prepare_database,
     start_gunicorn,
     stop_gunicorn,
     wait_until_up,
@@ -42,18 +40,12 @@ OK = {"status": "ok", "checks": {"database": "ok", "cache": "ok", "migrations": 
 
 
 @pytest.fixture(scope="module")
-def served(django_db_setup, tmp_path_factory):
-    """`python3 -m portal.launch serve --production` with Redis as its cache, the demo data
-    seeded (setup_portal runs in the command), and a metrics token."""
-    name = f"{connection.settings_dict['NAME']}_ops"
-    database_url, dsn = _server_params(name)
-    admin_dsn = _server_params("postgres")[1]
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+def served(tmp_path_factory):
+    """`python3 -m portal.launch serve --production` with Redis as its cache, on a copy of
+    the template (migrated, demo data seeded; the command's own setup_portal finds it up to
+    date), and a metrics token."""
     scratch = tmp_path_factory.mktemp("operations")
-    prepare_database(portal_env(database_url))  # migrated and seeded with the demo data
-    with running_redis() as redis:
+    with template_copy("ops") as (database_url, dsn), running_redis() as redis:
         env = {
             **_production_env(database_url, scratch),
             "CACHE_URL": redis.url,
@@ -95,8 +87,6 @@ def served(django_db_setup, tmp_path_factory):
                 process.wait(timeout=40)
             except subprocess.TimeoutExpired:
                 process.kill()
-            with psycopg.connect(admin_dsn, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class _PlainHttpPolicy(http.cookiejar.DefaultCookiePolicy):
@@ -416,8 +406,8 @@ def _signal(pid: int, signum: int) -> None:
 
 def test_readyz_answers_503_promptly_while_the_database_is_hung_or_stopped(tmp_path):
     with own_cluster() as cluster:
+        restore_template(cluster.url)
         env = portal_env(cluster.url, READYZ_TIMEOUT="1.5")
-        prepare_database(env)
         log = tmp_path / "gunicorn.log"
         process, url = start_gunicorn(env=env, workers=2, threads=4, log=log)
         try:
