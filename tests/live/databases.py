@@ -6,12 +6,12 @@ database is migrated (`setup_portal`) and seeded (`seed_demo`) once, and each li
 is `CREATE DATABASE ... TEMPLATE` of it: PostgreSQL copies the files, in about a second.
 
 The template is kept between runs under a name that carries a hash of everything that
-shapes its content (migrations, the seeding and setup commands, the apps' code, the demo
-password), so a second run with the same code skips the migrations; a change to any of
-them names a new template and the old ones are dropped. It is built under a name of its
-own process and renamed when complete, so a run cut off half-way never leaves a template
-that looks ready. Connections to it are refused once built, because PostgreSQL copies a
-template only while nobody is connected to it.
+shapes its content (migrations, the seeding and setup commands, the apps' code, the
+installed libraries, the demo password), so a second run with the same code skips the
+migrations; a change to any of them names a new template and the old ones are dropped.
+It is built under a name of its own process and renamed when complete, so a run cut off
+half-way never leaves a template that looks ready. Connections to it are refused once
+built, because PostgreSQL copies a template only while nobody is connected to it.
 
 Servers on a PostgreSQL of a test's own (tests/live/postgres.py) cannot copy from another
 server's template: `restore_template` loads a dump of it instead (pg_dump once per run).
@@ -25,6 +25,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from importlib.metadata import distributions
 from pathlib import Path
 from urllib.parse import quote
 
@@ -60,6 +61,9 @@ def _admin() -> psycopg.Connection:
 
 def _content_key() -> str:
     digest = hashlib.sha256(PASSWORD.encode())
+    # Installed libraries bring migrations of their own (Django's apps, procrastinate).
+    installed = sorted(f"{d.metadata['Name']}=={d.version}" for d in distributions())
+    digest.update("\n".join(installed).encode())
     for folder in SOURCES:
         for path in sorted((ROOT / folder).rglob("*.py")):
             digest.update(str(path.relative_to(ROOT)).encode())
