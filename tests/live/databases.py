@@ -133,20 +133,34 @@ def template() -> str:
     return name
 
 
+def copy_template(name: str) -> None:
+    """(Re)create database `name` as a copy of the template."""
+    source = template()
+    with _admin() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+
+
+def exists(name: str) -> bool:
+    with _admin() as conn:
+        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
+
+
+def drop(name: str) -> None:
+    with _admin() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @contextmanager
 def template_copy(suffix: str) -> Iterator[tuple[str, str]]:
     """Database `<test database>_<suffix>`, a copy of the template (migrated, demo data
     seeded with PASSWORD): (URL, DSN); dropped afterwards."""
     name = f"{base_name()}_{suffix}"
-    source = template()
-    with _admin() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    copy_template(name)
     try:
         yield _server_params(name)
     finally:
-        with _admin() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop(name)
 
 
 @cache
