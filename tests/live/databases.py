@@ -48,11 +48,15 @@ def _server_params(name: str) -> tuple[str, str]:
     return url, dsn
 
 
+# The test database's name as Django makes it (`test_<name>`), read when this module is first
+# imported (by the root conftest), before pytest-django points the setting at that database.
+_CONFIGURED = settings.DATABASES["default"]
+_TEST_NAME = (_CONFIGURED.get("TEST") or {}).get("NAME") or f"test_{_CONFIGURED['NAME']}"
+
+
 def base_name() -> str:
-    """`test_<name>` of the configured database, whether or not pytest-django has set up
-    its test database yet (it renames the setting when it does)."""
-    name = settings.DATABASES["default"]["NAME"]
-    return name if name.startswith("test_") else f"test_{name}"
+    """The test database's name; the live servers' databases are named after it."""
+    return _TEST_NAME
 
 
 def _admin() -> psycopg.Connection:
