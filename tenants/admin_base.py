@@ -11,6 +11,8 @@ from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.views.main import ChangeList
 from django.utils.translation import gettext as _
 
+from common.paging import BoundedPaginator
+
 from .audit import Origin
 from .models import AuditEvent
 from .permissions import Action, can
@@ -49,6 +51,11 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
     view_action: Action = Action.VIEW_MANAGEMENT
     change_action: Action | None = None
+    # Lists count as the portal's pages do: at most COUNT_BOUND + 1 rows, shown as
+    # "10000+" beyond (templates/admin/pagination.html), and never the unfiltered total
+    # as well; an audit list of a million events otherwise cost two full counts a page.
+    paginator = BoundedPaginator
+    show_full_result_count = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
