@@ -347,7 +347,7 @@ def test_readyz_answers_200_through_the_pooler_and_leaves_no_timeout_behind(
     the `options` startup parameter, so a check that set its statement timeout there was 503
     for ever. Its timeout is now `SET LOCAL` in its own transaction, so neither server
     connection of the pool keeps it for the next client."""
-    database_url, _dsn, bouncer, redis, _data = pooled_database
+    database_url, dsn, bouncer, redis, _data = pooled_database
     env = portal_env(
         bouncer.url,
         DATABASE_POOLER="transaction",
@@ -373,5 +373,7 @@ def test_readyz_answers_200_through_the_pooler_and_leaves_no_timeout_behind(
     with psycopg.connect(bouncer.dsn) as first, psycopg.connect(bouncer.dsn) as second:
         timeouts = [c.execute("SHOW statement_timeout").fetchone()[0] for c in (first, second)]
         backends = {c.execute("SELECT pg_backend_pid()").fetchone()[0] for c in (first, second)}
+    with psycopg.connect(dsn) as direct:  # the server's own default
+        (default,) = direct.execute("SHOW statement_timeout").fetchone()
     assert len(backends) == POOL_SIZE
-    assert timeouts == ["0", "0"]
+    assert timeouts == [default, default]
