@@ -57,6 +57,7 @@ def test_the_audit_list_counts_at_most_the_bound_and_says_there_are_more(
     assert (cl.result_count, cl.paginator.capped, len(cl.result_list)) == (5, True, 2)
     paragraph = re.search(r'<p class="paginator">(.*?)</p>', response.content.decode(), re.S)
     assert "5+ audit events" in " ".join(paragraph.group(1).split())
+    assert re.findall(r'href="\?p=(\d)"', paragraph.group(1)) == ["2", "3"]
     # The pages up to the bound are reachable.
     page = partner_at_globex.get(reverse("admin:tenants_auditevent_changelist") + "?p=3")
     assert page.status_code == 200 and len(page.context["cl"].result_list) == 1
