@@ -13,6 +13,8 @@ from django.urls import reverse
 from common import paging
 from tenants.admin import AuditEventAdmin
 from tenants.models import AuditEvent
+from tests.factories import make_token
+from tokens.admin import RegistrationTokenAdmin
 
 
 def counts(queries) -> list[str]:
@@ -61,6 +63,24 @@ def test_the_audit_list_counts_at_most_the_bound_and_says_there_are_more(
     # The pages up to the bound are reachable.
     page = partner_at_globex.get(reverse("admin:tenants_auditevent_changelist") + "?p=3")
     assert page.status_code == 200 and len(page.context["cl"].result_list) == 1
+
+
+def test_a_capped_list_offers_no_select_all_across_its_pages(
+    partner_at_globex, tenants, users, monkeypatch
+):
+    """"Select all N" would understate what the action then touches: a capped list's actions
+    apply to the rows ticked on its page."""
+    for _ in range(4):
+        make_token(tenants["globex"], users["globex-alice"], actor=users["globex-admin"])
+    monkeypatch.setattr(RegistrationTokenAdmin, "list_per_page", 1)
+    url = reverse("admin:tokens_registrationtoken_changelist")
+    counted = partner_at_globex.get(url).content.decode()
+    monkeypatch.setattr(paging, "COUNT_BOUND", 2)
+    capped = partner_at_globex.get(url)
+    assert capped.context["cl"].paginator.capped
+    html = capped.content.decode()
+    assert 'class="question hidden"' in counted and 'class="question hidden"' not in html
+    assert 'class="action-counter"' in html and 'name="action"' in html
 
 
 @pytest.mark.parametrize(
