@@ -68,7 +68,7 @@ def test_the_audit_list_counts_at_most_the_bound_and_says_there_are_more(
 def test_a_capped_list_offers_no_select_all_across_its_pages(
     partner_at_globex, tenants, users, monkeypatch
 ):
-    """"Select all N" would understate what the action then touches: a capped list's actions
+    """ "Select all N" would understate what the action then touches: a capped list's actions
     apply to the rows ticked on its page."""
     for _ in range(4):
         make_token(tenants["globex"], users["globex-alice"], actor=users["globex-admin"])
