@@ -10,8 +10,7 @@ import signal
 from tests.launcher.manage import manage
 
 
-def test_commands_without_database_url_use_the_embedded_server(tmp_path):
-    pgdata = tmp_path / "pg" / "data"
+def test_commands_without_database_url_use_the_embedded_server(tmp_path, pgdata):
     env = {
         **{
             k: v

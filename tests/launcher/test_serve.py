@@ -180,11 +180,10 @@ def _postmaster(pgdata: Path) -> tuple[int, str]:
     return int(lines[0]), lines[4]
 
 
-def test_embedded_postgres_is_shared_and_stops_with_the_last_command(tmp_path):
+def test_embedded_postgres_is_shared_and_stops_with_the_last_command(tmp_path, pgdata):
     """Two `serve` commands on one data folder: the first stopped with SIGTERM leaves the
     server to the second; the second stopped with SIGINT stops it, even though a holder that
     died without a word (SIGKILL) is still on record."""
-    pgdata = tmp_path / "pg" / "data"
     env = _env(tmp_path, PORTAL_PGDATA=str(pgdata))
     first_port, second_port = free_port(), free_port()
     first = Launched(first_port, env, tmp_path / "first.log")
