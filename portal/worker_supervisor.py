@@ -78,7 +78,7 @@ class Supervisor:
         linux = sys.platform.startswith("linux")
         while not self._stopping.is_set():
             started = time.monotonic()
-            self.child = subprocess.Popen(
+            self.child = subprocess.Popen(  # noqa: S603 - our own manage.py command
                 self.command, preexec_fn=die_with_parent() if linux else None
             )
             if self._stopping.is_set():  # a signal came while it was starting
