@@ -1,0 +1,125 @@
+"""The task worker under its supervisor (`manage.py run_worker`) on a PostgreSQL of the
+test's own: the database is restarted under it, procrastinate's worker stops ("Side task
+listener failed"), the supervisor starts it again, and a reminder due afterwards is mailed,
+once (issue 19, item 1)."""
+
+import email
+import email.policy
+import signal
+import subprocess
+import sys
+import time
+
+import psycopg
+
+from tests.live.postgres import own_cluster
+from tests.live.server import ROOT, portal_env, prepare_database
+
+FIRST_MACHINE = "registered its first machine"
+# A token of the demo data whose first machine is registered: its reminder is due at once.
+MAKE_DUE = (
+    "from tenants.models import Tenant, User\n"
+    "from tests.factories import make_token\n"
+    "from tokens.models import RegistrationToken\n"
+    "token, _ = make_token(Tenant.objects.get(slug='globex'), User.objects.get("
+    "username='globex-bob'), actor=User.objects.get(username='globex-admin'))\n"
+    "RegistrationToken.objects.filter(pk=token.pk).update(registrations=1)\n"
+    "print(token.prefix)\n"
+)
+DEFER = "from tokens.tasks import send_reminders\nsend_reminders.defer(timestamp=1)\n"
+
+
+def _mails(folder) -> list[str]:
+    subjects = []
+    for path in sorted(folder.glob("*.log")):
+        for raw in path.read_text().split("-" * 79):
+            if raw.strip():
+                message = email.message_from_string(raw.lstrip(), policy=email.policy.default)
+                subjects.append(str(message["Subject"]).strip())
+    return subjects
+
+
+def _newest_heartbeat_age(url: str) -> float | None:
+    """Seconds since the newest worker heartbeat; None while the database is away."""
+    try:
+        with psycopg.connect(url, connect_timeout=2, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT EXTRACT(EPOCH FROM now() - max(last_heartbeat)),"
+                " max(id) FROM procrastinate_workers"
+            ).fetchone()
+    except psycopg.OperationalError:
+        return None
+    return None if row is None or row[0] is None else float(row[0])
+
+
+def _wait(condition, within: float, what: str) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(0.2)
+    raise AssertionError(f"{what} not within {within} s")
+
+
+def _latest_worker(url: str) -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT coalesce(max(id), 0) FROM procrastinate_workers").fetchone()[0]
+
+
+def test_the_supervised_worker_comes_back_after_a_database_restart_and_mails_once(tmp_path):
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    with own_cluster() as cluster:
+        env = portal_env(cluster.url, PORTAL_TEST_MAIL_DIR=str(mail_dir), LOG_LEVEL="INFO")
+        prepare_database(env)
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        log = tmp_path / "worker.log"
+        supervisor = subprocess.Popen(
+            [*manage, "run_worker", "--first-delay", "1", "--max-delay", "4"],
+            env=env,
+            cwd=ROOT,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait(lambda: _newest_heartbeat_age(cluster.url) is not None, 60, "a worker")
+            before = _latest_worker(cluster.url)
+
+            cluster.stop("fast")
+            stopped = time.monotonic()
+            time.sleep(3)  # the worker notices: its listener's connection is gone
+            cluster.start()
+            up = time.monotonic()
+            _wait(lambda: _latest_worker(cluster.url) > before, 60, "a new worker")
+            recovered, after_up = time.monotonic() - stopped, time.monotonic() - up
+            _wait(lambda: (_newest_heartbeat_age(cluster.url) or 99) < 15, 30, "heartbeats")
+
+            due = time.monotonic()
+            made = subprocess.run(
+                [*manage, "shell", "-c", MAKE_DUE],
+                env=env, cwd=ROOT, capture_output=True, text=True, check=True, timeout=120,
+            )  # fmt: skip
+            prefix = made.stdout.strip().splitlines()[-1]
+            subprocess.run([*manage, "shell", "-c", DEFER], env=env, cwd=ROOT, check=True)
+            _wait(lambda: any(FIRST_MACHINE in s for s in _mails(mail_dir)), 60, "a mail")
+            sent = time.monotonic() - due
+            time.sleep(2)  # a second mail would be on disk by now
+        finally:
+            supervisor.send_signal(signal.SIGTERM)
+            try:
+                code = supervisor.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                supervisor.kill()
+                raise
+        output = log.read_text()
+    restarts = output.count("[run_worker] The task worker exited")
+    reminded = [s for s in _mails(mail_dir) if FIRST_MACHINE in s]
+    print(
+        f"worker restarts: {restarts}; a new worker {recovered:.1f} s after the database"
+        f" stopped, {after_up:.1f} s after it was back; reminder mailed {sent:.1f} s after it"
+        f" became due; reminder mails: {len(reminded)}"
+    )
+    print("\n".join(line for line in output.splitlines() if "run_worker" in line))
+    assert restarts >= 1, output[-3000:]
+    assert reminded == [f"Registration token {prefix}•• {FIRST_MACHINE}"]
+    assert code == 0, output[-3000:]
