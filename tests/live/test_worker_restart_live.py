@@ -101,8 +101,14 @@ def test_the_supervised_worker_comes_back_after_a_database_restart_and_mails_onc
             )  # fmt: skip
             prefix = made.stdout.strip().splitlines()[-1]
             subprocess.run([*manage, "shell", "-c", DEFER], env=env, cwd=ROOT, check=True)
+            deferred = time.monotonic()
             _wait(lambda: any(FIRST_MACHINE in s for s in _mails(mail_dir)), 60, "a mail")
-            sent = time.monotonic() - due
+            sent, after_defer = time.monotonic() - due, time.monotonic() - deferred
+            with psycopg.connect(cluster.url, autocommit=True) as conn:
+                jobs = conn.execute(
+                    "SELECT id, task_name, status::text, attempts, worker_id"
+                    " FROM procrastinate_jobs ORDER BY id"
+                ).fetchall()
             time.sleep(2)  # a second mail would be on disk by now
         finally:
             supervisor.send_signal(signal.SIGTERM)
@@ -117,7 +123,8 @@ def test_the_supervised_worker_comes_back_after_a_database_restart_and_mails_onc
     print(
         f"worker restarts: {restarts}; a new worker {recovered:.1f} s after the database"
         f" stopped, {after_up:.1f} s after it was back; reminder mailed {sent:.1f} s after it"
-        f" became due; reminder mails: {len(reminded)}"
+        f" became due ({after_defer:.1f} s after the deferring shell ended); reminder mails:"
+        f" {len(reminded)}; jobs: {jobs}"
     )
     print("\n".join(line for line in output.splitlines() if "run_worker" in line))
     assert restarts >= 1, output[-3000:]
