@@ -10,9 +10,10 @@ the worker inside this process: a fresh process has fresh connections, a fresh e
 and none of the old worker's threads (a sync job stuck on a dead connection), and the
 backoff keeps a database that is down for minutes from being hammered by restarts.
 
-A stop signal (SIGTERM, SIGINT, SIGHUP) is passed on to the worker, which finishes its
-running jobs and exits; then the supervisor exits too and starts nothing more. The worker
-also gets SIGTERM when the supervisor dies (PR_SET_PDEATHSIG on Linux).
+A stop signal (SIGTERM, SIGINT, SIGHUP) is passed on to the worker, once (it runs in a
+process group of its own), which finishes its running jobs and exits; then the supervisor
+exits too and starts nothing more. The worker also gets SIGTERM when the supervisor dies
+(PR_SET_PDEATHSIG on Linux).
 """
 
 from __future__ import annotations
@@ -79,7 +80,13 @@ class Supervisor:
         while not self._stopping.is_set():
             started = time.monotonic()
             self.child = subprocess.Popen(  # noqa: S603 - our own manage.py command
-                self.command, preexec_fn=die_with_parent() if linux else None
+                self.command,
+                preexec_fn=die_with_parent() if linux else None,
+                # A group of its own: a signal to the supervisor's group (the launcher's
+                # stop, Ctrl-C) reaches the worker once, passed on by `stop`. procrastinate
+                # takes its first signal as "finish your jobs" and then restores the
+                # default handlers, so a second one would kill it mid-job.
+                process_group=0,
             )
             if self._stopping.is_set():  # a signal came while it was starting
                 self.child.send_signal(signal.SIGTERM)

@@ -2,6 +2,7 @@
 again, after a pause that doubles with each quick exit and starts over after a healthy run;
 a stop signal stops the worker and the supervisor, and nothing is restarted after it."""
 
+import os
 import re
 import signal
 import threading
@@ -54,6 +55,8 @@ def test_stop_ends_the_running_worker_and_restarts_nothing():
     while supervisor.child is None and time.monotonic() < deadline:
         time.sleep(0.01)
     child = supervisor.child
+    # Its own process group: a signal to the supervisor's group must not reach it twice.
+    assert os.getpgid(child.pid) == child.pid
     time.sleep(0.1)
     started = time.monotonic()
     supervisor.stop(signal.SIGTERM)
