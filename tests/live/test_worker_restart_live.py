@@ -12,8 +12,9 @@ import time
 
 import psycopg
 
+from tests.live.databases import restore_template
 from tests.live.postgres import own_cluster
-from tests.live.server import ROOT, portal_env, prepare_database
+from tests.live.server import ROOT, portal_env
 
 FIRST_MACHINE = "registered its first machine"
 # A token of the demo data whose first machine is registered: its reminder is due at once.
@@ -70,8 +71,8 @@ def test_the_supervised_worker_comes_back_after_a_database_restart_and_mails_onc
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     with own_cluster() as cluster:
+        restore_template(cluster.url)  # the portal migrated, with the demo data
         env = portal_env(cluster.url, PORTAL_TEST_MAIL_DIR=str(mail_dir), LOG_LEVEL="INFO")
-        prepare_database(env)
         manage = [sys.executable, str(ROOT / "manage.py")]
         log = tmp_path / "worker.log"
         supervisor = subprocess.Popen(
