@@ -1,10 +1,12 @@
 """The task worker under its supervisor (`manage.py run_worker`) on a PostgreSQL of the
 test's own: the database is restarted under it, procrastinate's worker stops ("Side task
 listener failed"), the supervisor starts it again, and a reminder due afterwards is mailed,
-once (issue 19, item 1)."""
+once; then the worker is killed outright: /readyz (requiring a worker) answers 503 until
+the supervisor has started another (issue 19, item 1)."""
 
 import email
 import email.policy
+import os
 import signal
 import subprocess
 import sys
@@ -28,6 +30,11 @@ MAKE_DUE = (
     "print(token.prefix)\n"
 )
 DEFER = "from tokens.tasks import send_reminders\nsend_reminders.defer(timestamp=1)\n"
+READYZ = (
+    "from django.test import Client\n"
+    "answer = Client().get('/readyz')\n"
+    "print(answer.status_code, answer.content.decode())\n"
+)
 
 
 def _mails(folder) -> list[str]:
@@ -60,6 +67,30 @@ def _wait(condition, within: float, what: str) -> float:
             return time.monotonic() - started
         time.sleep(0.2)
     raise AssertionError(f"{what} not within {within} s")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _readyz(manage: list[str], env: dict) -> str:
+    """/readyz as a served portal that requires a worker answers it (one silent for 12 s;
+    heartbeats come every 10 s)."""
+    env = {**env, "READYZ_REQUIRE_WORKER": "1", "WORKER_STALE_AFTER": "12"}
+    answer = subprocess.run(
+        [*manage, "shell", "-c", READYZ],
+        env=env, cwd=ROOT, capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    return answer.stdout.strip().splitlines()[-1]
 
 
 def _latest_worker(url: str) -> int:
@@ -111,6 +142,19 @@ def test_the_supervised_worker_comes_back_after_a_database_restart_and_mails_onc
                     " FROM procrastinate_jobs ORDER BY id"
                 ).fetchall()
             time.sleep(2)  # a second mail would be on disk by now
+            alive = _readyz(manage, env)
+
+            # A dead worker: killed outright (its row stays), its supervisor paused meanwhile.
+            os.kill(supervisor.pid, signal.SIGSTOP)
+            try:
+                [worker] = _children(supervisor.pid)
+                os.kill(worker, signal.SIGKILL)
+                killed = _latest_worker(cluster.url)
+                time.sleep(13)
+                dead = _readyz(manage, env)
+            finally:
+                os.kill(supervisor.pid, signal.SIGCONT)
+            after_kill = _wait(lambda: _latest_worker(cluster.url) > killed, 60, "a worker")
         finally:
             supervisor.send_signal(signal.SIGTERM)
             try:
@@ -128,6 +172,10 @@ def test_the_supervised_worker_comes_back_after_a_database_restart_and_mails_onc
         f" {len(reminded)}; jobs: {jobs}"
     )
     print("\n".join(line for line in output.splitlines() if "run_worker" in line))
-    assert restarts >= 1, output[-3000:]
+    print(f"/readyz with a live worker: {alive}\n/readyz with a dead worker: {dead}")
+    print(f"a new worker {after_kill:.1f} s after the supervisor went on")
+    assert restarts >= 2, output[-3000:]
+    assert alive.startswith("200 ") and '"worker": "ok"' in alive, alive
+    assert dead.startswith("503 ") and '"worker": "stale"' in dead, dead
     assert reminded == [f"Registration token {prefix}•• {FIRST_MACHINE}"]
     assert code == 0, output[-3000:]
