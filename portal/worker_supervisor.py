@@ -64,7 +64,7 @@ class Supervisor:
         if child is not None and child.poll() is None:
             child.send_signal(signum)
 
-    def _on_signal(self, signum, frame) -> None:
+    def _on_signal(self, signum: int, frame: object) -> None:
         self.stop(signum)
 
     def install_signal_handlers(self) -> None:
