@@ -179,3 +179,83 @@ def test_the_supervised_worker_comes_back_after_a_database_restart_and_mails_onc
     assert dead.startswith("503 ") and '"worker": "stale"' in dead, dead
     assert reminded == [f"Registration token {prefix}•• {FIRST_MACHINE}"]
     assert code == 0, output[-3000:]
+
+
+def _jobs(url: str, status: str) -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'tokens.send_reminders'"
+            " AND status = %s",
+            [status],
+        ).fetchone()[0]
+
+
+def test_a_worker_killed_mid_send_mails_once_and_later_runs_are_not_blocked(tmp_path):
+    """The worker is killed after the mail went out and before its job could mark the token
+    (a transaction of the test's holds the token's row, so the job waits right there): the
+    job stays "doing" with its lock until the stalled-job recovery gives it back, its retry
+    sends nothing again, and a reminder due afterwards is mailed (issue 19, item 2)."""
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    with own_cluster() as cluster:
+        restore_template(cluster.url)
+        env = portal_env(cluster.url, PORTAL_TEST_MAIL_DIR=str(mail_dir), LOG_LEVEL="INFO")
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        log = tmp_path / "worker.log"
+        supervisor = subprocess.Popen(
+            [*manage, "run_worker", "--first-delay", "1"],
+            env=env,
+            cwd=ROOT,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+
+        def make_due() -> tuple[str, int]:
+            made = subprocess.run(
+                [*manage, "shell", "-c", MAKE_DUE + "print(token.pk)\n"],
+                env=env, cwd=ROOT, capture_output=True, text=True, check=True, timeout=120,
+            )  # fmt: skip
+            prefix, pk = made.stdout.strip().splitlines()[-2:]
+            return prefix, int(pk)
+
+        def mailed(prefix: str) -> int:
+            wanted = f"Registration token {prefix}•• {FIRST_MACHINE}"
+            return _mails(mail_dir).count(wanted)
+
+        try:
+            _wait(lambda: _newest_heartbeat_age(cluster.url) is not None, 60, "a worker")
+            first, pk = make_due()
+            with psycopg.connect(cluster.url) as holder:
+                # NO KEY UPDATE: the reminder's claim (its foreign key takes KEY SHARE) goes
+                # through, the token's update after the mail waits.
+                holder.execute(
+                    "SELECT 1 FROM tokens_registrationtoken WHERE id = %s FOR NO KEY UPDATE",
+                    [pk],
+                )
+                subprocess.run([*manage, "shell", "-c", DEFER], env=env, cwd=ROOT, check=True)
+                _wait(lambda: mailed(first) == 1, 90, "the first mail")
+                time.sleep(0.5)  # the job now waits on the token's row
+                [worker] = _children(supervisor.pid)
+                os.kill(worker, signal.SIGKILL)
+                killed = time.monotonic()
+            assert _jobs(cluster.url, "doing") == 1  # left behind, holding the lock
+            second, _ = make_due()
+            subprocess.run([*manage, "shell", "-c", DEFER], env=env, cwd=ROOT, check=True)
+            _wait(lambda: mailed(second) == 1, 240, "the reminder due afterwards")
+            recovered = time.monotonic() - killed
+            _wait(lambda: _jobs(cluster.url, "doing") == 0, 30, "no job doing")
+            time.sleep(2)  # a second mail would be on disk by now
+        finally:
+            supervisor.send_signal(signal.SIGTERM)
+            try:
+                supervisor.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                supervisor.kill()
+                raise
+        output = log.read_text()
+    print(
+        f"killed mid-send: the next reminder mailed {recovered:.1f} s after the kill; mails of"
+        f" the interrupted reminder: {mailed(first)}, of the later one: {mailed(second)}"
+    )
+    assert "Retrying job" in output, output[-3000:]
+    assert (mailed(first), mailed(second)) == (1, 1)
