@@ -7,7 +7,9 @@ networks, empty by default), or a request with `Authorization: Bearer <METRICS_T
 
 What: django-prometheus' request counts and latencies by view (its two middlewares),
 `portal_agent_registrations_total` by result and reason (agents.metrics), and
-`portal_registration_tokens_active`, computed at each scrape with one count statement.
+`portal_registration_tokens_active`, computed at each scrape with one count statement, and
+`portal_task_worker_heartbeat_age_seconds`, the seconds since a task worker last reported in
+(portal/worker_health.py; +Inf when none ever did): alert when it exceeds a minute.
 
 gunicorn runs several worker processes: with PROMETHEUS_MULTIPROC_DIR set (the production
 command and the live tests set it up) every process writes its counters to memory-mapped
@@ -28,6 +30,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from common.net import client_address
+from portal.worker_health import heartbeat_age
 from tokens.selectors import active_token_total
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -72,6 +75,18 @@ class ActiveTokens:
         yield gauge
 
 
+class WorkerHeartbeat:
+    """Seconds since the newest task worker heartbeat, read when scraped (one statement)."""
+
+    def collect(self):
+        gauge = GaugeMetricFamily(
+            "portal_task_worker_heartbeat_age_seconds",
+            "Seconds since a task worker last reported in (+Inf: never).",
+        )
+        gauge.add_metric([], heartbeat_age())
+        yield gauge
+
+
 class _ThisProcess:
     """The process's own default registry, when metrics are not shared between processes."""
 
@@ -86,6 +101,7 @@ def registry() -> CollectorRegistry:
     else:
         scraped.register(_ThisProcess())
     scraped.register(ActiveTokens())
+    scraped.register(WorkerHeartbeat())
     return scraped
 
 

@@ -34,6 +34,8 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from psycopg import sql
 
+from portal import worker_health
+
 log = logging.getLogger(__name__)
 
 OK, UNAVAILABLE, TIMEOUT, UNKNOWN = "ok", "unavailable", "timeout", "unknown"
@@ -56,6 +58,8 @@ def readiness() -> tuple[bool, dict[str, str]]:
         checks["database"], checks["migrations"] = db_result, UNKNOWN
     checks["cache"] = _result(cache, deadline)
     checks = {name: checks[name] for name in ("database", "cache", "migrations")}
+    if settings.READYZ_REQUIRE_WORKER:  # a task worker reported in lately (worker_health.py)
+        checks["worker"] = _result(_start("worker", worker_health.worker_check), deadline)
     return all(value == OK for value in checks.values()), checks
 
 

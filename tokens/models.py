@@ -163,8 +163,9 @@ class TokenMachine(models.Model):
 
 class TokenReminder(models.Model):
     """A reminder mail claimed for a token: its unique (token, kind) row is inserted (ON
-    CONFLICT DO NOTHING) in the transaction that sends the mail, so each is sent once even
-    with several workers, and a failed send leaves no row (it is tried again)."""
+    CONFLICT DO NOTHING) and committed before the mail is sent, so each is sent at most once
+    even with several workers or a worker killed mid-send; a failed send deletes the row
+    (it is tried again). See tokens/reminders.py."""
 
     class Kind(models.TextChoices):
         EXPIRES_SOON = "expires_soon", _("expires within a day")

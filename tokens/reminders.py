@@ -12,11 +12,17 @@ scan, every minute, reads the pending tokens from two small partial indexes
 A token leaves its index when its reminder is sent or found not due (deleted, expired,
 short lifetime), so the scan never grows with the number of tokens already handled.
 
-Exactly once: each mail is sent inside the transaction that inserts its unique
-(token, kind) row into `tokens_reminder` (ON CONFLICT DO NOTHING). A second worker's
-insert waits for the first one's commit and then inserts nothing, so it sends nothing; a
-failed send rolls the row back and the next run tries again. No token value is ever in a
-mail: only its two visible symbols.
+At most once, even when the worker dies mid-send: the unique (token, kind) row in
+`tokens_reminder` (inserted ON CONFLICT DO NOTHING) is committed *before* the SMTP call, so
+a worker killed after the mail server accepted the mail but before it marked the token
+leaves the row behind, and the retry of its job (tokens/tasks.py recovers stalled jobs)
+finds it and sends nothing. A send that fails with an error deletes the row again, so the
+next run retries it. Why a committed record and not an idempotency key: the mail server
+does not deduplicate by Message-ID, so only our own database can know a mail went out; the
+price is that a worker dying in the instant between that commit and the SMTP answer loses
+that one reminder (logged nowhere), which for a reminder beats a duplicate. A second worker
+finds the row committed and sends nothing. No token value is ever in a mail: only its two
+visible symbols.
 """
 
 import datetime
@@ -91,15 +97,20 @@ def _first_machine(now: datetime.datetime) -> list[RegistrationToken]:
 
 
 def _remind(token: RegistrationToken, kind: str, now: datetime.datetime) -> bool:
-    """Claim, send and mark one reminder in one transaction; whether a mail went out."""
+    """Claim (committed), send, then mark one reminder; whether a mail went out."""
     with transaction.atomic():
         sent = _claim(token, kind, now) and _still_active(token, now)
-        recipients = recipients_of(token)
-        if sent and recipients:
-            subject, body = compose(token, kind)
+    recipients = recipients_of(token)
+    if sent and recipients:
+        subject, body = compose(token, kind)
+        try:
             send_mail(subject, body, None, recipients)
-        # Last, so the token's row is locked only for the commit (registrations update it).
-        RegistrationToken.objects.filter(pk=token.pk).update(**{_FLAG[kind]: now})
+        except Exception:
+            # Refused or unreachable: no mail went out, so the next run may try again.
+            TokenReminder.objects.filter(token=token, kind=kind).delete()
+            raise
+    # Last, so the token's row is locked only briefly (registrations update it).
+    RegistrationToken.objects.filter(pk=token.pk).update(**{_FLAG[kind]: now})
     return bool(sent and recipients)
 
 

@@ -1,14 +1,17 @@
-"""Tasks of the procrastinate worker (`manage.py procrastinate worker`, started by
-`python3 -m portal.launch serve` beside the web server and by `serve --production`).
+"""Tasks of the procrastinate worker (`manage.py procrastinate worker`, kept running by
+`manage.py run_worker`, which `python3 -m portal.launch serve` starts beside the web server
+and `serve --production` beside gunicorn).
 
 Every minute the worker defers `send_reminders` (procrastinate's periodic tasks: one job
-per minute however many workers run, by a unique row per timestamp) and runs it.
+per minute however many workers run, by a unique row per timestamp) and runs it, and
+`retry_stalled_jobs`, which gives back the jobs of dead workers (see tokens/stalled.py).
 """
 
 from django.db import close_old_connections
+from procrastinate import JobContext
 from procrastinate.contrib.django import app
 
-from . import reminders
+from . import reminders, stalled
 
 
 @app.periodic(cron="* * * * *", periodic_id="token-reminders")
@@ -20,3 +23,10 @@ def send_reminders(timestamp: int) -> int:
         return reminders.send_due_reminders()
     finally:
         close_old_connections()
+
+
+@app.periodic(cron="* * * * *", periodic_id="retry-stalled-jobs")
+@app.task(name="tokens.retry_stalled_jobs", queue="maintenance", pass_context=True)
+async def retry_stalled_jobs(context: JobContext, timestamp: int) -> int:
+    """Jobs left "doing" by a worker that stopped reporting in go back to "todo"."""
+    return len(await stalled.retry_stalled_jobs(context.app.job_manager))

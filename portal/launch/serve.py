@@ -35,8 +35,10 @@ def setup_steps(production: bool) -> list[list[str]]:
 
 
 def worker_command() -> list[str]:
-    """The task worker (procrastinate): the reminder mails' periodic scan (tokens/tasks.py)."""
-    return [sys.executable, str(ROOT / "manage.py"), "procrastinate", "worker"]
+    """The task worker (procrastinate): the reminder mails' periodic scan (tokens/tasks.py),
+    under `run_worker`, which starts it again with backoff when it exits (a database
+    restart stops procrastinate's worker for good)."""
+    return [sys.executable, str(ROOT / "manage.py"), "run_worker"]
 
 
 def serve(host: str, port: int) -> int:

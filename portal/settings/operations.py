@@ -12,10 +12,12 @@ __all__ = [
     "LOGGING",
     "METRICS_ALLOWED_ADDRESSES",
     "METRICS_TOKEN",
+    "READYZ_REQUIRE_WORKER",
     "READYZ_TIMEOUT",
     "REQUEST_BODY_TIMEOUT",
     "TRUSTED_PROXIES",
     "TRUSTED_PROXY_COUNT",
+    "WORKER_STALE_AFTER",
 ]
 
 env = environ.Env()
@@ -40,6 +42,12 @@ METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=[])
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # /readyz waits this long (seconds) for its database and cache checks, then answers 503.
 READYZ_TIMEOUT = env.float("READYZ_TIMEOUT", default=2.0)
+# /readyz also checks that a task worker reported in within WORKER_STALE_AFTER seconds
+# (portal/worker_health.py). Off by default: a deployment without a worker, or whose web
+# instances must stay in service while the worker is down, watches the /metrics gauge
+# portal_task_worker_heartbeat_age_seconds instead. See docs/operations.md.
+READYZ_REQUIRE_WORKER = env.bool("READYZ_REQUIRE_WORKER", default=False)
+WORKER_STALE_AFTER = env.float("WORKER_STALE_AFTER", default=60.0)
 
 # Seconds a request body may take to arrive under the production (ASGI) server; then 408.
 REQUEST_BODY_TIMEOUT = env.int("REQUEST_BODY_TIMEOUT", default=30)

@@ -24,7 +24,8 @@ SERVED: dict = {}  # the production server's process and database dsn, for the w
 
 
 def _task_workers_of(pid: int) -> list[int]:
-    """Processes started by `pid` that run the task worker (`manage.py procrastinate worker`)."""
+    """Processes started by `pid` that run the task worker under its supervisor
+    (`manage.py run_worker`, which runs `manage.py procrastinate worker`)."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -35,7 +36,7 @@ def _task_workers_of(pid: int) -> list[int]:
         except OSError:
             continue
         parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid and b"procrastinate" in command and b"worker" in command:
+        if parent == pid and b"run_worker" in command:
             found.append(int(entry))
     return found
 
