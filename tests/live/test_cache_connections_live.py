@@ -1,8 +1,8 @@
 """The production server (gunicorn's ASGI workers) keeps one Redis connection pool per worker
 process: 100 registrations cost a few connections, not one each (issue 19, item 6).
 
-The server runs the production settings on the live portal's seeded database, with a Redis of
-this test's own (tests/redis_server.py), whose INFO counts every connection it accepted.
+The server runs the production settings on a copy of the prepared template database, with a
+Redis of this test's own (tests/redis_server.py), whose INFO counts every connection it accepted.
 """
 
 import os
@@ -16,6 +16,7 @@ import pytest
 import redis
 
 from portal.launch.production import production_server_command
+from tests.live.databases import template_copy
 from tests.live.http import post_json
 from tests.live.server import ROOT, free_port, portal_env, stop_gunicorn, wait_until_up
 
@@ -38,8 +39,14 @@ def _token(database_url: str) -> str:
 
 
 @pytest.fixture
-def production_on_redis(live_portal, own_redis, tmp_path):
-    """gunicorn with the ASGI worker, as `serve --production` execs it, on `own_redis`."""
+def production_on_redis(own_redis, tmp_path):
+    """gunicorn with the ASGI worker, as `serve --production` execs it, on `own_redis`:
+    (base URL, database URL)."""
+    with template_copy("cache") as (database_url, _):
+        yield from _serve(database_url, own_redis.url, tmp_path)
+
+
+def _serve(database_url: str, cache_url: str, tmp_path):
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env = {
@@ -47,8 +54,8 @@ def production_on_redis(live_portal, own_redis, tmp_path):
         "DJANGO_SETTINGS_MODULE": "portal.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": live_portal.database_url,
-        "CACHE_URL": own_redis.url,
+        "DATABASE_URL": database_url,
+        "CACHE_URL": cache_url,
         "EMAIL_URL": "smtp://127.0.0.1:25",
         "SECURE_SSL_REDIRECT": "False",
         "STATIC_ROOT": str(tmp_path / "static"),
@@ -63,17 +70,17 @@ def production_on_redis(live_portal, own_redis, tmp_path):
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url, process, log)
-        yield url, own_redis
+        yield url, database_url
     finally:
         stop_gunicorn(process)
 
 
 def test_100_registrations_open_a_few_redis_connections_not_one_each(
-    production_on_redis, live_portal
+    production_on_redis, own_redis
 ):
-    url, own = production_on_redis
-    token = _token(live_portal.database_url)
-    stats = redis.Redis.from_url(own.url)  # one connection of its own, opened before counting
+    url, database_url = production_on_redis
+    token = _token(database_url)
+    stats = redis.Redis.from_url(own_redis.url)  # one connection of its own, opened before counting
     before = stats.info("stats")["total_connections_received"]
     started = time.monotonic()
     for n in range(REQUESTS):
