@@ -15,6 +15,7 @@ from tenants.models import AuditEvent
 from tests.agents.helpers import register, unknown_but_well_formed
 from tests.factories import error_body, make_token
 from tokens.models import UsageDay
+from tokens.throttling import MSG_THROTTLED
 from tokens.usage import today_utc
 
 GUESSER = "10.7.7.7"
@@ -133,9 +134,7 @@ def test_a_valid_token_from_a_blocked_address_succeeds_within_a_minute(tenants, 
         assert refused.status_code == 429
         wait = int(refused["Retry-After"])
         assert 1 <= wait <= 30
-        assert error_body(refused) == {
-            "detail": "Too many failed attempts from this address. Try again later."
-        }
+        assert error_body(refused) == {"detail": MSG_THROTTLED}
         # An agent that honours Retry-After gets through on its next try.
         clock.shift(wait)
         assert register(value, address="10.8.8.8").status_code == 201
