@@ -18,8 +18,9 @@ client sending only bad tokens stays at a few database lookups a minute.
 A value that already failed from an address never takes that turn, so a script repeating
 a stale token does not delay the valid agents behind the same address.
 
-A failing cache is not a reason to refuse anyone: every call goes through
-`common.shared_cache.guarded`, and without a cache nobody is blocked.
+A failing cache is not a reason to refuse anyone, nor to let every guess through: every
+call goes through `common.shared_cache.guarded`, and while the shared cache is failing the
+counts are kept in this process's memory instead (`tokens.local_counters`, which says why).
 
 An endpoint that takes a registration token extends `TokenUsingAPIView`.
 """
@@ -38,11 +39,11 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from common.net import client_address
-from common.shared_cache import breaker, guarded
 from tenants.audit import Origin
 from tenants.models import AuditEvent
 
 from . import failures, usage
+from .local_counters import guarded  # the shared cache, or this process's while it fails
 from .models import RegistrationToken
 from .selectors import InvalidToken
 from .values import INPUT_PATTERN, MalformedToken
@@ -80,9 +81,9 @@ def _bad_key(address: str, value: str) -> str:
     return f"agent-token-bad:{address}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
 
 
-def _incr(key: str, timeout: int) -> tuple[int | None, bool]:
+def _incr(key: str, timeout: int) -> tuple[int, bool]:
     """Add one to a counter that lives `timeout` seconds from its first count:
-    (the new count or None without a cache, whether the counter was new)."""
+    (the new count, whether the counter was new)."""
     new = guarded("add", False, key, 0, timeout=timeout)
     try:
         count = guarded("incr", None, key)
@@ -129,10 +130,10 @@ def reserve(address: str, value: str | None = None) -> float | None:
     while True:
         pending, _ = _incr(_pending_key(address), PENDING_LIFETIME)
         failures = guarded("get", 0, _failures_key(address), 0)
-        if pending is None or breaker.is_open() or failures + pending <= limit:
+        if failures + pending <= limit:
             return None
         wait = _blocked_wait(address, value) if failures >= limit else 1.0
-        if wait is None or breaker.is_open():  # the allowance, or no cache: go ahead
+        if wait is None:  # the allowance: go ahead
             return None
         _decr(_pending_key(address))
         if failures >= limit or waited >= CONGESTION_WAIT:

@@ -95,6 +95,8 @@ def cache_config(url: str) -> dict:
     if config["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache":
         config["BACKEND"] = "portal.filecache.FileCache"  # counters atomic across processes
     if config["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        # One connection pool per worker process, not one per request (portal.rediscache).
+        config["BACKEND"] = "portal.rediscache.SharedPoolRedisCache"
         config["OPTIONS"] = {
             "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
             "socket_timeout": CACHE_SOCKET_TIMEOUT,

@@ -67,7 +67,7 @@ def test_production_redis_cache_gives_up_within_a_tenth_of_a_second():
     result = manage("shell", "-c", script, env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
     last = result.stdout.strip().splitlines()[-1]
-    assert last.split() == ["django.core.cache.backends.redis.RedisCache", "0.1", "0.1"]
+    assert last.split() == ["portal.rediscache.SharedPoolRedisCache", "0.1", "0.1"]
 
 
 def test_production_refuses_a_cache_of_one_process():
