@@ -28,16 +28,14 @@ from itertools import count
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection
 
+from tests.live.databases import template_copy
 from tests.live.http import Session
 from tests.live.pgbouncer import running_pgbouncer
 from tests.live.server import (
     PASSWORD,
     ROOT,
-    _server_params,
     portal_env,
-    prepare_database,
     start_gunicorn,
     stop_gunicorn,
     wait_until_up,
@@ -129,39 +127,29 @@ def registered(base: str, slug: str, token: str, hostname: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def pooled_database(django_db_setup):
-    """A database of its own, migrated and seeded directly, then the test's PgBouncer and
-    Redis in front of it: (direct URL, bouncer, redis, seeded data)."""
-    name = f"{connection.settings_dict['NAME']}_pool"
-    database_url, dsn = _server_params(name)
-    admin_dsn = _server_params("postgres")[1]
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env = portal_env(database_url)
-    prepare_database(env)
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-c",
-         "from tests.live.test_pgbouncer_live import seed; seed()"],
-        env=env, cwd=ROOT, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    data = json.loads(out.strip().splitlines()[-1])
-    db = settings.DATABASES["default"]
-    try:
+def pooled_database():
+    """A database of its own (a copy of the template), seeded further directly, then the
+    test's PgBouncer and Redis in front of it: (direct URL, bouncer, redis, seeded data)."""
+    with template_copy("pool") as (database_url, dsn):
+        env = portal_env(database_url)
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "shell", "-c",
+             "from tests.live.test_pgbouncer_live import seed; seed()"],
+            env=env, cwd=ROOT, check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        data = json.loads(out.strip().splitlines()[-1])
+        db = settings.DATABASES["default"]
         with (
             running_pgbouncer(
                 host=db.get("HOST") or "",
                 port=str(db.get("PORT") or ""),
                 user=db.get("USER") or "postgres",
-                dbname=name,
+                dbname=database_url.rsplit("/", 1)[1],
                 pool_size=POOL_SIZE,
             ) as bouncer,
             running_redis() as redis,
         ):
             yield database_url, dsn, bouncer, redis, data
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def hammer(pooled, tmp_path, *, binding: str, seconds: float, round_name: str) -> dict:
