@@ -16,7 +16,6 @@
   worker cancels it when the headers are complete, as for every later request.
 """
 
-
 import os
 import shutil
 

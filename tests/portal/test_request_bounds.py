@@ -106,8 +106,9 @@ def test_asgi_refuses_outside_the_api_with_text_at_the_form_limit():
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", [REGISTER, "/api/v1/tenants", "/api/v1/no-such-thing"])
 def test_wsgi_refuses_a_declared_length_over_the_limit_on_every_api_path(path):
-    response = Client().post(path, data=b"{}", content_type="application/json",
-                             CONTENT_LENGTH=str(LIMIT + 1))
+    response = Client().post(
+        path, data=b"{}", content_type="application/json", CONTENT_LENGTH=str(LIMIT + 1)
+    )
     assert response.status_code == 413
     answer = response.json()
     assert GENERATED.fullmatch(answer.pop("request_id"))
