@@ -183,10 +183,18 @@ def _template_dump() -> Path:
 
 def restore_template(database_url: str) -> None:
     """Load the template's tables and demo data into the empty database `database_url`
-    (one on another PostgreSQL server, e.g. a test's own)."""
+    (one on another PostgreSQL server, e.g. a test's own). When this machine's pg_dump
+    cannot read the tests' server (the embedded server is a newer PostgreSQL than the one
+    in PG_BIN, and pg_dump refuses a newer server), the database is migrated and seeded
+    instead, as the template itself was."""
+    try:
+        dump = _template_dump()
+    except subprocess.CalledProcessError:
+        _prepare(_env(database_url))
+        return
     subprocess.run(
         [str(PG_BIN / "pg_restore"), "--no-owner", "--no-privileges", "-d", database_url,
-         str(_template_dump())],
+         str(dump)],
         check=True,
         capture_output=True,
     )  # fmt: skip

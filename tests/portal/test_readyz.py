@@ -198,6 +198,20 @@ def test_a_hung_database_answers_503_within_the_timeout_and_never_piles_up_check
     assert "db-password-never-shown" not in json.dumps(body)
 
 
+def test_a_check_stuck_on_a_lock_is_ended_by_its_own_statement_timeout(client, db):
+    """The statement timeout is set inside the check's transaction (`SET LOCAL`, which a
+    pooler lets through, unlike the `options` startup parameter): a check blocked by a lock
+    ends by itself about a second later instead of holding its thread until the lock goes."""
+    with psycopg.connect(_dsn()) as holder:
+        holder.execute("LOCK TABLE public.django_migrations IN ACCESS EXCLUSIVE MODE")
+        status, body, took = _probe(client)
+        assert (status, body["checks"]["database"], took < 0.8 + 0.5) == (503, "timeout", True)
+        stuck = readiness._running["database"]
+        # READYZ_TIMEOUT 0.8 s: a statement timeout of 1 s, while the lock is still held.
+        assert stuck.result(timeout=3) == ("unavailable", "unknown")
+    assert _probe(client)[:2] == (200, OK)
+
+
 def test_an_unreachable_database_answers_503_without_its_error_text(
     client, db, monkeypatch, caplog
 ):
