@@ -2,7 +2,9 @@
 
 gunicorn's `asgi` worker runs it: Django's ASGI handler reads each request body on the event
 loop before any view runs, so a client that trickles its body holds a coroutine, not a worker
-or a thread. `BodyDeadline` bounds that wait as a whole.
+or a thread. `BodyDeadline` bounds that wait as a whole, and `BodyLimit` (inside it, so a
+chunked body is read under the deadline too) refuses a body over its limit before Django's
+handler reads it (portal.bodylimit).
 """
 
 import os
@@ -16,8 +18,9 @@ django_application = get_asgi_application()
 from django.urls import get_resolver  # noqa: E402  (Django is set up first)
 
 from .bodydeadline import BodyDeadline  # noqa: E402
+from .bodylimit import BodyLimit  # noqa: E402
 
 # Import every URL module now, not on each worker's first request (about 0.3 s).
 get_resolver().url_patterns  # noqa: B018
 
-application = BodyDeadline(django_application)
+application = BodyDeadline(BodyLimit(django_application))

@@ -11,12 +11,14 @@ JSON bodies get it from the request log middleware, like every API error body.
 import sys
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from api.exception_handlers import MSG_UNAVAILABLE, is_database_outage
+from api.parsers import MSG_TOO_LARGE
 
 from .requestlog import request_id_of
 
@@ -53,6 +55,9 @@ def _page(request, status: int, title: str, message: str, *, with_request: bool 
 
 def bad_request(request, exception):
     if _is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            # A body Django refused to load: the API's documented 413, like api.parsers.
+            return _json(MSG_TOO_LARGE.format(limit=settings.API_MAX_BODY_SIZE), 413)
         return _json("Bad request.", 400)
     return _page(request, 400, _("Bad request"), _("The portal could not understand this request."))
 

@@ -6,6 +6,14 @@
 - Metrics shared between worker processes (prometheus_client's multiprocess mode, in
   PROMETHEUS_MULTIPROC_DIR): a worker that exits is marked dead, and when the server stops
   it removes the folder if the launcher made it (PORTAL_METRICS_DIR_OWNED).
+- A deadline for a connection's first request headers (`REQUEST_HEADER_TIMEOUT`, 10 s).
+  gunicorn 27's asgi worker bounds the wait for the headers of every later request on a
+  connection (`--keep-alive`) but not the first: a connection that sends nothing, or stops
+  in the middle of its headers, was held until the client left (4,100 held in one test).
+  It has no setting for this (`--timeout` watches the worker, not connections), so each
+  worker's connections use `HeaderDeadlineProtocol`, which starts the keep-alive timer it
+  already has for later requests when the connection opens, for the header deadline; the
+  worker cancels it when the headers are complete, as for every later request.
 """
 
 import os
@@ -31,6 +39,36 @@ logconfig_dict = {
         "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
     },
 }
+
+
+HEADER_TIMEOUT = float(os.environ.get("REQUEST_HEADER_TIMEOUT", "10"))
+
+
+def header_deadline_protocol(base):
+    """`base` (gunicorn's ASGIProtocol) closing a connection whose first request headers
+    are not complete within HEADER_TIMEOUT. It uses the protocol's own keep-alive timer
+    (armed, cancelled when the headers arrive, closing the connection when it fires), so
+    it relies on names checked by tests/portal/test_request_bounds.py against the
+    installed gunicorn."""
+
+    class HeaderDeadlineProtocol(base):
+        def _start_http1(self, *args, **kwargs):
+            super()._start_http1(*args, **kwargs)
+            if self._keepalive_handle is None and HEADER_TIMEOUT > 0:
+                self._keepalive_handle = self.worker.loop.call_later(
+                    HEADER_TIMEOUT, self._keepalive_timeout
+                )
+
+    return HeaderDeadlineProtocol
+
+
+def post_worker_init(worker):
+    """In each asgi worker, before it listens: its connections get the header deadline (the
+    worker builds them from its module's ASGIProtocol)."""
+    from gunicorn.workers import gasgi  # noqa: PLC0415  (only the asgi worker has it)
+
+    if isinstance(worker, gasgi.ASGIWorker):
+        gasgi.ASGIProtocol = header_deadline_protocol(gasgi.ASGIProtocol)  # type: ignore[misc]
 
 
 def child_exit(server, worker):

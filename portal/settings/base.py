@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # The request id (X-Request-ID, in API error bodies) and one log line per request.
     "portal.requestlog.RequestLogMiddleware",
+    # A declared body over its limit answers 413 before anything reads it (portal.bodylimit;
+    # under the production server its ASGI wrapper has already applied the same rule).
+    "portal.bodylimit.BodyLimitMiddleware",
     # X-Forwarded-Proto counts only from TRUSTED_PROXIES (before the HTTPS redirect).
     "portal.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
