@@ -47,7 +47,28 @@ def for_each_tenant_schema(
     if connection.in_atomic_block:
         # Inside the migration's transaction every schema's locks would pile up again.
         raise RuntimeError(f"{label}: the migration must declare atomic = False")
-    Tenant = apps.get_model("tenants", "Tenant")
+    return walk_tenant_schemas(
+        connection,
+        apps.get_model("tenants", "Tenant"),
+        fn,
+        table=table,
+        label=label,
+        report_every=report_every,
+        out=out,
+    )
+
+
+def walk_tenant_schemas(
+    connection: Any,
+    Tenant: Any,  # noqa: N803 - a model class, historical in migrations
+    fn: Callable[[Any, SchemaTenant], None],
+    *,
+    table: str,
+    label: str,
+    report_every: float,
+    out: TextIO | None,
+) -> int:
+    """The walk itself, for `for_each_tenant_schema` (and tests, which run in a transaction)."""
     customers = list(
         Tenant.objects.filter(kind="customer")
         .order_by("pk")

@@ -1,6 +1,8 @@
 """Schema-level helpers: creating a tenant's schema, the migrated template schema that says
 which migrations a new schema has, and knowing which schemas have migrations to apply."""
 
+import functools
+
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,6 +11,9 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.utils import schema_exists
+
+# Schemas whose migration records one query reads (and holds a lock on) at once.
+CHECK_BATCH = 500
 
 
 def create_tenant_schema(schema_name: str) -> bool:
@@ -81,22 +86,43 @@ def pending_migrations(schema_names: list[str]) -> dict[str, int]:
     """How many migrations on disk each of `schema_names` has not recorded (all of them for a
     schema without a django_migrations table, such as one not created yet).
 
-    One small query per schema (its django_migrations table), instead of a migrate run per
-    schema: with nothing to apply, checking 1,000 tenants takes about a second.
+    One catalog query, then one counting query per `CHECK_BATCH` schemas, instead of a migrate
+    run (or two queries against information_schema) per schema: with nothing to apply,
+    checking 2,000 tenants takes well under a second. Batches, because a statement reading
+    every schema's table would hold a lock on each of them at once (see schema_walk).
     """
-    on_disk = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
-    pending = {}
+    on_disk = disk_migrations()
+    apps_, names = [app for app, _ in on_disk], [name for _, name in on_disk]
+    pending = dict.fromkeys(schema_names, len(on_disk))
     with connection.cursor() as cursor:
-        for name in schema_names:
-            cursor.execute(
-                "SELECT 1 FROM information_schema.tables"
-                " WHERE table_schema = %s AND table_name = 'django_migrations'",
-                [name],
-            )
-            if cursor.fetchone() is None:
-                pending[name] = len(on_disk)
-                continue
-            table = f"{connection.ops.quote_name(name)}.django_migrations"
-            cursor.execute(f"SELECT app, name FROM {table}")  # noqa: S608 - a quoted schema name
-            pending[name] = len(on_disk - set(cursor.fetchall()))
+        cursor.execute(
+            "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relname = 'django_migrations' AND n.nspname = ANY(%s)",
+            [list(schema_names)],
+        )
+        having = [row[0] for row in cursor.fetchall()]
+        for start in range(0, len(having), CHECK_BATCH):
+            batch = having[start : start + CHECK_BATCH]
+            cursor.execute(_count_missing_sql(batch), [apps_, names, *batch])
+            pending.update(dict(cursor.fetchall()))
     return pending
+
+
+def _count_missing_sql(schema_names: list[str]) -> str:
+    """One statement: each schema's name and how many on-disk migrations it has not recorded."""
+    # Quoted schema names only; every value is a parameter.
+    counts = " UNION ALL ".join(
+        f"SELECT %s, count(*) FROM disk WHERE NOT EXISTS (SELECT 1 FROM"  # noqa: S608
+        f" {connection.ops.quote_name(name)}.django_migrations m"
+        f" WHERE m.app = disk.app AND m.name = disk.name)"
+        for name in schema_names
+    )
+    disk = "WITH disk (app, name) AS (SELECT * FROM unnest(%s::text[], %s::text[]))"
+    return f"{disk} {counts}"
+
+
+@functools.cache
+def disk_migrations() -> list[tuple[str, str]]:
+    """The (app, name) of every migration on disk, read once per process: loading the graph
+    imports every migration module, a fixed cost the no-op setup_portal paid three times."""
+    return sorted(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)

@@ -43,7 +43,10 @@ class Command(BaseCommand):
         # Each migration's own line only when asked for (-v2); the summary at -v1.
         detail = max(verbosity - 1, 0)
         public_count = sum(pending_migrations([get_public_schema_name()]).values())
-        call_command("migrate_schemas", shared=True, interactive=False, verbosity=detail)
+        if public_count:
+            # Not run for nothing: migrate's graph, state and signals are most of the fixed
+            # cost of a setup with nothing to apply.
+            call_command("migrate_schemas", shared=True, interactive=False, verbosity=detail)
         template_count = ensure_template_schema(verbosity=detail)
         schemas = list(Tenant.objects.values_list("schema_name", flat=True))
         pending = {name: count for name, count in pending_migrations(schemas).items() if count}
