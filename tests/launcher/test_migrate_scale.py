@@ -19,31 +19,10 @@ import psycopg
 import pytest
 from django.conf import settings
 
+from tests.launcher.many_tenants import make_customers
+
 ROOT = Path(__file__).resolve().parents[2]
 CUSTOMERS = int(os.environ.get("SCALE_CUSTOMERS", "2000"))
-BATCH = 100  # schemas per transaction while building: creating them locks too
-TEMPLATE = "tenant_template"
-
-BUILD_SCHEMA = """
-CREATE SCHEMA {s};
-CREATE TABLE {s}.agents_protectionplan (LIKE {t}.agents_protectionplan INCLUDING INDEXES);
-CREATE TABLE {s}.agents_device (LIKE {t}.agents_device INCLUDING INDEXES);
-CREATE TABLE {s}.agents_device_plans (LIKE {t}.agents_device_plans INCLUDING INDEXES);
-CREATE TABLE {s}.django_migrations (LIKE {t}.django_migrations INCLUDING INDEXES);
-INSERT INTO {s}.django_migrations SELECT * FROM {t}.django_migrations;
-INSERT INTO {s}.agents_protectionplan
-    (id, name, what_to_back_up, schedule, start_time, retention_days, encryption,
-     created_at, updated_at)
-VALUES (1, 'Daily', 'files', 'daily', '02:00', 30, true, now(), now()),
-       (2, 'Weekly', 'files', 'weekly', '03:00', 90, false, now(), now());
-INSERT INTO {s}.agents_device
-    (id, agent_id, hostname, os, machine_id, agent_version, registered_at,
-     registered_token_prefix, owner_id)
-SELECT i, gen_random_uuid(), 'host-' || i, 'Linux', 'm' || i, '1.0', now(), 'ab', {owner}
-FROM generate_series(1, 3) i;
-INSERT INTO {s}.agents_device_plans (id, device_id, protectionplan_id)
-VALUES (1, 1, 1), (2, 1, 2), (3, 2, 2);
-"""
 
 
 @pytest.fixture
@@ -74,43 +53,13 @@ def _manage(env: dict, *args: str, timeout: float = 300) -> subprocess.Completed
     return result
 
 
-def _make_customers(url: str, count: int) -> None:
-    """A partner, its owner account and `count` customers with schemas, in batches."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        partner = conn.execute(
-            "INSERT INTO tenants_tenant (schema_name, name, slug, kind, created_at)"
-            " VALUES ('t_scale_partner', 'Scale partner', 'scale-partner', 'partner', now())"
-            " RETURNING id"
-        ).fetchone()[0]
-        conn.execute("UPDATE tenants_tenant SET family = id WHERE id = %s", [partner])
-        owner = conn.execute(
-            "INSERT INTO tenants_user (password, is_superuser, username, first_name, last_name,"
-            " email, is_staff, is_active, date_joined, role, tenant_id, family)"
-            " VALUES ('!', false, 'scale-owner', '', '', '', false, true, now(), 'admin', %s, %s)"
-            " RETURNING id",
-            [partner, partner],
-        ).fetchone()[0]
-        conn.execute(BUILD_SCHEMA.format(s="t_scale_partner", t=TEMPLATE, owner=owner))
-        conn.execute(
-            "INSERT INTO tenants_tenant"
-            " (schema_name, name, slug, kind, created_at, parent_id, family)"
-            " SELECT 't_scale_' || i, 'Scale ' || i, 'scale-' || i, 'customer', now(), %s, %s"
-            " FROM generate_series(1, %s) i",
-            [partner, partner, count],
-        )
-        for start in range(1, count + 1, BATCH):
-            with conn.transaction():
-                for i in range(start, min(start + BATCH, count + 1)):
-                    conn.execute(BUILD_SCHEMA.format(s=f"t_scale_{i}", t=TEMPLATE, owner=owner))
-
-
 def test_schema_visiting_migrations_run_from_zero_at_scale(scale_database):
     env = {**os.environ, "DATABASE_URL": scale_database}
     _manage(env, "setup_portal", "-v0")
     # Back to before the backfills (0003 drops the plan directory; the others go back as no-ops).
     _manage(env, "migrate_schemas", "--shared", "agents_directory", "0001", "-v0")
     built = time.monotonic()
-    _make_customers(scale_database, CUSTOMERS)
+    make_customers(scale_database, CUSTOMERS)
     built = time.monotonic() - built
 
     started = time.monotonic()
