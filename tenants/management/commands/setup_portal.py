@@ -34,6 +34,10 @@ class Command(BaseCommand):
     # them was a third of a no-op run's cost; `serve` and `check --deploy` still run them.
     requires_system_checks: list[str] = []
 
+    def add_arguments(self, parser):
+        # Kept from Django's default (dropped with requires_system_checks = []).
+        parser.add_argument("--skip-checks", action="store_true", help="Skip system checks.")
+
     def handle(self, *args, **options):
         if settings.DATABASE_POOLER:
             # Long DDL transactions would hold the pooler's few server connections, and an
