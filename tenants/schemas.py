@@ -88,13 +88,14 @@ def pending_migrations(schema_names: list[str]) -> dict[str, int]:
     """How many migrations on disk each of `schema_names` has not recorded (all of them for a
     schema without a django_migrations table, such as one not created yet).
 
-    One catalog query, then one counting query per `CHECK_BATCH` schemas, instead of a migrate
-    run (or two queries against information_schema) per schema: with nothing to apply,
-    checking 2,000 tenants takes well under a second. Batches, because a statement reading
-    every schema's table would hold a lock on each of them at once (see schema_walk).
+    One catalog query, then batched queries instead of a migrate run (or two queries against
+    information_schema) per schema: first whether each schema has recorded the graph's leaf
+    migrations (migrations apply in dependency order, so a schema with every leaf is up to
+    date), then the full count for the schemas behind. With nothing to apply, 2,000 tenants
+    take about a second. Batches of `CHECK_BATCH`, because one statement reading every
+    schema's table would hold a lock on each of them at once (see schema_walk).
     """
-    on_disk = disk_migrations()
-    apps_, names = [app for app, _ in on_disk], [name for _, name in on_disk]
+    on_disk, leaves = disk_migrations()
     pending = dict.fromkeys(schema_names, len(on_disk))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -103,15 +104,27 @@ def pending_migrations(schema_names: list[str]) -> dict[str, int]:
             [list(schema_names)],
         )
         having = [row[0] for row in cursor.fetchall()]
-        for start in range(0, len(having), CHECK_BATCH):
-            batch = having[start : start + CHECK_BATCH]
-            cursor.execute(_count_missing_sql(batch), [apps_, names, *batch])
-            pending.update(dict(cursor.fetchall()))
+        missing_leaves = _count_missing(cursor, having, leaves)
+        behind = [name for name in having if missing_leaves[name]]
+        pending.update({name: 0 for name in having if not missing_leaves[name]})
+        pending.update(_count_missing(cursor, behind, on_disk))
     return pending
 
 
+def _count_missing(cursor, schema_names: list[str], wanted: list[tuple[str, str]]) -> dict:
+    """For each schema, how many of the `wanted` (app, name) its django_migrations lacks."""
+    apps_, names = [app for app, _ in wanted], [name for _, name in wanted]
+    counts = {}
+    for start in range(0, len(schema_names), CHECK_BATCH):
+        batch = schema_names[start : start + CHECK_BATCH]
+        cursor.execute(_count_missing_sql(batch), [apps_, names, *batch])
+        counts.update(dict(cursor.fetchall()))
+    return counts
+
+
 def _count_missing_sql(schema_names: list[str]) -> str:
-    """One statement: each schema's name and how many on-disk migrations it has not recorded."""
+    """One statement: each schema's name and how many of the migrations given as two arrays
+    (apps, names) it has not recorded."""
     # Quoted schema names only; every value is a parameter.
     counts = " UNION ALL ".join(
         f"SELECT %s, count(*) FROM disk WHERE NOT EXISTS (SELECT 1 FROM"  # noqa: S608
@@ -124,7 +137,9 @@ def _count_missing_sql(schema_names: list[str]) -> str:
 
 
 @functools.cache
-def disk_migrations() -> list[tuple[str, str]]:
-    """The (app, name) of every migration on disk, read once per process: loading the graph
-    imports every migration module, a fixed cost the no-op setup_portal paid three times."""
-    return sorted(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
+def disk_migrations() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The (app, name) of every migration on disk and of the graph's leaves, read once per
+    process: loading the graph imports every migration module, a fixed cost the no-op
+    setup_portal paid three times."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    return sorted(loader.disk_migrations), sorted(loader.graph.leaf_nodes())
