@@ -3,7 +3,10 @@ is applied to the public schema, the template schema and the newest tenant's sch
 
 Each check runs in a thread of its own and is awaited at most READYZ_TIMEOUT seconds, so a
 hung database or cache answers 503 promptly instead of holding the probe: the database
-check opens a new connection with a connect timeout and a statement timeout, the cache
+check opens a new connection with a connect timeout and runs in one transaction that
+starts with `SET LOCAL statement_timeout` (not the `options` startup parameter, which
+PgBouncer refuses, and not a session SET, which a transaction pooler would leave on a
+server connection for the next client), the cache
 check uses the cache's own short socket timeouts (CACHE_SOCKET_TIMEOUT), and while a check
 of a kind is still stuck from an earlier probe the next probe reports it as "timeout"
 without starting another, so a hung server costs at most one thread per kind.
@@ -76,23 +79,32 @@ def _result(future: Future | None, deadline: float):
         return TIMEOUT
 
 
+def _timeout_seconds() -> int:
+    return max(1, round(settings.READYZ_TIMEOUT))
+
+
 def _connection_params() -> dict:
-    """The portal's own database settings (host, port, name, user, password, options),
-    with short timeouts: what psycopg.connect takes."""
+    """The portal's own database settings (host, port, name, user, password; directly or
+    through the pooler DATABASE_URL names), with a short connect timeout: what
+    psycopg.connect takes. No startup `options`: PgBouncer refuses them."""
     params = connection.get_connection_params()
     for name in ("cursor_factory", "context", "prepare_threshold", "pool"):
         params.pop(name, None)
-    seconds = max(1, round(settings.READYZ_TIMEOUT))
-    params["connect_timeout"] = max(2, seconds)  # libpq's smallest
-    params["options"] = f"{params.get('options', '')} -c statement_timeout={seconds * 1000}"
+    params["connect_timeout"] = max(2, _timeout_seconds())  # libpq's smallest
     params["autocommit"] = True
     return params
 
 
 def _database_check() -> tuple[str, str]:
     """(database, migrations)."""
+    timeout = sql.SQL("SET LOCAL statement_timeout = {}").format(
+        sql.Literal(_timeout_seconds() * 1000)
+    )
     try:
-        with psycopg.connect(**_connection_params()) as conn:
+        # One transaction: a transaction pooler keeps it on one server connection, and the
+        # timeout ends with it, so no other client of that connection inherits it.
+        with psycopg.connect(**_connection_params()) as conn, conn.transaction():
+            conn.execute(timeout)
             conn.execute("SELECT 1")
             if _migrated.is_set():
                 return OK, OK

@@ -11,6 +11,8 @@ from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.views.main import ChangeList
 from django.utils.translation import gettext as _
 
+from common.paging import BoundedPaginator
+
 from .audit import Origin
 from .models import AuditEvent
 from .permissions import Action, can
@@ -37,6 +39,12 @@ class DeclaredLookupsChangeList(ChangeList):
             raise DisallowedModelAdminLookup(f"Filtering by {undeclared[0]} not allowed")
         return specs, has_filters, remaining, duplicates, active
 
+    @property
+    def page_links(self):
+        """The page numbers to link to (Django's `pagination` tag works them out only for
+        its own template; templates/admin/bounded_pagination.html needs them too)."""
+        return self.paginator.get_elided_page_range(self.page_num)
+
 
 class ScopedModelAdmin(admin.ModelAdmin):
     """Base of every portal ModelAdmin: the queryset always goes through `scoped_queryset`.
@@ -49,6 +57,11 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
     view_action: Action = Action.VIEW_MANAGEMENT
     change_action: Action | None = None
+    # Lists count as the portal's pages do: at most COUNT_BOUND + 1 rows, shown as
+    # "10000+" beyond (templates/admin/change_list.html), and never the unfiltered total
+    # as well; an audit list of a million events otherwise cost two full counts a page.
+    paginator = BoundedPaginator
+    show_full_result_count = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -8,11 +8,10 @@ from django_tenants.utils import tenant_context
 from agents.models import ProtectionPlan
 from tests.agents.helpers import devices_url, generate_custom, token_delete_url, token_generate_url
 from tests.factories import make_token
+from tests.patterns import TOKEN_RE
 from tokens import values
 from tokens.models import RegistrationToken
 from tokens.services import MSG_ALL_CUSTOMERS as ALL_CUSTOMERS
-
-TOKEN_RE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}")
 
 
 def test_add_opens_the_add_devices_pane_with_the_registration_token_section(login):

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from tests.agents.helpers import devices_url, generate_custom, token_delete_url, token_generate_url
 from tests.factories import make_token
+from tests.patterns import TOKEN_RE
 from tokens import values
 from tokens.forms import MSG_SELECT_USER
 from tokens.models import RegistrationToken
@@ -21,7 +22,6 @@ from tokens.services import MSG_ALL_CUSTOMERS as ALL_CUSTOMERS
 
 READ_ONLY = "As a read-only administrator, you can view registration tokens but not generate"
 SELECT_USER = str(MSG_SELECT_USER)
-TOKEN_RE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}")
 
 
 def pane_of(html: str) -> str:

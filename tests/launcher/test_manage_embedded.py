@@ -6,23 +6,8 @@ stderr, the command's output stays clean. Real subprocesses, a data folder of th
 
 import os
 import signal
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _manage(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 - this interpreter, the project's manage.py
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+from tests.launcher.manage import manage
 
 
 def test_commands_without_database_url_use_the_embedded_server(tmp_path):
@@ -38,14 +23,14 @@ def test_commands_without_database_url_use_the_embedded_server(tmp_path):
     }
     try:
         for args in (["migrate", "--noinput", "-v0"], ["seed_demo", "--password", "pw-2026"]):
-            done = _manage(env, *args)
+            done = manage(env, *args)
             assert done.returncode == 0, done.stdout + done.stderr
         assert done.stderr.splitlines() == [
             f"Embedded PostgreSQL: started, data in {pgdata}/",
             "Embedded PostgreSQL: stopped.",
         ]
 
-        listed = _manage(env, "tokens", "list", "--tenant", "globex")
+        listed = manage(env, "tokens", "list", "--tenant", "globex")
 
         assert listed.returncode == 0, listed.stdout + listed.stderr
         assert "KeyError" not in listed.stderr

@@ -6,16 +6,13 @@ Real subprocesses on a database of the test's own (created here, dropped afterwa
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
 import pytest
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.launcher.manage import manage
 
 # Run by a fresh interpreter against the migrated and seeded database: the template schema,
 # readiness as /readyz computes it (and the view itself), and a customer created while any
@@ -66,20 +63,6 @@ def empty_database():
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _manage(env: dict, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run(  # noqa: S603 - this interpreter, the project's manage.py
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
-
-
 def test_migrate_then_seed_demo_leaves_a_ready_portal_and_customers_cloned(
     empty_database, tmp_path
 ):
@@ -89,10 +72,10 @@ def test_migrate_then_seed_demo_leaves_a_ready_portal_and_customers_cloned(
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
         "PORTAL_TEST_CACHE_DIR": str(tmp_path / "cache"),
     }
-    _manage(env, "migrate", "--noinput", "-v0")
-    _manage(env, "seed_demo", "--password", "migrate-test-password", "-v0")
+    manage(env, "migrate", "--noinput", "-v0", check=True)
+    manage(env, "seed_demo", "--password", "migrate-test-password", "-v0", check=True)
 
-    result = _manage(env, "shell", "-c", CHECK)
+    result = manage(env, "shell", "-c", CHECK, check=True)
 
     found = json.loads(result.stdout.splitlines()[-1])
     assert found["template"] is True
@@ -110,13 +93,13 @@ def test_migrate_again_and_migrate_schemas_find_nothing_to_do(empty_database, tm
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
         "PORTAL_TEST_CACHE_DIR": str(tmp_path / "cache"),
     }
-    _manage(env, "migrate_schemas", "--noinput", "-v0")
+    manage(env, "migrate_schemas", "--noinput", "-v0", check=True)
     dsn = empty_database
     with psycopg.connect(dsn) as conn:
         count = "SELECT count(*) FROM tenant_template.django_migrations"
         applied = conn.execute(count).fetchone()[0]
         assert applied > 0
-    result = _manage(env, "migrate", "--noinput")
+    result = manage(env, "migrate", "--noinput", check=True)
     assert "Applying" not in result.stdout
     with psycopg.connect(dsn) as conn:
         assert conn.execute(count).fetchone()[0] == applied

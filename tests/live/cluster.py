@@ -1,4 +1,4 @@
-"""Fixture: N "app servers" of the portal sharing one database and one Redis.
+"""N "app servers" of the portal sharing one database and one Redis.
 
 Each instance is a gunicorn of its own (its own port, worker processes and log), optionally
 with a task worker of its own (`manage.py procrastinate worker`), as on separate machines:
@@ -18,15 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
-import pytest
-from django.db import connection
 
+from tests.live.databases import template_copy
 from tests.live.server import (
     ROOT,
     LivePortal,
-    _server_params,
     portal_env,
-    prepare_database,
     start_gunicorn,
     stop_gunicorn,
     wait_until_up,
@@ -116,16 +113,12 @@ def running_cluster(
     folder: Path, *, instances: int = 2, workers: int = 2, task_workers: bool = False, **extra
 ) -> Iterator[Cluster]:
     """`instances` app servers (gunicorn, `workers` processes each, and a task worker each
-    when `task_workers`) on a fresh database of their own and a Redis of their own."""
-    name = f"{connection.settings_dict['NAME']}_cluster"
-    database_url, dsn = _server_params(name)
-    admin_dsn = _server_params("postgres")[1]
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    when `task_workers`) on a fresh database of their own (a copy of the template) and a
+    Redis of their own. The `cluster` fixture is in tests/live/fixtures.py."""
     mail_dir = folder / "mail"
     mail_dir.mkdir()
     with ExitStack() as stack:
+        database_url, dsn = stack.enter_context(template_copy("cluster"))
         redis = stack.enter_context(running_redis())
         env = portal_env(
             database_url,
@@ -136,7 +129,6 @@ def running_cluster(
             CACHE_SOCKET_TIMEOUT="2",
             **extra,
         )
-        prepare_database(env)
         cluster = Cluster(
             urls=[],
             database_url=database_url,
@@ -167,13 +159,3 @@ def running_cluster(
                 _stop(process)
             for process in servers:
                 stop_gunicorn(process)
-            with psycopg.connect(admin_dsn, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="module")
-def cluster(django_db_setup, tmp_path_factory) -> Iterator[Cluster]:
-    """Two app servers (two gunicorn workers and a task worker each), one database, one
-    Redis; for the tests of one module, then stopped."""
-    with running_cluster(tmp_path_factory.mktemp("cluster"), task_workers=True) as running:
-        yield running

@@ -1,8 +1,9 @@
-"""Fixture: a real portal, served by gunicorn with several worker processes, for end-to-end tests.
+"""A real portal, served by gunicorn with several worker processes, for end-to-end tests
+(the `live_portal` fixture is in tests/live/fixtures.py).
 
-It runs on a database of its own (created and seeded here, dropped afterwards), so the tests
-talk to it only as agents and browsers do: over HTTP on 127.0.0.1. Its cache directory is
-this test run's, so the test process and every worker share throttling state.
+It runs on a database of its own (a copy of the prepared template, tests/live/databases.py),
+so the tests talk to it only as agents and browsers do: over HTTP on 127.0.0.1. Its cache
+directory is this test run's, so the test process and every worker share throttling state.
 """
 
 import os
@@ -15,15 +16,12 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
-import pytest
 from django.conf import settings
-from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "live-demo-password"
+# Re-exported: the demo password and the server's address are the live tests' vocabulary.
+from tests.live.databases import PASSWORD, ROOT, _server_params  # noqa: F401
 
 
 @dataclass
@@ -72,14 +70,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _server_params(name: str) -> tuple[str, str]:
-    db = settings.DATABASES["default"]
-    host, port, user = db.get("HOST") or "", db.get("PORT") or "", db.get("USER") or ""
-    url = f"postgres://{quote(user)}@{quote(host, safe='')}{':' + str(port) if port else ''}/{name}"
-    dsn = f"host={host} dbname={name} user={user}" + (f" port={port}" if port else "")
-    return url, dsn
-
-
 def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -105,15 +95,6 @@ def portal_env(database_url: str, **extra: str) -> dict:
     }
 
 
-def prepare_database(env: dict) -> None:
-    """Migrate every schema of the empty database `env` names and seed the demo data."""
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "setup_portal", "-v0"], env=env, cwd=ROOT, check=True)
-    subprocess.run(
-        [*manage, "seed_demo", "--password", PASSWORD, "-v0"], env=env, cwd=ROOT, check=True
-    )
-
-
 def stop_gunicorn(process: subprocess.Popen) -> None:
     process.terminate()
     try:
@@ -122,29 +103,3 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
         process.kill()
         process.wait(timeout=20)
     shutil.rmtree(getattr(process, "metrics_dir", ""), ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def live_portal(django_db_setup, django_db_blocker, tmp_path_factory):
-    name = f"{connection.settings_dict['NAME']}_live"
-    database_url, dsn = _server_params(name)
-    admin_dsn = _server_params("postgres")[1]
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    # A blocked address gets a token lookup every 3 s here (20 s by default), so a test can
-    # watch the real agent program honour Retry-After without waiting long.
-    env = portal_env(
-        database_url, AGENT_TOKEN_BLOCKED_INTERVAL="3", METRICS_ALLOWED_ADDRESSES="127.0.0.1"
-    )
-    prepare_database(env)
-    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    process, url = start_gunicorn(env=env, workers=3, threads=4, log=log)
-    portal = LivePortal(url=url, database_url=database_url, dsn=dsn, log=log)
-    try:
-        wait_until_up(portal.url, process, log)
-        yield portal
-    finally:
-        stop_gunicorn(process)
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -9,13 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 
+from tests.live.databases import restore_template
 from tests.live.http import Session, post_json, post_json_full
 from tests.live.postgres import own_cluster
 from tests.live.server import (
     PASSWORD,
     LivePortal,
     portal_env,
-    prepare_database,
     start_gunicorn,
     stop_gunicorn,
     wait_until_up,
@@ -54,8 +54,8 @@ def _outage(cluster, url: str, session: Session, token: str, done: list, probes:
 def test_register_agent_fifty_times_across_a_database_restart_without_a_failure(tmp_path):
     started = time.monotonic()
     with own_cluster() as cluster:
+        restore_template(cluster.url)
         env = portal_env(cluster.url)
-        prepare_database(env)
         log = tmp_path / "gunicorn.log"
         process, url = start_gunicorn(env=env, workers=2, threads=4, log=log)
         try:

@@ -28,16 +28,14 @@ from itertools import count
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection
 
+from tests.live.databases import template_copy
 from tests.live.http import Session
 from tests.live.pgbouncer import running_pgbouncer
 from tests.live.server import (
     PASSWORD,
     ROOT,
-    _server_params,
     portal_env,
-    prepare_database,
     start_gunicorn,
     stop_gunicorn,
     wait_until_up,
@@ -129,39 +127,29 @@ def registered(base: str, slug: str, token: str, hostname: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def pooled_database(django_db_setup):
-    """A database of its own, migrated and seeded directly, then the test's PgBouncer and
-    Redis in front of it: (direct URL, bouncer, redis, seeded data)."""
-    name = f"{connection.settings_dict['NAME']}_pool"
-    database_url, dsn = _server_params(name)
-    admin_dsn = _server_params("postgres")[1]
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env = portal_env(database_url)
-    prepare_database(env)
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-c",
-         "from tests.live.test_pgbouncer_live import seed; seed()"],
-        env=env, cwd=ROOT, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    data = json.loads(out.strip().splitlines()[-1])
-    db = settings.DATABASES["default"]
-    try:
+def pooled_database():
+    """A database of its own (a copy of the template), seeded further directly, then the
+    test's PgBouncer and Redis in front of it: (direct URL, bouncer, redis, seeded data)."""
+    with template_copy("pool") as (database_url, dsn):
+        env = portal_env(database_url)
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "shell", "-c",
+             "from tests.live.test_pgbouncer_live import seed; seed()"],
+            env=env, cwd=ROOT, check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        data = json.loads(out.strip().splitlines()[-1])
+        db = settings.DATABASES["default"]
         with (
             running_pgbouncer(
                 host=db.get("HOST") or "",
                 port=str(db.get("PORT") or ""),
                 user=db.get("USER") or "postgres",
-                dbname=name,
+                dbname=database_url.rsplit("/", 1)[1],
                 pool_size=POOL_SIZE,
             ) as bouncer,
             running_redis() as redis,
         ):
             yield database_url, dsn, bouncer, redis, data
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def hammer(pooled, tmp_path, *, binding: str, seconds: float, round_name: str) -> dict:
@@ -338,3 +326,42 @@ def test_the_session_binding_leaks_through_the_same_pooler(pooled_database, tmp_
     figures = hammer(pooled_database, tmp_path, binding="session", seconds=8, round_name="b")
     print(f"\nsession binding through PgBouncer (pool {POOL_SIZE}): {figures}")
     assert figures["leaks"] + len(figures["wrong_rows"]) > 0, figures
+
+
+def test_readyz_answers_200_through_the_pooler_and_leaves_no_timeout_behind(
+    pooled_database, tmp_path
+):
+    """Readiness behind PgBouncer in transaction mode (issue 19, item 3): PgBouncer refuses
+    the `options` startup parameter, so a check that set its statement timeout there was 503
+    for ever. Its timeout is now `SET LOCAL` in its own transaction, so neither server
+    connection of the pool keeps it for the next client."""
+    database_url, dsn, bouncer, redis, _data = pooled_database
+    env = portal_env(
+        bouncer.url,
+        DATABASE_POOLER="transaction",
+        DATABASE_DIRECT_URL=database_url,
+        PORTAL_TEST_CACHE_URL=redis.url,
+    )
+    log = tmp_path / "gunicorn-readyz.log"
+    process, url = start_gunicorn(env=env, workers=2, threads=2, log=log)
+    try:
+        wait_until_up(url, process, log)
+        answers = []
+        for _ in range(6):  # both workers, the migrations check and the cheap one after it
+            started = time.monotonic()
+            status, body = call(url, "/readyz")
+            answers.append((status, json.loads(body), time.monotonic() - started))
+    finally:
+        stop_gunicorn(process)
+    print(f"\n/readyz through PgBouncer: {[(s, round(t, 3)) for s, _, t in answers]}")
+    for status, body, _took in answers:
+        assert status == 200, (body, bouncer.log()[-1500:])
+        assert body["status"] == "ok" and set(body["checks"].values()) == {"ok"}, body
+    # Two transactions held at once take both server connections of the pool (size 2).
+    with psycopg.connect(bouncer.dsn) as first, psycopg.connect(bouncer.dsn) as second:
+        timeouts = [c.execute("SHOW statement_timeout").fetchone()[0] for c in (first, second)]
+        backends = {c.execute("SELECT pg_backend_pid()").fetchone()[0] for c in (first, second)}
+    with psycopg.connect(dsn) as direct:  # the server's own default
+        (default,) = direct.execute("SHOW statement_timeout").fetchone()
+    assert len(backends) == POOL_SIZE
+    assert timeouts == [default, default]

@@ -10,10 +10,10 @@ import urllib.request
 
 import psycopg
 import pytest
-from django.db import connection
 
+from tests.live.databases import template_copy
 from tests.live.http import post_json
-from tests.live.server import ROOT, _server_params, free_port
+from tests.live.server import ROOT, free_port
 from tests.live.slowclients import SlowBodies, health_latency
 from tokens import throttling
 
@@ -88,45 +88,40 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log) -> None:
 
 
 @pytest.fixture(scope="module")
-def production_server(django_db_setup, tmp_path_factory):
+def production_server(tmp_path_factory):
     """`python3 -m portal.launch serve --production` on a free port and a database of its own
-    (collectstatic, setup_portal and check --deploy included)."""
-    name = f"{connection.settings_dict['NAME']}_prod"
-    database_url = _server_params(name)[0]
-    admin_dsn = _server_params("postgres")[1]
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    (collectstatic, setup_portal and check --deploy included). The database is a copy of the
+    template, so setup_portal finds it migrated; tests/launcher starts from empty ones."""
     scratch = tmp_path_factory.mktemp("production")
     log = scratch / "server.log"
     port = free_port()
-    process = subprocess.Popen(
-        _command("--bind", f"127.0.0.1:{port}", "--workers", "4"),
-        env=_production_env(database_url, scratch),
-        cwd=ROOT,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    SERVED.update(process=process, dsn=_server_params(name)[1])
-    workers: list[int] = []
-    try:
-        _wait_until_healthy(url, process, log)
-        workers = _task_workers_of(process.pid)
-        yield url
-    finally:
-        process.terminate()
+    with template_copy("prod") as (database_url, dsn):
+        process = subprocess.Popen(
+            _command("--bind", f"127.0.0.1:{port}", "--workers", "4"),
+            env=_production_env(database_url, scratch),
+            cwd=ROOT,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        SERVED.update(process=process, dsn=dsn)
+        workers: list[int] = []
         try:
-            process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        # The task worker ends with the server (it was started before gunicorn was exec'd).
-        left = [pid for pid in workers if not _gone(pid, within=30)]
-        for pid in left:
-            os.kill(pid, 9)
-        assert not left, "the task worker outlived the production server"
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            _wait_until_healthy(url, process, log)
+            workers = _task_workers_of(process.pid)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            # The task worker ends with the server (it was started before gunicorn was
+            # exec'd).
+            left = [pid for pid in workers if not _gone(pid, within=30)]
+            for pid in left:
+                os.kill(pid, 9)
+            assert not left, "the task worker outlived the production server"
 
 
 def test_health_check_answers_within_a_second_while_50_clients_trickle_bodies(production_server):

@@ -1,16 +1,13 @@
 """Tokens in the Django admin: listed by prefix, generated through the service, shown once."""
 
-import re
-
 from django.urls import reverse
 
 from tenants.models import AuditEvent
 from tests.factories import make_token
+from tests.patterns import TOKEN_RE
 from tokens import values
 from tokens.models import RegistrationToken
 from tokens.services import MSG_ALL_CUSTOMERS as ALL_CUSTOMERS
-
-TOKEN_RE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}")
 
 
 def select(client, slug):

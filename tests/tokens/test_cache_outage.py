@@ -20,6 +20,13 @@ def _timed(call):
     return response.status_code, time.monotonic() - started
 
 
+def _cache_errors(caplog) -> int:
+    """Calls that reached the failing cache and paid for it (a socket timeout when hung):
+    each one trips the breaker, which logs one warning (the calls here are sequential, so
+    none finds the breaker already tripped by another)."""
+    return sum(r.name == "common.shared_cache" for r in caplog.records)
+
+
 def test_valid_registrations_and_plan_changes_survive_a_stopped_or_hung_cache(
     redis_cache, tenants, users, caplog
 ):
@@ -29,13 +36,14 @@ def test_valid_registrations_and_plan_changes_survive_a_stopped_or_hung_cache(
     )
     secret = register(value, machine="before").json()["agent_secret"]
     apply = agent(secret)
-    answers = {}
+    answers, paid, pauses = {}, {}, {}
     with time_machine.travel(timezone.now(), tick=True) as clock:
         for phase, fault, recover in [
             ("stopped", redis_cache.stop, redis_cache.start),
             ("hung", redis_cache.hang, redis_cache.resume),
         ]:
             fault()
+            errors_before, started = _cache_errors(caplog), time.time()
             answers[phase] = [
                 _timed(lambda n=n, p=phase: register(value, machine=f"{p}-{n}")) for n in range(20)
             ] + [
@@ -46,6 +54,10 @@ def test_valid_registrations_and_plan_changes_survive_a_stopped_or_hung_cache(
                 )
                 for _ in range(5)
             ]
+            # The breaker's clock (time.time, ticking under time_machine): how many pauses
+            # the phase spanned on this machine, however loaded.
+            pauses[phase] = (time.time() - started) / shared_cache.PAUSE
+            paid[phase] = _cache_errors(caplog) - errors_before
             recover()
             clock.shift(shared_cache.PAUSE + 1)  # this process tries the cache again
         # The cache is back, and so is the counter.
@@ -59,6 +71,8 @@ def test_valid_registrations_and_plan_changes_survive_a_stopped_or_hung_cache(
         print(f"cache {phase}: {lost} of 25 valid calls lost, slowest {slowest * 1000:.0f} ms")
         statuses = [status for status, _ in answers[phase]]
         assert statuses == [201] * 20 + [200] * 5, phase  # 0 valid registrations lost
-        assert max(seconds for _, seconds in answers[phase]) < 1.0, phase
+        # Fast: the fault cost one cache call (one socket timeout when hung) per pause, not
+        # one per request; counted rather than timed, so a busy machine cannot fail it.
+        assert 1 <= paid[phase] <= 1 + int(pauses[phase]), (phase, paid[phase], pauses[phase])
     warnings = [r for r in caplog.records if r.name == "common.shared_cache"]
     assert warnings and all(r.levelno == logging.WARNING for r in warnings)

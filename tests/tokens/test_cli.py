@@ -1,4 +1,3 @@
-import re
 from io import StringIO
 
 import pytest
@@ -6,13 +5,12 @@ from django.core.management import CommandError, call_command
 
 from tenants.models import AuditEvent
 from tests.factories import make_token
+from tests.patterns import TOKEN_RE
 from tokens import values
 from tokens.models import RegistrationToken
 from tokens.services import MSG_ALL_CUSTOMERS
 
 pytestmark = pytest.mark.django_db
-
-TOKEN_RE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}")
 
 
 def run(*args):

@@ -1,7 +1,6 @@
 """Renewal: Extend (same value, new expiry) and Reissue (new value, same settings)."""
 
 import datetime
-import re
 from io import StringIO
 
 import pytest
@@ -14,11 +13,11 @@ from django.utils import timezone
 from tenants.audit import CLI
 from tenants.models import AuditEvent
 from tests.agents.helpers import devices_url, register
+from tests.patterns import TOKEN_RE
 from tokens import renewal, services
 from tokens.models import RegistrationToken
 
 pytestmark = pytest.mark.django_db
-TOKEN_RE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}")
 
 
 def bobs(tenants, users, **kwargs):

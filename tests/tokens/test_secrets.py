@@ -1,14 +1,12 @@
 """A token value exists only in the response that creates it: not in logs, lists or audit."""
 
 import logging
-import re
 
 from django.urls import reverse
 
 from tests.agents.helpers import devices_url, token_generate_url
+from tests.patterns import TOKEN_RE
 from tokens import values
-
-TOKEN_RE = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}")
 
 
 def secret_parts(value):
