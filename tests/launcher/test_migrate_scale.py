@@ -9,66 +9,39 @@ forwards as an upgrade would. Slow (a minute or two): end-to-end tier.
 """
 
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
-from django.conf import settings
 
+from tests.launcher.manage import manage, own_database
 from tests.launcher.many_tenants import make_customers
 
-ROOT = Path(__file__).resolve().parents[2]
 CUSTOMERS = int(os.environ.get("SCALE_CUSTOMERS", "2000"))
 
 
 @pytest.fixture
 def scale_database():
-    db = settings.DATABASES["default"]
-    name = f"{db['NAME']}_scale"
-    host, port, user = db.get("HOST") or "", db.get("PORT") or "", db.get("USER") or ""
-    admin = f"host={host} dbname=postgres user={user}" + (f" port={port}" if port else "")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgres://{quote(user)}@{quote(host, safe='')}{':' + str(port) if port else ''}/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _manage(env: dict, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    result = subprocess.run(  # noqa: S603 - this interpreter, the project's manage.py
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
+    with own_database("scale") as url:
+        yield url
 
 
 def test_schema_visiting_migrations_run_from_zero_at_scale(scale_database):
     env = {**os.environ, "DATABASE_URL": scale_database}
-    _manage(env, "setup_portal", "-v0")
+    manage(env, "setup_portal", "-v0", check=True)
     # Back to before the backfills (0003 drops the plan directory; the others go back as no-ops).
-    _manage(env, "migrate_schemas", "--shared", "agents_directory", "0001", "-v0")
+    manage(env, "migrate_schemas", "--shared", "agents_directory", "0001", "-v0", check=True)
     built = time.monotonic()
     make_customers(scale_database, CUSTOMERS)
     built = time.monotonic() - built
 
     started = time.monotonic()
-    upgrade = _manage(env, "setup_portal", timeout=600)
+    upgrade = manage(env, "setup_portal", check=True)
     upgraded = time.monotonic() - started
     assert "3 migrations applied (public schema)" in upgrade.stdout, upgrade.stdout
 
     started = time.monotonic()
-    _manage(env, "setup_portal", "-v0")
+    manage(env, "setup_portal", "-v0", check=True)
     noop = time.monotonic() - started
     print(
         f"\n{CUSTOMERS} customers: built in {built:.1f} s, backfill upgrade {upgraded:.1f} s,"
