@@ -1,6 +1,8 @@
 """Schema-level helpers: creating a tenant's schema, the migrated template schema that says
 which migrations a new schema has, and knowing which schemas have migrations to apply."""
 
+import functools
+
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,6 +11,9 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.utils import schema_exists
+
+# Schemas whose migration records one query reads (and holds a lock on) at once.
+CHECK_BATCH = 500
 
 
 def create_tenant_schema(schema_name: str) -> bool:
@@ -34,7 +39,9 @@ def create_tenant_schema(schema_name: str) -> bool:
         with connection.schema_editor() as editor:
             for model in _tenant_models():
                 editor.create_model(model)
-        MigrationRecorder(connection).ensure_schema()
+            # Not the recorder's ensure_schema(): its table check lists every table in the
+            # database (a catalog scan that grows with the tenants), for a schema just made.
+            editor.create_model(MigrationRecorder.Migration)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {quoted}.django_migrations (app, name, applied)"  # noqa: S608
@@ -81,22 +88,58 @@ def pending_migrations(schema_names: list[str]) -> dict[str, int]:
     """How many migrations on disk each of `schema_names` has not recorded (all of them for a
     schema without a django_migrations table, such as one not created yet).
 
-    One small query per schema (its django_migrations table), instead of a migrate run per
-    schema: with nothing to apply, checking 1,000 tenants takes about a second.
+    One catalog query, then batched queries instead of a migrate run (or two queries against
+    information_schema) per schema: first whether each schema has recorded the graph's leaf
+    migrations (migrations apply in dependency order, so a schema with every leaf is up to
+    date), then the full count for the schemas behind. With nothing to apply, 2,000 tenants
+    take about a second. Batches of `CHECK_BATCH`, because one statement reading every
+    schema's table would hold a lock on each of them at once (see schema_walk).
     """
-    on_disk = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
-    pending = {}
+    on_disk, leaves = disk_migrations()
+    pending = dict.fromkeys(schema_names, len(on_disk))
     with connection.cursor() as cursor:
-        for name in schema_names:
-            cursor.execute(
-                "SELECT 1 FROM information_schema.tables"
-                " WHERE table_schema = %s AND table_name = 'django_migrations'",
-                [name],
-            )
-            if cursor.fetchone() is None:
-                pending[name] = len(on_disk)
-                continue
-            table = f"{connection.ops.quote_name(name)}.django_migrations"
-            cursor.execute(f"SELECT app, name FROM {table}")  # noqa: S608 - a quoted schema name
-            pending[name] = len(on_disk - set(cursor.fetchall()))
+        cursor.execute(
+            "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relname = 'django_migrations' AND n.nspname = ANY(%s)",
+            [list(schema_names)],
+        )
+        having = [row[0] for row in cursor.fetchall()]
+        missing_leaves = _count_missing(cursor, having, leaves)
+        behind = [name for name in having if missing_leaves[name]]
+        pending.update({name: 0 for name in having if not missing_leaves[name]})
+        pending.update(_count_missing(cursor, behind, on_disk))
     return pending
+
+
+def _count_missing(cursor, schema_names: list[str], wanted: list[tuple[str, str]]) -> dict:
+    """For each schema, how many of the `wanted` (app, name) its django_migrations lacks."""
+    apps_, names = [app for app, _ in wanted], [name for _, name in wanted]
+    counts = {}
+    for start in range(0, len(schema_names), CHECK_BATCH):
+        batch = schema_names[start : start + CHECK_BATCH]
+        cursor.execute(_count_missing_sql(batch), [apps_, names, *batch])
+        counts.update(dict(cursor.fetchall()))
+    return counts
+
+
+def _count_missing_sql(schema_names: list[str]) -> str:
+    """One statement: each schema's name and how many of the migrations given as two arrays
+    (apps, names) it has not recorded."""
+    # Quoted schema names only; every value is a parameter.
+    counts = " UNION ALL ".join(
+        f"SELECT %s, count(*) FROM disk WHERE NOT EXISTS (SELECT 1 FROM"  # noqa: S608
+        f" {connection.ops.quote_name(name)}.django_migrations m"
+        f" WHERE m.app = disk.app AND m.name = disk.name)"
+        for name in schema_names
+    )
+    disk = "WITH disk (app, name) AS (SELECT * FROM unnest(%s::text[], %s::text[]))"
+    return f"{disk} {counts}"
+
+
+@functools.cache
+def disk_migrations() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The (app, name) of every migration on disk and of the graph's leaves, read once per
+    process: loading the graph imports every migration module, a fixed cost the no-op
+    setup_portal paid three times."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    return sorted(loader.disk_migrations), sorted(loader.graph.leaf_nodes())

@@ -6,13 +6,11 @@ Real subprocesses on a database of the test's own (created here, dropped afterwa
 
 import json
 import os
-from urllib.parse import quote
 
 import psycopg
 import pytest
-from django.conf import settings
 
-from tests.launcher.manage import manage
+from tests.launcher.manage import manage, own_database
 
 # Run by a fresh interpreter against the migrated and seeded database: the template schema,
 # readiness as /readyz computes it (and the view itself), and a customer created while any
@@ -51,16 +49,8 @@ print(json.dumps({
 
 @pytest.fixture
 def empty_database():
-    db = settings.DATABASES["default"]
-    name = f"{db['NAME']}_migrate"
-    host, port, user = db.get("HOST") or "", db.get("PORT") or "", db.get("USER") or ""
-    admin = f"host={host} dbname=postgres user={user}" + (f" port={port}" if port else "")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgres://{quote(user)}@{quote(host, safe='')}{':' + str(port) if port else ''}/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_database("migrate") as url:
+        yield url
 
 
 def test_migrate_then_seed_demo_leaves_a_ready_portal_and_customers_cloned(

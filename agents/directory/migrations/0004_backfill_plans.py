@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from tenants.schema_walk import for_each_tenant_schema
+
 BACKFILL = """
 INSERT INTO public.agents_directory_planentry
     (tenant_id, partner_id, plan_id, name, schedule, what_to_back_up, start_time,
@@ -14,22 +16,27 @@ ON CONFLICT DO NOTHING
 
 
 def backfill(apps, schema_editor):
-    Tenant = apps.get_model("tenants", "Tenant")
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        for tenant in Tenant.objects.filter(kind="customer"):
-            cursor.execute(
-                "SELECT 1 FROM information_schema.tables "
-                "WHERE table_schema = %s AND table_name = 'agents_protectionplan'",
-                [tenant.schema_name],
-            )
-            if cursor.fetchone() is None:
-                continue
-            sql = BACKFILL.format(schema=connection.ops.quote_name(tenant.schema_name))
-            cursor.execute(sql, [tenant.pk, tenant.parent_id, tenant.name, tenant.slug])
+    for_each_tenant_schema(
+        apps,
+        schema_editor,
+        _backfill_one,
+        table="agents_protectionplan",
+        label="0004_backfill_plans",
+    )
+
+
+def _backfill_one(cursor, tenant):
+    cursor.execute(
+        BACKFILL.format(schema=tenant.quoted_schema),
+        [tenant.pk, tenant.parent_id, tenant.name, tenant.slug],
+    )
 
 
 class Migration(migrations.Migration):
+    # One transaction per schema (see tenants.schema_walk): a single one runs out of locks
+    # at about 1,400 customers. ON CONFLICT DO NOTHING makes a rerun after an interruption
+    # skip what was done.
+    atomic = False
     dependencies = [("agents_directory", "0003_plan_entry")]
 
     operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]
