@@ -10,6 +10,7 @@ production command, and the header deadline.
 import asyncio
 import inspect
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
@@ -62,7 +63,11 @@ async def _call(scope: dict, chunks: list[bytes]) -> tuple[int, dict, bytes, int
 
 
 def _run(scope: dict, chunks: list[bytes]) -> tuple[int, dict, bytes, int]:
-    return asyncio.run(_call(scope, chunks))
+    # In a thread of its own: once the browser tier has run, Playwright's sync API (its
+    # session-scoped browser) keeps an event loop running in the main thread for the rest of
+    # the session, and asyncio.run() refuses to start a second one there.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, _call(scope, chunks)).result()
 
 
 def test_asgi_refuses_a_declared_length_over_the_limit_without_asking_for_the_body():
