@@ -31,6 +31,7 @@ from tests.live.server import (
     wait_until_up,
 )
 from tests.live.test_serving_live import _command, _production_env, _wait_until_healthy
+from tests.processes import children_of
 from tests.redis_server import running_redis
 
 WORKERS = 3
@@ -388,16 +389,7 @@ def test_the_live_fixtures_workers_add_up_refusals_by_reason(live_portal):
 def _cluster_processes(cluster) -> list[int]:
     """The postmaster of the test's own cluster and every process it started."""
     postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
-    found = [postmaster]
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster:
-                found.append(int(entry))
-    return found
+    return [postmaster, *children_of(postmaster)]
 
 
 def _signal(pid: int, signum: int) -> None:

@@ -17,6 +17,7 @@ import psycopg
 from tests.live.databases import restore_template
 from tests.live.postgres import own_cluster
 from tests.live.server import ROOT, portal_env
+from tests.processes import children_of
 
 FIRST_MACHINE = "registered its first machine"
 # A token of the demo data whose first machine is registered: its reminder is due at once.
@@ -67,19 +68,6 @@ def _wait(condition, within: float, what: str) -> float:
             return time.monotonic() - started
         time.sleep(0.2)
     raise AssertionError(f"{what} not within {within} s")
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry))
-    return found
 
 
 def _readyz(manage: list[str], env: dict) -> str:
@@ -147,7 +135,7 @@ def test_the_supervised_worker_comes_back_after_a_database_restart_and_mails_onc
             # A dead worker: killed outright (its row stays), its supervisor paused meanwhile.
             os.kill(supervisor.pid, signal.SIGSTOP)
             try:
-                [worker] = _children(supervisor.pid)
+                [worker] = children_of(supervisor.pid)
                 os.kill(worker, signal.SIGKILL)
                 killed = _latest_worker(cluster.url)
                 time.sleep(13)
@@ -235,7 +223,7 @@ def test_a_worker_killed_mid_send_mails_once_and_later_runs_are_not_blocked(tmp_
                 subprocess.run([*manage, "shell", "-c", DEFER], env=env, cwd=ROOT, check=True)
                 _wait(lambda: mailed(first) == 1, 90, "the first mail")
                 time.sleep(0.5)  # the job now waits on the token's row
-                [worker] = _children(supervisor.pid)
+                [worker] = children_of(supervisor.pid)
                 os.kill(worker, signal.SIGKILL)
                 killed = time.monotonic()
             assert _jobs(cluster.url, "doing") == 1  # left behind, holding the lock
