@@ -8,6 +8,7 @@ schema is selected.
 import datetime
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -75,6 +76,30 @@ def agent_for_secret(secret: str) -> Agent | None:
         return None
     _seen(credential.tenant, device)
     return Agent(credential=credential, tenant=credential.tenant, device=device)
+
+
+def agent_in_tenant(tenant: Tenant, agent_id: str) -> Agent | None:
+    """The registered agent with this instance id (the `agent_id` registration returned) in
+    `tenant`, with the connection pointed at it; None for any other id. For callers that
+    name an agent by its id rather than its secret (the vendor API v2's plan changes); the
+    device is not marked as seen, the agent did not call."""
+    try:
+        instance = uuid.UUID(str(agent_id))
+    except ValueError:
+        return None
+    credential = AgentCredential.objects.filter(tenant=tenant, agent_id=instance).first()
+    if credential is None:
+        return None
+    credential.tenant = tenant
+    connection.set_tenant(tenant)
+    device = (
+        Device.objects.select_related("owner")
+        .filter(pk=credential.device_id, owner__is_active=True)
+        .first()
+    )
+    if device is None:
+        return None
+    return Agent(credential=credential, tenant=tenant, device=device)
 
 
 # "Last seen" is a minute's precision: an agent calling every second writes once a minute.

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 
 from api.parsers import MSG_TOO_LARGE
+from vendorapi.errors import error_body, is_vendor_path
 
 from .requestlog import HEADER, incoming_or_new
 
@@ -36,7 +37,7 @@ log = logging.getLogger("portal.request")
 
 def limit_for(path: str) -> int | None:
     """The largest body a request to `path` may carry (None: no limit)."""
-    if path.startswith(API_PREFIX):
+    if path.startswith(API_PREFIX) or is_vendor_path(path):
         return settings.API_MAX_BODY_SIZE
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
@@ -49,6 +50,10 @@ def declared_length(value: str | None) -> int | None:
 
 
 def _too_large_body(path: str, limit: int, request_id: str) -> tuple[bytes, str]:
+    if is_vendor_path(path):  # the vendor API v2's error shape (vendorapi.errors)
+        message = MSG_TOO_LARGE.format(limit=limit)
+        body = error_body(413, message, path=path, details={"request_id": request_id})
+        return JsonResponse(body).content, "application/json"
     if path.startswith(API_PREFIX):
         response = JsonResponse(
             {"detail": MSG_TOO_LARGE.format(limit=limit), "request_id": request_id}
@@ -68,7 +73,7 @@ class BodyLimitMiddleware:
         limit = limit_for(request.path)
         declared = declared_length(request.META.get("CONTENT_LENGTH"))
         if limit is not None and declared is not None and declared > limit:
-            if request.path.startswith(API_PREFIX):
+            if request.path.startswith(API_PREFIX) or is_vendor_path(request.path):
                 return JsonResponse({"detail": MSG_TOO_LARGE.format(limit=limit)}, status=413)
             return HttpResponse(MSG_TOO_LARGE_PAGE, status=413, content_type=TEXT)
         return self.get_response(request)

@@ -43,7 +43,8 @@ class TrustedProxyMiddleware:
         return self.get_response(request)
 
 
-API_PREFIX = "/api/"
+# The API, and the original vendor's older API paths (vendorapi).
+API_PREFIX = ("/api/", "/bc/")
 
 
 class PortalLocaleMiddleware(LocaleMiddleware):

@@ -27,6 +27,8 @@ urlpatterns = [
     # `{"error", "error_description"}`, which OAuth clients read.
     path("api/v1/oauth/token", oauth.TokenView.as_view(), name="api-oauth-token"),
     path("api/v1/", include("portal.api_urls")),
+    # The original vendor's API v2 and the older paths its scripts call (vendorapi).
+    path("", include("vendorapi.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -8,6 +8,7 @@ platform superuser is the only account without a tenant.
 """
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.functions import RandomUUID
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -25,6 +26,9 @@ class Tenant(TenantMixin):
     name = models.CharField(_("name"), max_length=100)
     # The tenant's id in URLs and the API: stable, unique, and safe to show.
     slug = models.SlugField(_("identifier"), max_length=40, unique=True)
+    # The tenant's id in the original vendor's API v2 (`vendorapi`): a UUID that never
+    # changes. Drawn by the database, so rows inserted by SQL get one too.
+    uuid = models.UUIDField(db_default=RandomUUID(), unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     parent = models.ForeignKey(
         "self",
@@ -112,6 +116,11 @@ class User(AbstractUser):
         related_name="users",
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    # The user's ids in the original vendor's API v2 (`vendorapi`): the user's own, and the
+    # "personal tenant" that registration token scopes name the user by. Stable UUIDs drawn
+    # by the database.
+    uuid = models.UUIDField(db_default=RandomUUID(), unique=True, editable=False)
+    personal_tenant_uuid = models.UUIDField(db_default=RandomUUID(), unique=True, editable=False)
     # The tenant's family (its partner level), so a partner's users list is an index range.
     family = models.BigIntegerField(null=True, editable=False)
 

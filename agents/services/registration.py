@@ -216,9 +216,10 @@ def _refused_after_all(
         )
 
 
-def _plan_token(agent: Agent, token_value: str, origin: Origin) -> tuple[RegistrationToken, int]:
+def _plan_token(
+    agent: Agent, token: RegistrationToken, origin: Origin
+) -> tuple[RegistrationToken, int]:
     """The token and the id of its plan, if this agent may use them."""
-    token = usable_token(token_value)
     if token.tenant_id != agent.tenant.pk:
         raise TokenOfAnotherTenant
     token_network_check(token=token, origin=origin, use="plan")
@@ -237,11 +238,17 @@ def _locked_plan(plan_id: int) -> ProtectionPlan | None:
     return next(iter(ProtectionPlan.objects.raw(query, [plan_id])), None)
 
 
-def _plan_change(agent: Agent, token_value: str, *, apply: bool, origin: Origin) -> ProtectionPlan:
-    """Locks in the order every writer of these rows takes them (plan, token, device, then
+def plan_change(
+    *, agent: Agent, token: RegistrationToken, apply: bool, origin: Origin
+) -> ProtectionPlan:
+    """Apply (or revoke) the plan of a token already looked up (`usable_token`) to the
+    agent's device: the one rule for every entry point (the agent API with the token's
+    value, the vendor API v2 with an access token issued for the token).
+
+    Locks in the order every writer of these rows takes them (plan, token, device, then
     the directory), so a plan change racing an unregister, a plan's deletion or a user's
     deletion waits for it and then answers from what is left, never with a deadlock."""
-    token, plan_id = _plan_token(agent, token_value, origin)
+    token, plan_id = _plan_token(agent, token, origin)
     with transaction.atomic():
         plan = _locked_plan(plan_id)
         if plan is None:  # deleted a moment ago
@@ -272,9 +279,10 @@ def _plan_change(agent: Agent, token_value: str, *, apply: bool, origin: Origin)
 
 def plan_apply(*, agent: Agent, token_value: str, origin: Origin) -> ProtectionPlan:
     """Apply the token's plan to the agent's device; applying it again is success."""
-    return _plan_change(agent, token_value, apply=True, origin=origin)
+    return plan_change(agent=agent, token=usable_token(token_value), apply=True, origin=origin)
 
 
 def plan_revoke(*, agent: Agent, token_value: str, origin: Origin) -> ProtectionPlan:
     """Revoke the token's plan from the device; revoking a plan not applied is success."""
-    return _plan_change(agent, token_value, apply=False, origin=origin)
+    token = usable_token(token_value)
+    return plan_change(agent=agent, token=token, apply=False, origin=origin)

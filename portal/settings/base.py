@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # The request id (X-Request-ID, in API error bodies) and one log line per request.
     "portal.requestlog.RequestLogMiddleware",
+    # Error answers under the original vendor's API v2 paths in its shape (vendorapi.errors):
+    # inside the request log, outside everything that can refuse a request.
+    "vendorapi.errors.VendorErrorMiddleware",
     # A declared body over its limit answers 413 before anything reads it (portal.bodylimit;
     # under the production server its ASGI wrapper has already applied the same rule).
     "portal.bodylimit.BodyLimitMiddleware",
@@ -275,6 +278,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Management portal API",
     "DESCRIPTION": "Tenants, users, protection plans and registration tokens.",
     "VERSION": "1",
+    # Tags and operation ids from the path after /api/v1; the vendor API v2 (vendorapi),
+    # documented beside it, tags its own operations.
+    "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

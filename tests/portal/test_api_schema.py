@@ -50,8 +50,10 @@ def test_every_operation_documents_its_errors_in_the_shared_error_shape(schema):
     for label, path, _method, operation in _operations(schema):
         responses = operation["responses"]
         errors = {code for code in responses if code[0] in "45"}
+        # The original vendor's API v2 (vendorapi) answers its errors in its own shape.
+        shape = "ErrorBody" if path.startswith("/api/v1/") else "VendorError"
         for code in errors:
-            assert _ref(responses[code]) == "ErrorBody", (label, code)
+            assert _ref(responses[code]) == shape, (label, code)
             assert responses[code]["description"], (label, code)
         if operation.get("security") != [{}]:  # signed in or an agent: refused without
             assert errors & {"401", "403"}, label
@@ -139,3 +141,29 @@ def test_the_schema_shows_both_security_schemes_for_the_portal_api(schema):
     for path in ("/api/v1/agents/me", "/api/v1/agents/me/plan/apply"):
         for operation in schema["paths"][path].values():
             assert {"apiClient": []} not in operation["security"], path
+
+
+VENDOR_PATHS = {
+    "/api/2/idp/token": {"post"},
+    "/bc/idp/token": {"post"},
+    "/api/2/users/me": {"get"},
+    "/api/2/clients": {"post"},
+    "/api/2/tenants/{tenant_id}/registration_tokens": {"get", "post"},
+    "/api/2/registration_tokens/{token_id}": {"get", "delete"},
+    "/bc/api/account_server/registration_tokens": {"post"},
+    "/api/policy_management/v4/applications": {"post", "delete"},
+}
+
+
+def test_the_vendor_api_is_documented_beside_v1_in_its_error_shape(schema):
+    for path, methods in VENDOR_PATHS.items():
+        assert set(schema["paths"][path]) == methods, path
+    error = schema["components"]["schemas"]["VendorErrorInner"]
+    assert set(error["properties"]) == {"code", "domain", "message", "details"}
+    basic = schema["components"]["securitySchemes"]["loginPassword"]
+    assert basic == {**basic, "type": "http", "scheme": "basic"}
+    for path in ("/api/2/users/me", "/api/2/clients"):
+        (operation,) = schema["paths"][path].values()
+        assert {"loginPassword": []} in operation["security"], path
+    registration = schema["paths"]["/api/2/tenants/{tenant_id}/registration_tokens"]["post"]
+    assert {"loginPassword": []} not in registration["security"]
