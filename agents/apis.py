@@ -45,12 +45,21 @@ class Named(serializers.Serializer):
     name = serializers.CharField()
 
 
+class TenantRef(Named):
+    uuid = serializers.UUIDField(help_text="The tenant's id in the vendor API v2.")
+
+
 class RegisterOutput(serializers.Serializer):
     agent_id = serializers.CharField()
     agent_secret = serializers.CharField(help_text="Returned once. Send as a Bearer credential.")
-    tenant = Named()
+    tenant = TenantRef()
     owner = inline_serializer(
-        "Owner", {"id": serializers.CharField(), "username": serializers.CharField()}
+        "Owner",
+        {
+            "id": serializers.CharField(),
+            "uuid": serializers.UUIDField(),
+            "username": serializers.CharField(),
+        },
     )
     plan_available = Named(allow_null=True)
 
@@ -93,8 +102,12 @@ class RegisterApi(TokenUsingAPIView):
         body = {
             "agent_id": str(result.device.agent_id),
             "agent_secret": result.secret,
-            "tenant": {"id": result.tenant.slug, "name": result.tenant.name},
-            "owner": {"id": str(owner.pk), "username": owner.username},
+            "tenant": {
+                "id": result.tenant.slug,
+                "uuid": str(result.tenant.uuid),
+                "name": result.tenant.name,
+            },
+            "owner": {"id": str(owner.pk), "uuid": str(owner.uuid), "username": owner.username},
             "plan_available": {"id": str(token.plan_id), "name": token.plan_name}
             if token.plan_id
             else None,
@@ -127,7 +140,7 @@ class MeApi(AgentView):
                 "agent_id": serializers.CharField(),
                 "hostname": serializers.CharField(),
                 "os": serializers.CharField(),
-                "tenant": Named(),
+                "tenant": TenantRef(),
                 "owner": serializers.DictField(),
                 "plans": Named(many=True),
             },
@@ -140,8 +153,12 @@ class MeApi(AgentView):
                 "agent_id": str(device.agent_id),
                 "hostname": device.hostname,
                 "os": device.os,
-                "tenant": {"id": tenant.slug, "name": tenant.name},
-                "owner": {"id": str(device.owner_id), "username": device.owner.username},
+                "tenant": {"id": tenant.slug, "uuid": str(tenant.uuid), "name": tenant.name},
+                "owner": {
+                    "id": str(device.owner_id),
+                    "uuid": str(device.owner.uuid),
+                    "username": device.owner.username,
+                },
                 "plans": [{"id": str(p.pk), "name": p.name} for p in device.plans.order_by("name")],
             }
         )

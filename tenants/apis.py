@@ -12,6 +12,7 @@ from .selectors import tenants_visible_to, users_at
 
 class TenantItem(serializers.Serializer):
     id = serializers.CharField(source="slug")
+    uuid = serializers.UUIDField(help_text="The tenant's id in the vendor API v2.")
     name = serializers.CharField()
     kind = serializers.CharField()
     parent_id = serializers.CharField(source="parent.slug", allow_null=True, default=None)
@@ -19,12 +20,18 @@ class TenantItem(serializers.Serializer):
 
 class UserItem(serializers.Serializer):
     id = serializers.CharField()
+    uuid = serializers.UUIDField(help_text="The user's id in the vendor API v2.")
+    personal_tenant_id = serializers.UUIDField(
+        source="personal_tenant_uuid",
+        help_text="The user's personal tenant id in the vendor API v2 (registration token "
+        "scopes name the user by it).",
+    )
     username = serializers.CharField()
     role = serializers.CharField()
     tenant = serializers.SerializerMethodField()
 
     def get_tenant(self, user) -> dict:
-        return {"id": user.tenant.slug, "name": user.tenant.name}
+        return {"id": user.tenant.slug, "uuid": str(user.tenant.uuid), "name": user.tenant.name}
 
 
 class TenantListApi(APIView):

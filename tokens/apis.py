@@ -36,6 +36,7 @@ UNREGISTERED = inline_serializer(
 
 class Ref(serializers.Serializer):
     id = serializers.CharField()
+    uuid = serializers.UUIDField(help_text="The user's id in the vendor API v2.")
     username = serializers.CharField()
 
 
@@ -63,7 +64,7 @@ class TokenItem(serializers.Serializer):
     last_used_at = serializers.DateTimeField(allow_null=True)
 
     def get_tenant(self, token) -> dict:
-        return {"id": token.tenant.slug, "name": token.tenant.name}
+        return {"id": token.tenant.slug, "uuid": str(token.tenant.uuid), "name": token.tenant.name}
 
     def get_plan(self, token) -> dict | None:
         if token.plan_id is None:

@@ -27,7 +27,11 @@ class ApiClientItem(serializers.Serializer):
     last_used_at = serializers.DateTimeField(allow_null=True)
 
     def get_tenant(self, client) -> dict:
-        return {"id": client.tenant.slug, "name": client.tenant.name}
+        return {
+            "id": client.tenant.slug,
+            "uuid": str(client.tenant.uuid),
+            "name": client.tenant.name,
+        }
 
 
 class ApiClientCreated(serializers.Serializer):
@@ -80,7 +84,11 @@ class ApiClientListApi(TenantScopedAPIView):
             "id": str(client.pk),
             "name": client.name,
             "role": client.role,
-            "tenant": {"id": client.tenant.slug, "name": client.tenant.name},
+            "tenant": {
+                "id": client.tenant.slug,
+                "uuid": str(client.tenant.uuid),
+                "name": client.tenant.name,
+            },
             "client_id": issued.client_id,
             "client_secret": issued.client_secret,
         }

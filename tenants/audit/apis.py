@@ -32,6 +32,9 @@ NO_ACCOUNT = frozenset({"system", "anonymous"})
 
 class AuditPerson(serializers.Serializer):
     id = serializers.CharField(allow_null=True, help_text="Null once the account is deleted.")
+    uuid = serializers.UUIDField(
+        required=False, help_text="On behalf of: the user's id in the vendor API v2."
+    )
     username = serializers.CharField()
 
 
@@ -49,6 +52,7 @@ class AuditActor(AuditPerson):
 
 class AuditTenantRef(serializers.Serializer):
     id = serializers.CharField(help_text="The tenant's identifier.")
+    uuid = serializers.UUIDField(help_text="The tenant's id in the vendor API v2.")
     name = serializers.CharField()
 
 
@@ -85,12 +89,18 @@ class AuditEventItem(serializers.Serializer):
     @extend_schema_field(AuditPerson(allow_null=True))
     def get_on_behalf_of(self, event) -> dict | None:
         user = event.on_behalf_of
-        return None if user is None else {"id": str(user.pk), "username": user.username}
+        if user is None:
+            return None
+        return {"id": str(user.pk), "uuid": str(user.uuid), "username": user.username}
 
     @extend_schema_field(AuditTenantRef(allow_null=True))
     def get_tenant(self, event) -> dict | None:
         tenant = event.tenant
-        return None if tenant is None else {"id": tenant.slug, "name": tenant.name}
+        return (
+            None
+            if tenant is None
+            else {"id": tenant.slug, "uuid": str(tenant.uuid), "name": tenant.name}
+        )
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_details(self, event) -> dict:

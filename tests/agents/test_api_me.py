@@ -11,7 +11,7 @@ def test_agent_me_describes_the_device(tenants, users):
     secret = register(value, hostname="desk").json()["agent_secret"]
     body = agent(secret).get("/api/v1/agents/me").json()
     assert body["hostname"] == "desk" and body["os"] == "Ubuntu 24.04"
-    assert body["tenant"] == {"id": "globex", "name": "Globex"}
+    assert body["tenant"] == {"id": "globex", "uuid": str(tenants["globex"].uuid), "name": "Globex"}
     assert body["owner"]["username"] == "globex-alice"
     assert body["plans"] == []
     assert "agent_secret" not in body

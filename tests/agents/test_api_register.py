@@ -32,8 +32,12 @@ def test_register_creates_the_device_under_the_tokens_user_and_customer(tenants,
     assert response.status_code == 201
     body = response.json()
     assert set(body) == {"agent_id", "agent_secret", "tenant", "owner", "plan_available"}
-    assert body["tenant"] == {"id": "globex", "name": "Globex"}
-    assert body["owner"] == {"id": str(users["globex-alice"].pk), "username": "globex-alice"}
+    assert body["tenant"] == {"id": "globex", "uuid": str(tenants["globex"].uuid), "name": "Globex"}
+    assert body["owner"] == {
+        "id": str(users["globex-alice"].pk),
+        "uuid": str(users["globex-alice"].uuid),
+        "username": "globex-alice",
+    }
     assert body["plan_available"] is None
     assert len(body["agent_secret"]) >= 32
     [device] = devices_in(tenants["globex"])

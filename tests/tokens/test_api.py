@@ -79,7 +79,11 @@ def test_user_generates_a_token_with_the_defaults(api, users):
         "registrations",
         "last_used_at",
     }
-    assert body["user"] == {"id": str(users["globex-alice"].pk), "username": "globex-alice"}
+    assert body["user"] == {
+        "id": str(users["globex-alice"].pk),
+        "uuid": str(users["globex-alice"].uuid),
+        "username": "globex-alice",
+    }
     assert body["created_by"]["username"] == "globex-alice"
     lifetime = parse_datetime(body["expires_at"]) - parse_datetime(body["created_at"])
     assert lifetime == datetime.timedelta(seconds=259200)
@@ -175,7 +179,11 @@ def test_list_shows_active_tokens_with_the_prefix_only(api, users, tenants):
     assert "token" not in items[0] and items[0]["token_prefix"] == created["token_prefix"]
     canonical = values.normalize(created["token"])
     assert canonical[2:] not in response.content.decode().replace("-", "")
-    assert items[0]["tenant"] == {"id": "globex", "name": "Globex"}
+    assert items[0]["tenant"] == {
+        "id": "globex",
+        "uuid": str(tenants["globex"].uuid),
+        "name": "Globex",
+    }
 
 
 def test_partner_level_list_spans_its_customers_with_their_tenant(api, users, tenants):

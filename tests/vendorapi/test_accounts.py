@@ -152,3 +152,18 @@ def test_wrong_passwords_count_toward_the_sign_in_lockout(script, settings):
         "/accounts/login/", {"username": "globex-bob", "password": "demo-test-password"}
     )
     assert page.status_code == 429
+
+
+def test_v1_answers_carry_the_uuids_the_vendor_paths_take(script, users, tenants):
+    """The same access token on /api/v1: tenants and users carry the ids /api/2 uses."""
+    script.sign_in_client("globex-admin")
+    listed = script.call("GET", "/api/v1/tenants").json()["items"]
+    assert [(t["id"], t["uuid"]) for t in listed] == [("globex", str(tenants["globex"].uuid))]
+    people = script.call("GET", "/api/v1/tenants/globex/users").json()["items"]
+    bob = next(u for u in people if u["username"] == "globex-bob")
+    assert bob["uuid"] == str(users["globex-bob"].uuid)
+    assert bob["personal_tenant_id"] == str(users["globex-bob"].personal_tenant_uuid)
+    assert bob["tenant"]["uuid"] == str(tenants["globex"].uuid)
+    made = script.call("POST", "/api/v1/tenants/globex/registration_tokens", {"user_id": bob["id"]})
+    assert made.json()["user"]["uuid"] == bob["uuid"]
+    assert made.json()["tenant"]["uuid"] == str(tenants["globex"].uuid)

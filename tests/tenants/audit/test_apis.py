@@ -58,8 +58,12 @@ def test_an_item_has_exactly_the_listed_keys_and_shapes(api, tenants, users):
     assert set(item) == KEYS
     assert item["action"] == {"code": "token.create", "label": "Registration token generated"}
     assert item["actor"] == {"id": str(users["globex-admin"].pk), "username": "globex-admin"}
-    assert item["on_behalf_of"] == {"id": str(users["globex-bob"].pk), "username": "globex-bob"}
-    assert item["tenant"] == {"id": "globex", "name": "Globex"}
+    assert item["on_behalf_of"] == {
+        "id": str(users["globex-bob"].pk),
+        "uuid": str(users["globex-bob"].uuid),
+        "username": "globex-bob",
+    }
+    assert item["tenant"] == {"id": "globex", "uuid": str(tenants["globex"].uuid), "name": "Globex"}
     assert (item["source"], item["client_address"]) == ("cli", None)
     assert item["details"]["token_id"] == str(token.public_id)
     assert item["details"]["prefix"] == token.prefix
