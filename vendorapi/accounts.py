@@ -54,7 +54,10 @@ class PasswordOrTokenView(VendorAPIView):
 
 
 class MeApi(PasswordOrTokenView):
-    error_responses = {429: "Too many failed sign-ins for this login or from this address."}
+    error_responses = {
+        404: "An API client whose creator's account is gone acts for no user.",
+        429: "Too many failed sign-ins for this login or from this address.",
+    }
 
     @extend_schema(
         responses={200: Me},
@@ -95,7 +98,10 @@ class ClientCreated(serializers.Serializer):
 
 
 class ClientsApi(PasswordOrTokenView):
-    error_responses = {429: "Too many failed sign-ins for this login or from this address."}
+    error_responses = {
+        404: "The tenant is unknown or outside your scope.",
+        429: "Too many failed sign-ins for this login or from this address.",
+    }
 
     @extend_schema(
         request=ClientInput,

@@ -49,7 +49,8 @@ class PasswordBasicAuthentication(BaseAuthentication):
             raise Throttled(detail=MSG_LOCKED)
         if user is None or not user.is_active:
             raise AuthenticationFailed(MSG_INVALID)
-        # The one place a signed-in user can still be refused (see docs/vendor-api.md).
+        # The one place a password sign-in is refused after the password matched: the
+        # refusal of a user with a second factor (issue 21) belongs here, as one call.
         return user, None
 
     def authenticate_header(self, request):

@@ -22,7 +22,7 @@ from rest_framework.exceptions import (
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from agents.authentication import agent_in_tenant
+from agents.authentication import Agent, agent_in_tenant
 from agents.services import registration
 from tenants.audit import Origin
 from tenants.models import AuditEvent
@@ -70,6 +70,7 @@ class ApplicationsApi(VendorAPIView):
     error_responses = {
         403: "The agent belongs to another user than the token's, or the token cannot be "
         "used from this network.",
+        404: "No agent with this id in the registration token's customer.",
         409: registration.MSG_NO_PLAN,
     }
 
@@ -82,7 +83,12 @@ class ApplicationsApi(VendorAPIView):
         data = ApplicationInput(data=request.data)
         data.is_valid(raise_exception=True)
         agent_ids = data.validated_data["context"]["items"]
-        done = [self._change(agent_id, apply=True) for agent_id in agent_ids]
+        # Every id is checked before any plan changes: an unknown one changes nothing.
+        agents = [self._agent(agent_id) for agent_id in agent_ids]
+        done = [
+            self._change(agent, agent_id, apply=True)
+            for agent, agent_id in zip(agents, agent_ids, strict=True)
+        ]
         return Response({"items": done})
 
     @extend_schema(
@@ -94,15 +100,20 @@ class ApplicationsApi(VendorAPIView):
         agent_id = request.query_params.get("context_id", "")
         if not agent_id:
             raise ValidationError({"context_id": ["Give the agent's id."]})
-        self._change(agent_id, apply=False)
+        self._change(self._agent(agent_id), agent_id, apply=False)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _change(self, agent_id: str, *, apply: bool) -> dict:
+    def _agent(self, agent_id: str) -> Agent:
+        """The agent with this id in the registration token's customer; 404 otherwise."""
         token = self.request.user.token
         self.request._request.log_tenant = token.tenant.slug  # for the request log
         agent = agent_in_tenant(token.tenant, agent_id)
         if agent is None:
             raise NotFound(MSG_NO_AGENT.format(agent_id=agent_id[:64]))
+        return agent
+
+    def _change(self, agent: Agent, agent_id: str, *, apply: bool) -> dict:
+        token = self.request.user.token
         origin = Origin.from_request(self.request, AuditEvent.Source.AGENT)
         try:
             plan = registration.plan_change(agent=agent, token=token, apply=apply, origin=origin)

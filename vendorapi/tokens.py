@@ -105,6 +105,8 @@ class LegacyTokenInput(VendorTokenInput):
 
 
 class LegacyTokensApi(VendorAPIView):
+    error_responses = {404: "The tenant is unknown or outside your scope."}
+
     @extend_schema(
         request=LegacyTokenInput,
         responses={201: VendorTokenCreated},
