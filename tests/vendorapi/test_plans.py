@@ -112,3 +112,29 @@ def test_refusals_of_the_plan_flow(script, users, tenants):
     assert (
         vendor_error(refused, 403)["message"] == "This registration token belongs to another user."
     )
+
+
+def test_wrong_assertions_are_throttled_like_registrations(script, settings):
+    """The JWT bearer grant looks a registration token up: failures count per address, and
+    past the limit the answer is 429 with Retry-After, in the vendor's shape."""
+    for _ in range(settings.AGENT_TOKEN_FAILURE_LIMIT):
+        wrong = script.form("/bc/idp/token", {"grant_type": JWT, "assertion": values.generate()})
+        assert vendor_error(wrong, 401)
+    blocked = script.form("/bc/idp/token", {"grant_type": JWT, "assertion": values.generate()})
+    assert vendor_error(blocked, 429)["code"] == "TooManyRequests"
+    assert int(blocked["Retry-After"]) > 0
+
+
+def test_an_unknown_agent_among_several_changes_nothing(script, users, tenants):
+    value = _token(script, users, tenants, with_plan=True)
+    agent_id = _register(script, value, "vendor-flow-3")
+    access = script.form("/bc/idp/token", {"grant_type": JWT, "assertion": value}).json()
+    unknown = "00000000-0000-4000-8000-000000000000"
+    response = script.call(
+        "POST",
+        "/api/policy_management/v4/applications",
+        {"context": {"items": [agent_id, unknown]}},
+        auth="Bearer " + access["access_token"],
+    )
+    assert unknown in vendor_error(response, 404)["message"]
+    assert _plans_of(tenants["globex"], agent_id) == []
