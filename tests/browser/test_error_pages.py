@@ -12,6 +12,7 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
+from tests.browser.conftest import SCREENSHOTS
 from tests.live.databases import template_copy
 from tests.live.server import (
     LivePortal,
@@ -38,6 +39,10 @@ def portal(tmp_path_factory) -> Iterator[LivePortal]:
             yield LivePortal(url=url, database_url=database_url, dsn=dsn, log=log)
         finally:
             stop_gunicorn(process)
+
+
+def secrets(page):
+    return [page.locator("[data-token-value]"), page.locator("pre.command")]
 
 
 def _in_language(page, portal, language: str) -> None:
@@ -92,6 +97,8 @@ def test_a_column_header_after_a_post_opens_the_page_not_a_blank_405(
     assert answer.value.status == 200, answer.value.url
     expect(page).to_have_url(re.compile(r"/console/globex/devices/\?.*pane=tokens"))
     expect(pane.locator("table")).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"sorted_after_a_post_{language}.png", mask=secrets(page))
     # The form's address itself, reached by a link: the designed page, not a blank 405.
     response = page.goto("/console/globex/tokens/delete/")
     _designed(page, response, 405, "This page cannot be opened by a link", language)
