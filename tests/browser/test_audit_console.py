@@ -1,4 +1,5 @@
-"""Issue 20 on the Audit log page, in Chromium, in English at 1366 px and French at 390 px:
+"""Issue 20 on the Audit log page, in Chromium, in English at 1366 px and French at 390 px
+(and German on a 1024 px tablet):
 the Details column says what the API has, a token is its two symbols, the dates read in the
 pages' one format, the table fits without sideways scrolling (cards on a phone), and the
 User filter finds anyone involved, in any case, with suggestions from the level's users."""
@@ -67,7 +68,7 @@ def _row(table, action: str, text: str):
     return table.locator("tbody tr").filter(has_text=action).filter(has_text=text).first
 
 
-@pytest.mark.parametrize("width,height,language", SIZES)
+@pytest.mark.parametrize("width,height,language", [*SIZES, (1024, 768, "de")])
 def test_audit_details_show_what_the_api_has_and_the_table_fits(
     login, portal, width, height, language
 ):
