@@ -25,7 +25,7 @@ from .requestlog import request_id_of
 API_PREFIX = "/api/"
 
 
-def _is_api(request) -> bool:
+def is_api(request) -> bool:
     return request.path.startswith(API_PREFIX)
 
 
@@ -54,7 +54,7 @@ def _page(request, status: int, title: str, message: str, *, with_request: bool 
 
 
 def bad_request(request, exception):
-    if _is_api(request):
+    if is_api(request):
         if isinstance(exception, RequestDataTooBig):
             # A body Django refused to load: the API's documented 413, like api.parsers.
             return _json(MSG_TOO_LARGE.format(limit=settings.API_MAX_BODY_SIZE), 413)
@@ -63,21 +63,31 @@ def bad_request(request, exception):
 
 
 def permission_denied(request, exception):
-    if _is_api(request):
+    if is_api(request):
         return _json("You do not have permission to perform this action.", 403)
     return _page(request, 403, _("Access denied"), _("Your role does not allow this."))
 
 
 def page_not_found(request, exception):
-    if _is_api(request):
+    if is_api(request):
         return _json("Not found.", 404)
     return _page(
         request, 404, _("Page not found"), _("There is no such page, or you cannot reach it.")
     )
 
 
+def method_not_allowed(request):
+    """A page reached by a link where only a form may go (portal.error_pages)."""
+    return _page(
+        request,
+        405,
+        _("This page cannot be opened by a link"),
+        _("This address only takes a form's submission. Go back, or open the page from the menu."),
+    )
+
+
 def server_error(request):
-    if not _is_api(request):
+    if not is_api(request):
         # No request context: its processors could fail in turn (the database may be down).
         return _page(
             request,

@@ -8,9 +8,10 @@ reaches it (59.5 minutes read "1 hour", 29.5 days "1 month").
 import datetime
 
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from common.datetimes import local_datetime
 
 MINUTE = 60
 HOUR = 60 * MINUTE
@@ -76,7 +77,7 @@ def exact(moment: datetime.datetime) -> str:
     """The moment in the current time zone, naming the zone: "Dec. 6, 2026, 1:28 p.m. CET
     (UTC+01:00)", or "... UTC"."""
     local = timezone.localtime(moment)
-    text = date_format(local, "DATETIME_FORMAT")
+    text = local_datetime(local)
     name = local.tzname() or ""
     offset = local.utcoffset() or datetime.timedelta(0)
     if name == "UTC" and not offset:

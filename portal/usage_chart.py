@@ -5,10 +5,13 @@ style: the template sets geometry as SVG attributes and colours by class, portal
 each day a bar of machines registered beside a bar of failed token uses, on one scale.
 """
 
+import datetime
 import math
 from dataclasses import dataclass
 
-from django.utils.formats import date_format
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_skeleton
+from django.utils.translation import get_language
 
 from tokens.usage import UsageOfDay
 
@@ -34,6 +37,26 @@ class ChartDay:
     failures_bar: Bar
     label_x: float
     label: str  # the day under the axis (in the page's language), every 7th day, else ""
+    day_label: str  # the day and month, as `label` writes them ("7 déc.")
+    weekday_label: str  # with the weekday, for the table ("lun. 7 déc.")
+
+
+def _locale() -> Locale:
+    try:
+        return Locale.parse(get_language() or "en", sep="-")
+    except (ValueError, UnknownLocaleError):
+        return Locale.parse("en")
+
+
+def day_labels(day: datetime.date) -> tuple[str, str]:
+    """A day and month, without and with the weekday, as the page's language abbreviates
+    them (CLDR through Babel: "Dec 7", "7 déc.", "7. Dez."; Django's own "M" title-cases a
+    three-letter stem, "Déc", which no French reader writes)."""
+    locale = _locale()
+    return (
+        format_skeleton("MMMd", day, locale=locale),
+        format_skeleton("MMMEd", day, locale=locale),
+    )
 
 
 def nice_ceiling(value: int) -> int:
@@ -56,6 +79,7 @@ def chart(days: list[UsageOfDay]) -> dict:
     rows = []
     for n, d in enumerate(days):
         x = LEFT + n * slot + slot * 0.1
+        short, long = day_labels(d.day)
         rows.append(
             ChartDay(
                 day=d.day,
@@ -64,7 +88,9 @@ def chart(days: list[UsageOfDay]) -> dict:
                 registrations_bar=_bar(x, bar, d.registrations, top),
                 failures_bar=_bar(x + bar + slot * 0.04, bar, d.failures, top),
                 label_x=round(LEFT + (n + 0.5) * slot, 1),
-                label=date_format(d.day, "d M") if (len(days) - 1 - n) % 7 == 0 else "",
+                label=short if (len(days) - 1 - n) % 7 == 0 else "",
+                day_label=short,
+                weekday_label=long,
             )
         )
     ticks = [

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
@@ -42,6 +43,9 @@ class DeviceListView(AddDevicesPaneMixin, TenantScopedMixin, TemplateView):
             token_filter=token_id,
             all_customers=self.tenant.is_partner,
             can_unregister=self.can(Action.UNREGISTER_DEVICES),
+            # Links on a page a POST rendered lead here, not to the POST-only address.
+            list_path=reverse("devices", kwargs={"tenant_id": self.tenant.slug}),
+            list_params={"pane": self.pane} if self.pane else {},
         )
         return context
 

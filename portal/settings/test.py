@@ -6,7 +6,9 @@ from .base import *  # noqa: F403
 from .base import cache_config, env
 
 PORTAL_ENVIRONMENT = "test"
-DEBUG = False
+# A served portal may run with DEBUG on, as the run command does, to show which pages look
+# the same there (tests/browser/test_error_pages.py).
+DEBUG = env.bool("PORTAL_TEST_DEBUG", default=False)
 SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Mail stays in memory (django.core.mail.outbox), in served test portals too, whatever

@@ -1,10 +1,12 @@
 """Template helpers shared by the console and the management portal."""
 
 from django import template
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.html import format_html
 
-from portal.relative_time import exact as exact_time
+from common.datetimes import local_datetime
+from portal.relative_time import exact as exact_with_zone
 from portal.relative_time import relative as relative_time
 
 register = template.Library()
@@ -18,7 +20,7 @@ def when(moment, absolute=False):
     if moment is None:
         return "—"
     relative = relative_time((moment - timezone.now()).total_seconds())
-    exact = exact_time(moment)
+    exact = exact_with_zone(moment)
     if absolute:
         return format_html(
             '<time datetime="{}" title="{}">{}</time><br><small>{}</small>',
@@ -32,15 +34,43 @@ def when(moment, absolute=False):
     )
 
 
+@register.simple_tag
+def exact_time(moment):
+    """A moment in the pages' one date and time format (`common.datetimes`), its zone on
+    hover, machine-readable in `datetime`."""
+    if moment is None:
+        return "—"
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        moment.isoformat(),
+        exact_with_zone(moment),
+        local_datetime(moment),
+    )
+
+
+def _here(context) -> tuple[str, QueryDict]:
+    """Where a page's own links (pages, sort orders) lead: the current address, except on a
+    page a POST rendered (a refused form, a confirmation), whose address takes only POST (a
+    link there answered 405): then the page's GET address (`list_path`) with its open pane
+    (`list_params`), which the view supplies."""
+    request = context["request"]
+    params = request.GET.copy()
+    if request.method in ("GET", "HEAD"):
+        return "", params
+    for key, value in (context.get("list_params") or {}).items():
+        params.setdefault(key, value)
+    return context.get("list_path") or "", params
+
+
 @register.simple_tag(takes_context=True)
 def page_url(context, number, param="page", **fixed):
     """The current URL's query string with `param` set to page `number`: a filter, a sort
     or an open pane carries over to the other pages. `fixed` parameters are always set
     (a pane's links keep the pane open even from a page the POST rendered)."""
-    params = context["request"].GET.copy()
+    path, params = _here(context)
     for key, value in {**fixed, param: number}.items():
         params[key] = value  # QueryDict.update would append
-    return f"?{params.urlencode()}"
+    return f"{path}?{params.urlencode()}"
 
 
 @register.simple_tag(takes_context=True)
@@ -51,9 +81,8 @@ def sort_header(context, label, key, param="sort", current=None):
     (default: the context's `sort`). Keeps the page's other query parameters (an open pane,
     a filter) and starts again at the first page.
     """
-    request = context["request"]
     current = current if current is not None else context.get("sort") or ""
-    params = request.GET.copy()
+    path, params = _here(context)
     params.pop("page", None)
     params.pop("tpage", None)
     ascending = current == key
@@ -61,8 +90,9 @@ def sort_header(context, label, key, param="sort", current=None):
     state = "ascending" if ascending else "descending" if current == f"-{key}" else None
     arrow = {"ascending": " ▲", "descending": " ▼"}.get(state, "")
     return format_html(
-        '<th scope="col"{}><a href="?{}">{}<span aria-hidden="true">{}</span></a></th>',
+        '<th scope="col"{}><a href="{}?{}">{}<span aria-hidden="true">{}</span></a></th>',
         format_html(' aria-sort="{}"', state) if state else "",
+        path,
         params.urlencode(),
         label,
         arrow,

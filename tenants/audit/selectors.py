@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -31,6 +31,8 @@ MSG_BAD_ACTION = "action must be one of the audit action codes."
 class AuditFilter:
     action: str = ""
     user: str = ""  # the initiator's username (kept after the account is deleted)
+    # Anyone involved, in any case: the initiator or the user acted for (the page's filter).
+    involving: str = ""
     since: datetime.datetime | None = None  # inclusive
     until: datetime.datetime | None = None  # exclusive
 
@@ -44,6 +46,11 @@ def audit_events(*, actor: User, tenant: Tenant, filters: AuditFilter) -> QueryS
         events = events.filter(action=filters.action)
     if filters.user:
         events = events.filter(actor_name=filters.user)
+    if filters.involving:
+        acted_for = User.objects.filter(username__iexact=filters.involving).values("pk")
+        events = events.filter(
+            Q(actor_name__iexact=filters.involving) | Q(on_behalf_of__in=acted_for)
+        )
     if filters.since is not None:
         events = events.filter(at__gte=filters.since)
     if filters.until is not None:

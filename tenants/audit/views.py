@@ -10,21 +10,11 @@ from django.views.generic import TemplateView
 from common.paging import page_of
 from tenants.models import AuditEvent
 from tenants.permissions import Action
+from tenants.selectors import users_at
 from tenants.views import ManagementMixin
 
-from .selectors import AuditFilter, audit_events, safe_details
-
-# How a failed token use's reason reads (the codes come from `tokens.failures.Reason`,
-# which this layer cannot import; an unknown code is shown as it is).
-REASON_LABELS = {
-    "mistyped": _("mistyped"),
-    "unknown": _("unknown token"),
-    "expired": _("expired"),
-    "deleted": _("deleted"),
-    "user_inactive": _("user deactivated"),
-    "used_up": _("used up"),
-    "network_refused": _("refused by the address limit"),
-}
+from .details import describe, object_label
+from .selectors import AuditFilter, audit_events
 
 
 class AuditFilterForm(forms.Form):
@@ -33,7 +23,13 @@ class AuditFilterForm(forms.Form):
         required=False,
         choices=[("", _("All actions")), *AuditEvent.Action.choices],
     )
-    user = forms.CharField(label=_("User"), required=False, max_length=150)
+    # Anyone involved (initiator or on-behalf-of), any case; suggestions from the level's users.
+    user = forms.CharField(
+        label=_("User"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"list": "audit-users", "autocomplete": "off"}),
+    )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -47,7 +43,7 @@ class AuditFilterForm(forms.Form):
         start, end = data.get("date_from"), data.get("date_to")
         return AuditFilter(
             action=data.get("action") or "",
-            user=(data.get("user") or "").strip(),
+            involving=(data.get("user") or "").strip(),
             since=_midnight(start) if start else None,
             until=_midnight(end + datetime.timedelta(days=1)) if end else None,
         )
@@ -56,23 +52,6 @@ class AuditFilterForm(forms.Form):
 def _midnight(day: datetime.date) -> datetime.datetime:
     """The start of a day in the portal's time zone (the dates people type)."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
-
-
-def describe(event: AuditEvent) -> str:
-    """The details a person needs in the list, in words: a failed token use's reason and
-    count, a refused registration's machine."""
-    details = safe_details(event.details)
-    parts = []
-    if event.action == AuditEvent.Action.TOKEN_USE_FAILED:
-        reason = details.get("reason", "")
-        parts.append(str(REASON_LABELS.get(reason, reason)))
-        if event.count > 1:
-            parts.append(str(_("%(n)s times") % {"n": event.count}))
-    if details.get("machine_id"):
-        parts.append(str(_("machine %(id)s") % {"id": details["machine_id"]}))
-    if details.get("plan"):
-        parts.append(str(_("plan %(name)s") % {"name": details["plan"]}))
-    return ", ".join(parts)
 
 
 class AuditLogView(ManagementMixin, TemplateView):
@@ -85,8 +64,12 @@ class AuditLogView(ManagementMixin, TemplateView):
         filters = form.filters() if form.is_bound else AuditFilter()
         events = audit_events(actor=self.request.user, tenant=self.tenant, filters=filters)
         page = page_of(events, self.request)
-        rows = [(event, describe(event)) for event in page.object_list]
+        rows = [(event, object_label(event), describe(event)) for event in page.object_list]
         filtered = filters != AuditFilter()
+        # The User filter's suggestions: the level's users this actor may see.
+        users = users_at(actor=self.request.user, tenant=self.tenant).values_list(
+            "username", flat=True
+        )
         return super().get_context_data(
-            page=page, rows=rows, form=form, filtered=filtered, **kwargs
+            page=page, rows=rows, form=form, filtered=filtered, user_names=users, **kwargs
         )

@@ -90,8 +90,8 @@ def test_every_action_reads_as_a_label_never_as_its_code(login, tenants):
     html = login("globex-admin").get(audit_url()).content.decode()
     body = html[html.index("<tbody>") : html.index("</tbody>")]
     for code, label in AuditEvent.Action.choices:
-        assert label != code and f"<td>{label}</td>" in body
-        assert f"<td>{code}</td>" not in body
+        assert label != code and re.search(rf"<td[^>]*>{re.escape(str(label))}</td>", body)
+        assert not re.search(rf"<td[^>]*>{re.escape(code)}</td>", body)
 
 
 def test_a_failed_token_use_reads_with_its_reason_and_count(login, tenants):
@@ -166,6 +166,8 @@ def _plan(queryset) -> str:
         {"since": DAY, "until": DAY + datetime.timedelta(days=1)},
         {"action": "token.create", "since": DAY},
         {"user": "msp-admin", "since": DAY},
+        {"involving": "MSP-admin"},
+        {"involving": "msp-admin", "action": "token.create"},
     ],
 )
 def test_every_audit_list_is_one_index_range_without_a_sort(tenants, users, level, filters):
