@@ -22,7 +22,8 @@ from api.parsers import MSG_TOO_LARGE
 
 from .requestlog import request_id_of
 
-API_PREFIX = "/api/"
+# The vendor API's older paths (/bc/...) answer JSON too.
+API_PREFIX = ("/api/", "/bc/")
 
 
 def is_api(request) -> bool:
