@@ -20,6 +20,8 @@ from tenants.models import AuditEvent, Tenant, User
 from tenants.permissions import Action
 
 from . import failures, machines, networks, values
+from .descriptions import MAX_DESCRIPTION, MSG_DESCRIPTION  # noqa: F401 - the forms' and API's
+from .descriptions import clean_description as _description
 from .models import MAX_MACHINES, RegistrationToken
 from .plans import PlanRef, catalog
 
@@ -35,8 +37,6 @@ MSG_OWN_ACCOUNT_ONLY = gettext_noop(
     "You can generate registration tokens only for your own account."
 )
 MSG_PLAN_ADMINS_ONLY = gettext_noop("Only administrators can bind a protection plan to a token.")
-MSG_DESCRIPTION = gettext_noop("The description can be at most 200 characters.")
-MAX_DESCRIPTION = 200
 MSG_GONE = gettext_noop("This registration token is no longer active.")
 MSG_MAX_MACHINES = gettext_noop("The machine limit must be a whole number from 1 to 10,000.")
 
@@ -183,13 +183,6 @@ def _machine_limit(value: int | str | None) -> int | None:
     if not 1 <= limit <= MAX_MACHINES:
         raise ValidationError({"max_machines": _(MSG_MAX_MACHINES)})
     return limit
-
-
-def _description(text: str | None) -> str:
-    text = (text or "").strip()
-    if len(text) > MAX_DESCRIPTION:
-        raise ValidationError({"description": _(MSG_DESCRIPTION)})
-    return text
 
 
 def token_manage_check(*, actor: User, token: RegistrationToken) -> None:

@@ -13,6 +13,9 @@ __all__ = [
     "METRICS_ALLOWED_ADDRESSES",
     "METRICS_TOKEN",
     "OAUTH_TOKEN_ADDRESS_LIMIT",
+    "PASSWORD_RESET_MAILS_PER_EMAIL",
+    "PASSWORD_RESET_REQUESTS_PER_CLIENT",
+    "PASSWORD_RESET_WINDOW",
     "OAUTH_TOKEN_CLIENT_FAILURE_LIMIT",
     "OAUTH_TOKEN_CLIENT_FAILURE_WINDOW",
     "READYZ_REQUIRE_WORKER",
@@ -38,6 +41,11 @@ AGENT_TOKEN_BLOCKED_INTERVAL = env.int("AGENT_TOKEN_BLOCKED_INTERVAL", default=2
 OAUTH_TOKEN_ADDRESS_LIMIT = env.int("OAUTH_TOKEN_ADDRESS_LIMIT", default=30)
 OAUTH_TOKEN_CLIENT_FAILURE_LIMIT = env.int("OAUTH_TOKEN_CLIENT_FAILURE_LIMIT", default=10)
 OAUTH_TOKEN_CLIENT_FAILURE_WINDOW = env.int("OAUTH_TOKEN_CLIENT_FAILURE_WINDOW", default=600)
+# Password reset requests (portal/password_reset.py): mails to one email address, and
+# requests from one client address, within the window (seconds).
+PASSWORD_RESET_MAILS_PER_EMAIL = env.int("PASSWORD_RESET_MAILS_PER_EMAIL", default=3)
+PASSWORD_RESET_REQUESTS_PER_CLIENT = env.int("PASSWORD_RESET_REQUESTS_PER_CLIENT", default=10)
+PASSWORD_RESET_WINDOW = env.int("PASSWORD_RESET_WINDOW", default=3600)
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0: none). The
 # client address for throttling and the audit log is taken from that hop.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
