@@ -28,6 +28,11 @@ urlpatterns = [
         views.UserDeleteView.as_view(),
         name="user-delete",
     ),
+    path(
+        "manage/<slug:tenant_id>/users/<int:user_id>/deactivate/",
+        views.UserDeactivateView.as_view(),
+        name="user-deactivate",
+    ),
     path("manage/<slug:tenant_id>/", include("tenants.urls")),
     # OAuth 2.0 (RFC 6749), not a REST framework view: its errors are OAuth's own
     # `{"error", "error_description"}`, which OAuth clients read.

@@ -32,6 +32,8 @@ DEFAULT_LIFETIME = datetime.timedelta(days=3)
 MSG_ALL_CUSTOMERS = gettext_noop("You cannot generate a token on the All customers level.")
 MSG_LIFETIME = gettext_noop("The token lifetime must be between 60 seconds and 1 year.")
 MSG_UNKNOWN_USER = gettext_noop("There is no such user in this customer.")
+# API only (a client has no page), so English like every API answer.
+MSG_USER_ID_REQUIRED = "user_id is required: an API client generates tokens for a user it names."
 MSG_UNKNOWN_PLAN = gettext_noop("There is no such protection plan in this customer.")
 MSG_OWN_ACCOUNT_ONLY = gettext_noop(
     "You can generate registration tokens only for your own account."
@@ -50,6 +52,8 @@ class IssuedToken:
 
 
 def _token_owner(*, actor: User, tenant: Tenant, user_id: int | str | None) -> User:
+    if user_id in (None, "") and actor.pk is None:  # an API client: it has no account
+        raise ValidationError({"user_id": MSG_USER_ID_REQUIRED})
     if user_id in (None, ""):
         user_id = actor.pk
     # Refuse another account before looking it up, so the answer never tells which user
@@ -127,6 +131,7 @@ def token_create(
             family=tenant.family,
             user=owner,
             created_by=account_of(actor),
+            created_by_name=actor.username,
             created_at=now,
             expires_at=now + lifetime,
             plan_id=plan.id if plan else None,
