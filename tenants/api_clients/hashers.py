@@ -21,7 +21,6 @@ import hmac
 from django.conf import settings
 from django.contrib.auth.hashers import BasePasswordHasher, mask_hash
 from django.utils.crypto import constant_time_compare
-from django.utils.translation import gettext_noop
 
 ALGORITHM = "client_secret_hmac_sha256"
 _KEY_SALT = b"portal.api_clients.client_secret"
@@ -60,9 +59,9 @@ class ClientSecretHasher(BasePasswordHasher):
     def safe_summary(self, encoded):
         decoded = self.decode(encoded)
         return {
-            gettext_noop("algorithm"): decoded["algorithm"],
-            gettext_noop("salt"): mask_hash(decoded["salt"], show=2),
-            gettext_noop("hash"): mask_hash(decoded["hash"], show=2),
+            "algorithm": decoded["algorithm"],
+            "salt": mask_hash(decoded["salt"], show=2),
+            "hash": mask_hash(decoded["hash"], show=2),
         }
 
     def must_update(self, encoded):

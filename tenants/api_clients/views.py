@@ -46,18 +46,30 @@ class ApiClientListView(ManagementMixin, TemplateView):
             NEW_SECRET.forget(response, path=_list_path(self.tenant))
         return response
 
+    def api_url(self) -> str:
+        return self.request.build_absolute_uri("/api/v1/tenants")
+
+    def token_command(self, client_id: str, secret: str) -> list[str]:
+        """curl asking this portal (its full URL) for an access token, form-encoded."""
+        url = self.request.build_absolute_uri(TOKEN_URL)
+        return ["curl", "-u", f"'{client_id}:{secret}'", "-d", "grant_type=client_credentials", url]
+
     def get_context_data(self, **kwargs):
         clients = api_clients_at(actor=self.request.user, tenant=self.tenant)
         page = page_of(clients, self.request)
         issued = None
         if self.issued is not None:
             secret, facts = self.issued
-            issued = {**facts, "client_secret": secret}
+            issued = {
+                **facts,
+                "client_secret": secret,
+                "token_command": self.token_command(facts["client_id"], secret),
+            }
         return super().get_context_data(
             page=page,
             issued=issued,
             token_url=self.request.build_absolute_uri(TOKEN_URL),
-            api_url=self.request.build_absolute_uri("/api/v1/tenants"),
+            call_command=["curl", "-H", "'Authorization: Bearer ACCESS_TOKEN'", self.api_url()],
             can_manage_api_clients=self.can(Action.MANAGE_API_CLIENTS),
             **kwargs,
         )

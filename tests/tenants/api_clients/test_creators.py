@@ -5,6 +5,7 @@ step (audited); a secret can be reset (the old one stops at once, the new one sh
 tokens a client made name it, and a client must name the user a token is for."""
 
 import base64
+from html import unescape
 
 import pytest
 from django.test import Client
@@ -178,7 +179,7 @@ def test_the_page_labels_the_secret_copies_the_id_and_gives_a_curl_command(login
     assert ">Client secret</dt>" in html and ">Client ID</dt>" in html
     assert 'data-copy-target="client-id"' in html and 'data-copy-target="client-secret"' in html
     command = html.split('id="token-command">')[1].split("</pre>")[0]
-    args = [part.split("</span>")[0] for part in command.split('<span class="arg">')[1:]]
+    args = [unescape(p.split("</span>")[0]) for p in command.split('<span class="arg">')[1:]]
     assert args == [
         "curl",
         "-u",
