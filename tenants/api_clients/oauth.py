@@ -112,15 +112,15 @@ class TokenView(oauth_views.TokenView):
     def post(self, request, *args, **kwargs):
         if request.content_type not in FORMS:
             return _error(400, "invalid_request", MSG_FORM)
+        if request.POST.get("grant_type") != GRANT_TYPE:
+            return _error(400, "unsupported_grant_type", MSG_GRANT)
         client_id = _client_id_of(request)
         wait = throttling.refusal(client_address(request), client_id)
         if wait is not None:
             return _error(429, "too_many_requests", MSG_THROTTLED, **{"Retry-After": str(wait)})
-        if request.POST.get("grant_type") != GRANT_TYPE:
-            return _error(400, "unsupported_grant_type", MSG_GRANT)
         response = super().post(request, *args, **kwargs)
-        if response.status_code == 401:  # invalid_client: unknown id or wrong secret
-            throttling.record_failure(client_id)
+        if response.status_code != 401:  # 401 is invalid_client: unknown id or wrong secret
+            throttling.succeeded(client_id)
         if response.status_code == 200:
             issued = json.loads(response.content)
             response.content = json.dumps({key: issued[key] for key in ANSWER_KEYS})

@@ -8,11 +8,14 @@ counts, and a failing cache lets requests through rather than refusing everyone)
 - failed client authentications naming one client id, `OAUTH_TOKEN_CLIENT_FAILURE_LIMIT`
   within `OAUTH_TOKEN_CLIENT_FAILURE_WINDOW` seconds, whatever the addresses they come
   from. Unknown client ids are counted the same way, so the answers do not tell which
-  ids exist.
+  ids exist. Each request is counted *before* its secret is checked and given back when
+  it succeeds, so a burst of concurrent guesses cannot slip past while the first ones are
+  still being checked: at most the limit reach the check.
 
 Over either limit the request answers 429 with Retry-After, before any secret is checked.
 """
 
+import contextlib
 import hashlib
 import time
 
@@ -42,8 +45,9 @@ def _count(key: str, timeout: int) -> int:
 
 
 def refusal(address: str, client_id: str | None) -> int | None:
-    """Count this request against its address; None if it may go ahead, else the seconds
-    to wait (the address is over its rate, or the client id over its failures)."""
+    """Count this request against its address and its client id; None if it may go ahead
+    (then call `succeeded` if it authenticates), else the seconds to wait (the address is
+    over its rate, or the client id over its failures)."""
     now = time.time()
     window_start = int(now // ADDRESS_WINDOW) * ADDRESS_WINDOW
     if _count(_address_key(address, window_start), ADDRESS_WINDOW + 5) > (
@@ -51,13 +55,14 @@ def refusal(address: str, client_id: str | None) -> int | None:
     ):
         return max(1, int(window_start + ADDRESS_WINDOW - now) + 1)
     if client_id:
-        failures = guarded("get", 0, _client_key(client_id), 0)
-        if failures >= settings.OAUTH_TOKEN_CLIENT_FAILURE_LIMIT:
-            return settings.OAUTH_TOKEN_CLIENT_FAILURE_WINDOW
+        window = settings.OAUTH_TOKEN_CLIENT_FAILURE_WINDOW
+        if _count(_client_key(client_id), window) > settings.OAUTH_TOKEN_CLIENT_FAILURE_LIMIT:
+            return window
     return None
 
 
-def record_failure(client_id: str | None) -> None:
-    """A failed client authentication naming `client_id` (known or not)."""
+def succeeded(client_id: str | None) -> None:
+    """The request counted against `client_id` authenticated: it was no failure."""
     if client_id:
-        _count(_client_key(client_id), settings.OAUTH_TOKEN_CLIENT_FAILURE_WINDOW)
+        with contextlib.suppress(ValueError):  # the window ended meanwhile
+            guarded("decr", None, _client_key(client_id))
