@@ -155,7 +155,8 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=60)
         # The default limits: 36 wrong-secret requests at once, naming the PBKDF2 client.
-        server, base = _serve(env, args.workers, workdir / "server2.log")
+        fresh = {**env, "CACHE_URL": f"filecache://{workdir / 'cache2'}"}  # no earlier counts
+        server, base = _serve(fresh, args.workers, workdir / "server2.log")
         try:
             started = time.perf_counter()
             with concurrent.futures.ThreadPoolExecutor(36) as pool:
