@@ -209,3 +209,28 @@ def test_a_token_made_by_a_client_names_the_client(login, anns_client, users):
         assert made.status_code == 201, made.content
     pane = login("globex-admin").get(devices_url("globex", pane="tokens")).content.decode()
     assert pane.count('<span class="clamp">API client Ann sync</span>') == 2
+
+
+def test_deactivating_in_the_admin_lists_the_clients_and_deletes_them_when_ticked(
+    login, ann, anns_client
+):
+    client = login("globex-admin")
+    page = reverse("admin:tenants_user_change", args=[ann.pk])
+    html = client.get(page).content.decode()
+    assert "Also delete the API clients this user created" in html
+    assert "They keep working otherwise: Ann sync (Globex)" in html
+    form = {"email": "", "first_name": "", "last_name": "", "delete_api_clients": "on"}
+    assert client.post(page, form).status_code == 302  # is_active left out: unticked
+    ann.refresh_from_db()
+    assert not ann.is_active
+    assert not ApiClient.objects.filter(pk=anns_client.client.pk).exists()
+    event = AuditEvent.objects.get(action=AuditEvent.Action.API_CLIENT_DELETE)
+    assert event.actor.username == "globex-admin"
+
+
+def test_the_admin_offer_does_nothing_while_the_user_stays_active(login, ann, anns_client):
+    client = login("globex-admin")
+    page = reverse("admin:tenants_user_change", args=[ann.pk])
+    form = {"email": "a@example.com", "first_name": "", "last_name": "", "is_active": "on"}
+    assert client.post(page, {**form, "delete_api_clients": "on"}).status_code == 302
+    assert ApiClient.objects.filter(pk=anns_client.client.pk).exists()
