@@ -118,6 +118,7 @@ class ApiClientResetSecretApi(APIView):
         "once; the new secret is only in this answer.",
     )
     def post(self, request, client_id):
+        request.data  # noqa: B018 - no fields, but a body is parsed (and refused) like any other
         client = api_client_for(actor=request.user, client_id=client_id)
         issued = api_client_reset_secret(
             actor=request.user, client=client, origin=origin_of(request)
