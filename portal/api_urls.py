@@ -26,6 +26,11 @@ urlpatterns = [
         name="api-api-client",
     ),
     path(
+        "api_clients/<str:client_id>/reset_secret",
+        api_client_apis.ApiClientResetSecretApi.as_view(),
+        name="api-api-client-reset-secret",
+    ),
+    path(
         "tenants/<slug:tenant_id>/protection_plans",
         agent_apis.PlanListApi.as_view(),
         name="api-plans",

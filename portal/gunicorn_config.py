@@ -14,8 +14,14 @@
   worker's connections use `HeaderDeadlineProtocol`, which starts the keep-alive timer it
   already has for later requests when the connection opens, for the header deadline; the
   worker cancels it when the headers are complete, as for every later request.
+- Which peers may set the scheme (`X-Forwarded-Proto`) and other forwarded headers:
+  exactly TRUSTED_PROXIES, the portal's own setting (`common.net`). gunicorn's default
+  (`FORWARDED_ALLOW_IPS`, else 127.0.0.1 and ::1) believed any local peer whatever the
+  portal was told, so with TRUSTED_PROXIES empty a local client's `X-Forwarded-Proto:
+  https` skipped the HTTPS redirect. Empty: no peer (on a TCP address) sets them.
 """
 
+import ipaddress
 import os
 import shutil
 
@@ -40,6 +46,20 @@ logconfig_dict = {
     },
 }
 
+
+def forwarded_allow(value: str) -> str:
+    """TRUSTED_PROXIES (comma-separated addresses or networks, read as the settings read
+    it) as gunicorn's `forwarded_allow_ips`; a network with host bits set is normalised,
+    as `common.net` accepts it. A malformed entry stops the server here, as it fails
+    `manage.py check`."""
+    entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+    return ",".join(str(ipaddress.ip_network(entry, strict=False)) for entry in entries)
+
+
+forwarded_allow_ips = forwarded_allow(os.environ.get("TRUSTED_PROXIES", ""))
+# The one scheme header the portal reads (gunicorn also believed X-Forwarded-Protocol and
+# X-Forwarded-Ssl, which the portal never looks at).
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 
 HEADER_TIMEOUT = float(os.environ.get("REQUEST_HEADER_TIMEOUT", "10"))
 

@@ -36,5 +36,9 @@ def json_logging(level: str) -> dict:
             # Its "Not Found: /path" warnings repeat the request log; errors stay.
             "django.request": {"level": "ERROR"},
             "portal.request": {"level": "INFO"},
+            # oauthlib logs every token it issues (and the request that asked) at DEBUG: no
+            # LOG_LEVEL may write a secret, so these two never go below INFO.
+            "oauthlib": {"level": "INFO"},
+            "oauth2_provider": {"level": "INFO"},
         },
     }

@@ -29,7 +29,8 @@ class TrustedProxyMiddleware:
 
     It replaces SECURE_PROXY_SSL_HEADER, which believes the header from anyone. It comes
     first, so SecurityMiddleware's HTTPS redirect and secure cookies see the real scheme; the
-    header is dropped afterwards, so nothing later can read an untrusted one.
+    header is dropped afterwards, so nothing later can read an untrusted one. The production
+    server trusts the same peers for it (`forwarded_allow_ips`, portal/gunicorn_config.py).
     """
 
     def __init__(self, get_response):
@@ -40,6 +41,9 @@ class TrustedProxyMiddleware:
         request.META.pop("HTTP_X_FORWARDED_PROTO", None)
         if scheme is not None:
             request.META["wsgi.url_scheme"] = scheme
+            scope = getattr(request, "scope", None)  # under ASGI the scope's scheme counts
+            if scope is not None:
+                request.scope = {**scope, "scheme": scheme}
         return self.get_response(request)
 
 

@@ -4,13 +4,19 @@ from django.views.i18n import set_language
 
 from tenants.api_clients import oauth
 
-from . import metrics, views
+from . import metrics, password_reset, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
+    # Django's reset request, throttled per email address and per client (portal.password_reset).
+    path(
+        "accounts/password_reset/",
+        password_reset.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     # The footer's language selector posts here (Django's view: sets the language cookie).
     path("language/", set_language, name="set_language"),
@@ -21,6 +27,11 @@ urlpatterns = [
         "manage/<slug:tenant_id>/users/<int:user_id>/delete/",
         views.UserDeleteView.as_view(),
         name="user-delete",
+    ),
+    path(
+        "manage/<slug:tenant_id>/users/<int:user_id>/deactivate/",
+        views.UserDeactivateView.as_view(),
+        name="user-deactivate",
     ),
     path("manage/<slug:tenant_id>/", include("tenants.urls")),
     # OAuth 2.0 (RFC 6749), not a REST framework view: its errors are OAuth's own

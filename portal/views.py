@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -12,6 +13,7 @@ from django.views.generic import TemplateView
 
 from agents.selectors import device_count_of, device_counts
 from common.paging import page_of
+from tenants.api_clients.selectors import api_clients_created_by
 from tenants.models import User
 from tenants.permissions import Action
 from tenants.selectors import customers_at, tenants_visible_to, users_at
@@ -60,10 +62,11 @@ def home(request):
     return redirect("devices", tenant_id=tenant.slug)
 
 
-class UserDeleteView(ManagementMixin, TemplateView):
-    """Confirm (saying how many devices go with the user), then delete."""
+class UserTargetMixin(ManagementMixin):
+    """A page about one user of this level, listing the API clients they created: those
+    keep working without them (a client belongs to its level), so the page offers to
+    delete them in the same step (`delete_api_clients`), each deletion audited."""
 
-    template_name = "tenants/user_confirm_delete.html"
     section = "users"
     required_action = Action.MANAGE_USERS
 
@@ -74,14 +77,37 @@ class UserDeleteView(ManagementMixin, TemplateView):
         except User.DoesNotExist:
             raise Http404("No such user.") from None
 
+    def created_clients(self, user):
+        return list(api_clients_created_by(actor=self.request.user, tenant=self.tenant, user=user))
+
+    def chosen_clients(self, user):
+        return self.created_clients(user) if self.request.POST.get("delete_api_clients") else []
+
     def get_context_data(self, **kwargs):
         user = self.target()
-        return super().get_context_data(target=user, device_count=device_count_of(user), **kwargs)
+        return super().get_context_data(
+            target=user, created_clients=self.created_clients(user), **kwargs
+        )
+
+
+class UserDeleteView(UserTargetMixin, TemplateView):
+    """Confirm (saying how many devices go with the user), then delete."""
+
+    template_name = "tenants/user_confirm_delete.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        return {**context, "device_count": device_count_of(context["target"])}
 
     def post(self, request, *args, **kwargs):
         user = self.target()
         try:
-            count = services.user_delete(actor=request.user, user=user, origin=self.origin())
+            count = services.user_delete(
+                actor=request.user,
+                user=user,
+                origin=self.origin(),
+                api_clients=self.chosen_clients(user),
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("users", tenant_id=self.tenant.slug)
@@ -94,6 +120,31 @@ class UserDeleteView(ManagementMixin, TemplateView):
             )
             % {"name": user.username, "n": count},
         )
+        return redirect("users", tenant_id=self.tenant.slug)
+
+
+class UserDeactivateView(UserTargetMixin, TemplateView):
+    """Confirm, then deactivate: the user can no longer sign in and their registration
+    tokens stop working; the API clients they created are deleted too if chosen."""
+
+    template_name = "tenants/user_confirm_deactivate.html"
+
+    def post(self, request, *args, **kwargs):
+        user = self.target()
+        try:
+            deleted = services.user_deactivate(
+                actor=request.user,
+                user=user,
+                origin=self.origin(),
+                api_clients=self.chosen_clients(user),
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("users", tenant_id=self.tenant.slug)
+        message = _("User “%s” was deactivated.") % user.username
+        if deleted:
+            message += " " + _("API clients deleted: %s.") % ", ".join(deleted)
+        messages.success(request, message)
         return redirect("users", tenant_id=self.tenant.slug)
 
 

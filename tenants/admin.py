@@ -1,9 +1,13 @@
+import copy
+
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .admin_base import ScopedModelAdmin
-from .models import AuditEvent, Tenant, User
+from .api_clients.services import api_clients_delete
+from .models import ApiClient, AuditEvent, Tenant, User
 from .permissions import Action
 from .selectors import at_level, tenants_visible_to, users_at
 
@@ -99,6 +103,15 @@ class UserAddForm(forms.ModelForm):
         return data
 
 
+class UserChangeForm(forms.ModelForm):
+    """With the API clients the user created (they keep working without the user: a client
+    belongs to its level), an offer to delete them when the user is deactivated."""
+
+    delete_api_clients = forms.BooleanField(
+        required=False, label=_("Also delete the API clients this user created")
+    )
+
+
 @admin.register(User)
 class UserAdmin(ScopedModelAdmin):
     list_display = ["username", "tenant", "role", "email", "is_active"]
@@ -113,9 +126,20 @@ class UserAdmin(ScopedModelAdmin):
             return User.objects.select_related("tenant")
         return users_at(actor=request.user, tenant=tenant)
 
+    def _created_clients(self, obj) -> list[ApiClient]:
+        return list(ApiClient.objects.filter(created_by=obj).select_related("tenant"))
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
-            return super().get_form(request, obj, change, **kwargs)
+            clients = self._created_clients(obj)
+            if not clients:
+                return super().get_form(request, obj, change, **kwargs)
+            form = super().get_form(request, obj, change, form=UserChangeForm, **kwargs)
+            offer = copy.deepcopy(form.base_fields["delete_api_clients"])  # per request
+            names = ", ".join(f"{c.name} ({c.tenant.name})" for c in clients)
+            offer.help_text = _("When deactivating. They keep working otherwise: %s") % names
+            form.base_fields["delete_api_clients"] = offer
+            return form
         form = self.form_for(UserAddForm, request)
         form.base_fields["tenant"].queryset = self._tenant_choices(request)
         return form
@@ -128,7 +152,7 @@ class UserAdmin(ScopedModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["username", "password", "tenant", "role", "email", "first_name", "last_name"]
-        return self.fields
+        return [*self.fields, "delete_api_clients"] if self._created_clients(obj) else self.fields
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -147,12 +171,12 @@ class UserAdmin(ScopedModelAdmin):
             data = {
                 f: form.cleaned_data[f] for f in services.USER_EDITABLE if f in form.cleaned_data
             }
-            services.user_update(
-                actor=request.user,
-                user=User.objects.get(pk=obj.pk),
-                data=data,
-                origin=self.origin(request),
-            )
+            user = User.objects.get(pk=obj.pk)
+            origin = self.origin(request)
+            services.user_update(actor=request.user, user=user, data=data, origin=origin)
+            if not user.is_active and form.cleaned_data.get("delete_api_clients"):
+                clients = self._created_clients(user)  # in the admin's one transaction
+                api_clients_delete(actor=request.user, clients=clients, origin=origin)
             return
         data = form.cleaned_data
         created = services.user_create(

@@ -183,6 +183,7 @@ class AuditEvent(models.Model):
         TOKEN_USE_FAILED = "token.use_failed", _("Registration token use failed")
         API_CLIENT_CREATE = "api_client.create", _("API client created")
         API_CLIENT_DELETE = "api_client.delete", _("API client deleted")
+        API_CLIENT_RESET_SECRET = "api_client.reset_secret", _("API client secret reset")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     # The tenant's family (its partner level), so a partner's audit log is an index range.

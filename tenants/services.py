@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -25,8 +26,13 @@ MSG_ROLE_NOT_FOR_TENANT = gettext_noop("This role cannot be given to a user of t
 MSG_PARTNER_ADMIN_ONLY_BY_PARTNER = gettext_noop(
     "Only a partner administrator can add partner administrators."
 )
-MSG_USERNAME_TAKEN = gettext_noop("A user with that username already exists.")
+# Usernames sign in, so they are unique across the platform. The one answer for a taken
+# name says no more than that: not that it is a user, nor of which tenant or partner.
+MSG_USERNAME_TAKEN = gettext_noop("This username is not available. Choose another.")
 MSG_CUSTOMER_NAME_TAKEN = gettext_noop("This partner already has a customer with that name.")
+
+
+SLUG_SUFFIX = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def _unique_slug(name: str) -> str:
@@ -36,6 +42,17 @@ def _unique_slug(name: str) -> str:
         n += 1
         slug = f"{base}-{n}"
     return slug
+
+
+def _customer_slug(name: str) -> str:
+    """The name and a random suffix: slugs are unique across the platform, so one that
+    depended on which slugs exist ("acme-2") told a partner that another partner has a
+    customer called Acme."""
+    base = (slugify(name) or "customer")[:30].strip("-")
+    while True:
+        slug = f"{base}-{get_random_string(6, SLUG_SUFFIX)}"
+        if not Tenant.objects.filter(slug=slug).exists():
+            return slug
 
 
 def _forget_levels(tenant: Tenant) -> None:
@@ -91,6 +108,7 @@ def customer_create(
 ) -> Tenant:
     """Create a customer tenant under a partner; its schema is cloned from the template."""
     customer_create_check(actor=actor, partner=partner, name=name)
+    slug = slug or _customer_slug(name)
     customer = _create_tenant(name=name, kind=Tenant.Kind.CUSTOMER, parent=partner, slug=slug)
     audit.record(
         actor=actor,

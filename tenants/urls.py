@@ -17,6 +17,11 @@ urlpatterns = [
         name="api-client-create",
     ),
     path(
+        "api-clients/<int:client_id>/reset-secret/",
+        api_client_views.ApiClientResetSecretView.as_view(),
+        name="api-client-reset-secret",
+    ),
+    path(
         "api-clients/<int:client_id>/delete/",
         api_client_views.ApiClientDeleteView.as_view(),
         name="api-client-delete",

@@ -81,7 +81,7 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
         "masked",
         "tenant",
         "user",
-        "created_by",
+        "created_by_name",
         "created_at",
         "expires_at",
         "plan_name",

@@ -50,6 +50,11 @@ class RegistrationToken(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Who made it, as named then: a person's username, or "API client <name>" for a client
+    # (which has no account, so `created_by` is empty); kept after either is deleted.
+    created_by_name = models.CharField(
+        _("created by"), max_length=150, blank=True, default="", db_default=""
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # The customer's family (its partner level): All customers lists are an index range.
     family = models.BigIntegerField(null=True, editable=False)

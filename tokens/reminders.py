@@ -144,7 +144,7 @@ def _when(moment: datetime.datetime) -> str:
 def compose(token: RegistrationToken, kind: str) -> tuple[str, str]:
     """Subject and text: the token's two visible symbols only, never its value."""
     shown = f"{token.prefix}••"
-    description = getattr(token, "description", "")
+    description = " ".join(getattr(token, "description", "").split())  # one line, always
     lines = [f"Customer: {token.tenant.name}", f"User: {token.user.username}"]
     if description:
         lines.insert(0, f"Description: {description}")

@@ -91,6 +91,7 @@ def token_reissue(*, actor: User, token: RegistrationToken, origin: Origin) -> I
             family=token.family,
             user=token.user,
             created_by=account_of(actor),
+            created_by_name=actor.username,
             created_at=now,
             expires_at=now + lifetime,
             plan_id=token.plan_id,

@@ -20,6 +20,8 @@ from tenants.models import AuditEvent, Tenant, User
 from tenants.permissions import Action
 
 from . import failures, machines, networks, values
+from .descriptions import MAX_DESCRIPTION, MSG_DESCRIPTION  # noqa: F401 - the forms' and API's
+from .descriptions import clean_description as _description
 from .models import MAX_MACHINES, RegistrationToken
 from .plans import PlanRef, catalog
 
@@ -30,13 +32,13 @@ DEFAULT_LIFETIME = datetime.timedelta(days=3)
 MSG_ALL_CUSTOMERS = gettext_noop("You cannot generate a token on the All customers level.")
 MSG_LIFETIME = gettext_noop("The token lifetime must be between 60 seconds and 1 year.")
 MSG_UNKNOWN_USER = gettext_noop("There is no such user in this customer.")
+# API only (a client has no page), so English like every API answer.
+MSG_USER_ID_REQUIRED = "user_id is required: an API client generates tokens for a user it names."
 MSG_UNKNOWN_PLAN = gettext_noop("There is no such protection plan in this customer.")
 MSG_OWN_ACCOUNT_ONLY = gettext_noop(
     "You can generate registration tokens only for your own account."
 )
 MSG_PLAN_ADMINS_ONLY = gettext_noop("Only administrators can bind a protection plan to a token.")
-MSG_DESCRIPTION = gettext_noop("The description can be at most 200 characters.")
-MAX_DESCRIPTION = 200
 MSG_GONE = gettext_noop("This registration token is no longer active.")
 MSG_MAX_MACHINES = gettext_noop("The machine limit must be a whole number from 1 to 10,000.")
 
@@ -50,6 +52,8 @@ class IssuedToken:
 
 
 def _token_owner(*, actor: User, tenant: Tenant, user_id: int | str | None) -> User:
+    if user_id in (None, "") and actor.pk is None:  # an API client: it has no account
+        raise ValidationError({"user_id": MSG_USER_ID_REQUIRED})
     if user_id in (None, ""):
         user_id = actor.pk
     # Refuse another account before looking it up, so the answer never tells which user
@@ -127,6 +131,7 @@ def token_create(
             family=tenant.family,
             user=owner,
             created_by=account_of(actor),
+            created_by_name=actor.username,
             created_at=now,
             expires_at=now + lifetime,
             plan_id=plan.id if plan else None,
@@ -183,13 +188,6 @@ def _machine_limit(value: int | str | None) -> int | None:
     if not 1 <= limit <= MAX_MACHINES:
         raise ValidationError({"max_machines": _(MSG_MAX_MACHINES)})
     return limit
-
-
-def _description(text: str | None) -> str:
-    text = (text or "").strip()
-    if len(text) > MAX_DESCRIPTION:
-        raise ValidationError({"description": _(MSG_DESCRIPTION)})
-    return text
 
 
 def token_manage_check(*, actor: User, token: RegistrationToken) -> None:

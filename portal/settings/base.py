@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.conf import global_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -166,6 +167,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "tenants.backends.TenantUserBackend",
 ]
+# Django's password hashers, then the one for API client secrets only (never first, so no
+# password is stored with it): a keyed digest, see tenants/api_clients/hashers.py.
+CLIENT_SECRET_HASHER = "tenants.api_clients.hashers.ClientSecretHasher"  # noqa: S105 - a class path
+PASSWORD_HASHERS = [*global_settings.PASSWORD_HASHERS, CLIENT_SECRET_HASHER]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -252,13 +257,15 @@ API_RETRY_AFTER = 3
 
 # API clients (tenants.api_clients): django-oauth-toolkit as the authorization server, client
 # credentials only. Access tokens live an hour and are kept as checksums only (the RFC 9700
-# storage of 3.x: the `token` column stays empty); client secrets are hashed like passwords.
+# storage of 3.x: the `token` column stays empty); client secrets are long random values,
+# stored as a keyed digest (tenants/api_clients/hashers.py says why not like passwords).
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "SCOPES": {"api": "The Management portal API, with the client's role and level"},
     "DEFAULT_SCOPES": ["api"],
     "OAUTH2_VALIDATOR_CLASS": "tenants.api_clients.oauth.Validator",
+    "CLIENT_SECRET_HASHER": "client_secret_hmac_sha256",
     # Every RFC 9700 recommendation enforced (its 4.0 defaults); only client credentials
     # are used, so none of them takes anything away.
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,

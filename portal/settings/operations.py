@@ -12,6 +12,12 @@ __all__ = [
     "LOGGING",
     "METRICS_ALLOWED_ADDRESSES",
     "METRICS_TOKEN",
+    "OAUTH_TOKEN_ADDRESS_LIMIT",
+    "PASSWORD_RESET_MAILS_PER_EMAIL",
+    "PASSWORD_RESET_REQUESTS_PER_CLIENT",
+    "PASSWORD_RESET_WINDOW",
+    "OAUTH_TOKEN_CLIENT_FAILURE_LIMIT",
+    "OAUTH_TOKEN_CLIENT_FAILURE_WINDOW",
     "READYZ_REQUIRE_WORKER",
     "READYZ_TIMEOUT",
     "REQUEST_BODY_TIMEOUT",
@@ -29,6 +35,17 @@ AGENT_TOKEN_FAILURE_WINDOW = env.int("AGENT_TOKEN_FAILURE_WINDOW", default=600)
 # While an address is blocked it still gets one token lookup this often (seconds), so a
 # valid agent behind a shared address gets through within a minute.
 AGENT_TOKEN_BLOCKED_INTERVAL = env.int("AGENT_TOKEN_BLOCKED_INTERVAL", default=20)
+# The API clients' token endpoint (tenants/api_clients/throttling.py): requests a minute from
+# one client address, and failed authentications naming one client id within the window
+# (seconds); over either, 429.
+OAUTH_TOKEN_ADDRESS_LIMIT = env.int("OAUTH_TOKEN_ADDRESS_LIMIT", default=30)
+OAUTH_TOKEN_CLIENT_FAILURE_LIMIT = env.int("OAUTH_TOKEN_CLIENT_FAILURE_LIMIT", default=10)
+OAUTH_TOKEN_CLIENT_FAILURE_WINDOW = env.int("OAUTH_TOKEN_CLIENT_FAILURE_WINDOW", default=600)
+# Password reset requests (portal/password_reset.py): mails to one email address, and
+# requests from one client address, within the window (seconds).
+PASSWORD_RESET_MAILS_PER_EMAIL = env.int("PASSWORD_RESET_MAILS_PER_EMAIL", default=3)
+PASSWORD_RESET_REQUESTS_PER_CLIENT = env.int("PASSWORD_RESET_REQUESTS_PER_CLIENT", default=10)
+PASSWORD_RESET_WINDOW = env.int("PASSWORD_RESET_WINDOW", default=3600)
 # How many reverse proxies in front of the portal append to X-Forwarded-For (0: none). The
 # client address for throttling and the audit log is taken from that hop.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -87,5 +104,9 @@ LOGGING = {
         "procrastinate.blueprints": {"level": "WARNING"},
         "procrastinate.periodic": {"level": "WARNING"},
         "portal.request": {"level": "WARNING"},
+        # oauthlib logs every token it issues (and the request that asked) at DEBUG: no
+        # LOG_LEVEL may write a secret, so these two never go below INFO.
+        "oauthlib": {"level": "INFO"},
+        "oauth2_provider": {"level": "INFO"},
     },
 }

@@ -3,7 +3,7 @@
 import tempfile
 
 from .base import *  # noqa: F403
-from .base import cache_config, env
+from .base import CLIENT_SECRET_HASHER, cache_config, env
 
 PORTAL_ENVIRONMENT = "test"
 # A served portal may run with DEBUG on, as the run command does, to show which pages look
@@ -15,7 +15,7 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # EMAIL_URL the shell has.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Hashing passwords properly costs ~0.3 s each; tests create many users.
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", CLIENT_SECRET_HASHER]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,5 +1,6 @@
-"""REST API for API clients: `GET`/`POST /api/v1/tenants/{id}/api_clients` and
-`DELETE /api/v1/api_clients/{id}`. The secret is in the creation's answer only."""
+"""REST API for API clients: `GET`/`POST /api/v1/tenants/{id}/api_clients`,
+`DELETE /api/v1/api_clients/{id}` and `POST /api/v1/api_clients/{id}/reset_secret`. A
+secret is only in the answer that made it (creation, reset)."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -8,7 +9,11 @@ from rest_framework.views import APIView
 
 from api.pagination import PAGE_PARAMETERS, items, paginated
 from tenants.api_clients.selectors import api_client_for, api_clients_at
-from tenants.api_clients.services import api_client_create, api_client_delete
+from tenants.api_clients.services import (
+    api_client_create,
+    api_client_delete,
+    api_client_reset_secret,
+)
 from tenants.audit import Origin
 from tenants.mixins import TenantScopedAPIView
 from tenants.models import ApiClient, AuditEvent
@@ -104,3 +109,31 @@ class ApiClientDetailApi(APIView):
         client = api_client_for(actor=request.user, client_id=client_id)
         api_client_delete(actor=request.user, client=client, origin=origin_of(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiClientSecret(serializers.Serializer):
+    id = serializers.CharField()
+    client_id = serializers.CharField()
+    client_secret = serializers.CharField(help_text="Shown only in this response.")
+
+
+class ApiClientResetSecretApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: ApiClientSecret},
+        summary="Give an API client a new secret",
+        description="The old secret and the access tokens obtained with it stop working at "
+        "once; the new secret is only in this answer.",
+    )
+    def post(self, request, client_id):
+        request.data  # noqa: B018 - no fields, but a body is parsed (and refused) like any other
+        client = api_client_for(actor=request.user, client_id=client_id)
+        issued = api_client_reset_secret(
+            actor=request.user, client=client, origin=origin_of(request)
+        )
+        body = {
+            "id": str(client.pk),
+            "client_id": issued.client_id,
+            "client_secret": issued.client_secret,
+        }
+        return Response(body, headers={"Cache-Control": "no-store"})

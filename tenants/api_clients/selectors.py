@@ -12,7 +12,9 @@ from tenants.selectors import at_level, in_scope
 def api_clients_at(*, actor: User, tenant: Tenant) -> QuerySet[ApiClient]:
     """The clients of a level (at a partner: its own and its customers'), by name."""
     authorize(actor, Action.VIEW_MANAGEMENT, tenant=tenant)
-    clients = ApiClient.objects.filter(at_level(tenant)).select_related("tenant", "application")
+    clients = ApiClient.objects.filter(at_level(tenant)).select_related(
+        "tenant", "application", "created_by"
+    )
     return clients.order_by("name", "id")
 
 
@@ -29,3 +31,9 @@ def api_client_for(*, actor: User, client_id: str | int) -> ApiClient:
     if client is None or not in_scope(actor, client.tenant):
         raise Http404("No such API client.")
     return client
+
+
+def api_clients_created_by(*, actor: User, tenant: Tenant, user: User) -> QuerySet[ApiClient]:
+    """The clients of a level that `user` created: they keep working without their creator
+    (a client belongs to its level), so deleting or deactivating the user lists them."""
+    return api_clients_at(actor=actor, tenant=tenant).filter(created_by=user)

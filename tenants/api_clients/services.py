@@ -11,6 +11,7 @@ names.
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from oauth2_provider.generators import generate_client_secret
-from oauth2_provider.models import get_application_model
+from oauth2_provider.models import get_access_token_model, get_application_model
 
 from tenants import audit
 from tenants.audit import Origin
@@ -162,3 +163,36 @@ def api_client_delete(*, actor: User, client: ApiClient, origin: Origin) -> None
         )
         # The application's deletion cascades to the client and its access tokens.
         client.application.delete()
+
+
+def api_client_reset_secret(*, actor: User, client: ApiClient, origin: Origin) -> IssuedClient:
+    """A new secret for the client (shown once, like at creation). The old one stops at
+    once, and so do the access tokens it obtained: whoever held it holds nothing now."""
+    authorize(actor, Action.MANAGE_API_CLIENTS, tenant=client.tenant)
+    secret = generate_client_secret()
+    application = client.application
+    with transaction.atomic():
+        application.client_secret = secret  # hashed on save (hash_client_secret)
+        application.save(update_fields=["client_secret", "updated"])
+        tokens = get_access_token_model().objects.filter(application=application)
+        revoked = tokens.count()
+        tokens.delete()
+        audit.record(
+            actor=actor,
+            origin=origin,
+            action=AuditEvent.Action.API_CLIENT_RESET_SECRET,
+            tenant=client.tenant,
+            obj=client,
+            object_type="api_client",
+            details={"client_id": application.client_id, "access_tokens_revoked": revoked},
+        )
+    return IssuedClient(client=client, client_secret=secret)
+
+
+def api_clients_delete(*, actor: User, clients: Iterable[ApiClient], origin: Origin) -> list[str]:
+    """Delete several clients (each checked and audited as one deletion): their names."""
+    names = []
+    for client in clients:
+        api_client_delete(actor=actor, client=client, origin=origin)
+        names.append(client.name)
+    return names

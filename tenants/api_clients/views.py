@@ -1,5 +1,7 @@
-"""Management portal > API clients: the level's clients, creating one (its secret shown
-once, post/redirect/get) and deleting one (its access tokens stop working at once)."""
+"""Management portal > API clients: the level's clients with their creators, creating one
+(its secret shown once, post/redirect/get, with a curl example at this portal's full URL),
+resetting a client's secret (shown once likewise) and deleting one (its access tokens stop
+working at once)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,9 +14,14 @@ from django.views.generic import FormView, TemplateView
 from common.forms import add_service_errors
 from common.paging import page_of
 from common.shown_once import ShownOnce
+from tenants.api_clients.authentication import TOKEN_URL
 from tenants.api_clients.forms import ApiClientForm
 from tenants.api_clients.selectors import api_client_for, api_clients_at
-from tenants.api_clients.services import api_client_create, api_client_delete
+from tenants.api_clients.services import (
+    api_client_create,
+    api_client_delete,
+    api_client_reset_secret,
+)
 from tenants.permissions import Action
 from tenants.selectors import covers
 from tenants.views import ManagementMixin
@@ -39,16 +46,30 @@ class ApiClientListView(ManagementMixin, TemplateView):
             NEW_SECRET.forget(response, path=_list_path(self.tenant))
         return response
 
+    def api_url(self) -> str:
+        return self.request.build_absolute_uri("/api/v1/tenants")
+
+    def token_command(self, client_id: str, secret: str) -> list[str]:
+        """curl asking this portal (its full URL) for an access token, form-encoded."""
+        url = self.request.build_absolute_uri(TOKEN_URL)
+        return ["curl", "-u", f"'{client_id}:{secret}'", "-d", "grant_type=client_credentials", url]
+
     def get_context_data(self, **kwargs):
         clients = api_clients_at(actor=self.request.user, tenant=self.tenant)
         page = page_of(clients, self.request)
         issued = None
         if self.issued is not None:
             secret, facts = self.issued
-            issued = {**facts, "client_secret": secret}
+            issued = {
+                **facts,
+                "client_secret": secret,
+                "token_command": self.token_command(facts["client_id"], secret),
+            }
         return super().get_context_data(
             page=page,
             issued=issued,
+            token_url=self.request.build_absolute_uri(TOKEN_URL),
+            call_command=["curl", "-H", "'Authorization: Bearer ACCESS_TOKEN'", self.api_url()],
             can_manage_api_clients=self.can(Action.MANAGE_API_CLIENTS),
             **kwargs,
         )
@@ -84,10 +105,9 @@ class ApiClientCreateView(ManagementMixin, FormView):
         return response
 
 
-class ApiClientDeleteView(ManagementMixin, TemplateView):
-    """Confirm, then delete the client and its access tokens."""
+class ApiClientTargetMixin(ManagementMixin):
+    """A page about one client of this level (another level's answers 404)."""
 
-    template_name = "tenants/api_client_confirm_delete.html"
     section = "api-clients"
     required_action = Action.MANAGE_API_CLIENTS
 
@@ -99,6 +119,34 @@ class ApiClientDeleteView(ManagementMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(target=self.target(), **kwargs)
+
+
+class ApiClientResetSecretView(ApiClientTargetMixin, TemplateView):
+    """Confirm, then give the client a new secret, shown once on the list: the old secret
+    and its access tokens stop working at once."""
+
+    template_name = "tenants/api_client_confirm_reset.html"
+
+    def post(self, request, *args, **kwargs):
+        issued = api_client_reset_secret(
+            actor=request.user, client=self.target(), origin=self.origin()
+        )
+        response = redirect("api-clients", tenant_id=self.tenant.slug)
+        NEW_SECRET.keep(
+            request,
+            response,
+            path=_list_path(self.tenant),
+            tenant_slug=self.tenant.slug,
+            value=issued.client_secret,
+            facts={"name": issued.client.name, "client_id": issued.client_id, "reset": True},
+        )
+        return response
+
+
+class ApiClientDeleteView(ApiClientTargetMixin, TemplateView):
+    """Confirm, then delete the client and its access tokens."""
+
+    template_name = "tenants/api_client_confirm_delete.html"
 
     def post(self, request, *args, **kwargs):
         client = self.target()

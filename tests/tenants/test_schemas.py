@@ -49,7 +49,9 @@ def test_new_customer_is_cloned_from_the_template_and_usable_at_once(tenants, us
     customer = services.customer_create(
         actor=users["msp-admin"], partner=tenants["demo-msp"], name="Hooli", origin=CLI
     )
-    assert customer.schema_name == "t_hooli"
+    # The slug is the name and a random suffix (another partner's "hooli" says nothing).
+    assert customer.schema_name == "t_" + customer.slug.replace("-", "_")
+    assert customer.slug.startswith("hooli-")
     # Cloned, not migrated: the tenant apps' migrations are recorded as applied (faked).
     from django.db.migrations.loader import MigrationLoader
 

@@ -162,3 +162,38 @@ def test_openapi_schema_describes_the_description_and_patch(client, users):
     assert "description" in item
     patch = schema["paths"]["/api/v1/registration_tokens/{token_id}"]["patch"]
     assert {"200", "400", "403", "404"} <= set(patch["responses"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["HQ\r\nBcc: victim@example.com", "line one\nline two", "tab\there", "nul\x00", "a\u2028b"],
+)
+def test_a_description_is_one_line_without_control_characters(tenants, users, api, text):
+    """It goes verbatim into reminder mails: CR/LF and other control characters are refused
+    by the service, the API and the console alike (issue 21, item 7)."""
+    message = "The description must be one line, without control characters."
+    with pytest.raises(ValidationError) as error:
+        services.token_create(
+            actor=users["globex-admin"],
+            tenant=tenants["globex"],
+            user_id=users["globex-bob"].pk,
+            description=text,
+            origin=CLI,
+        )
+    assert error.value.message_dict == {"description": [message]}
+    token, _ = make_token(tenants["globex"], users["globex-bob"])
+    with pytest.raises(ValidationError):
+        describe(users["globex-admin"], token, text)
+    client = api("globex-admin")
+    created = client.post(
+        "/api/v1/tenants/globex/registration_tokens",
+        {"user_id": users["globex-bob"].pk, "description": text},
+        format="json",
+    )
+    assert created.status_code == 400, created.content
+    patched = client.patch(
+        f"/api/v1/registration_tokens/{token.public_id}", {"description": text}, format="json"
+    )
+    assert patched.status_code == 400, patched.content
+    token.refresh_from_db()
+    assert token.description == ""

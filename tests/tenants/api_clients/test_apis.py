@@ -83,7 +83,7 @@ def test_created_over_the_api_with_the_secret_once(session, tenants):
     assert response["Cache-Control"] == "no-store"
     # Hashed at rest: the stored value is not the secret and does not contain it.
     stored = Application.objects.get(client_id=body["client_id"]).client_secret
-    assert body["client_secret"] not in stored and stored.startswith("md5$")
+    assert body["client_secret"] not in stored and stored.startswith("client_secret_hmac_sha256$")
     listing = api.get("/api/v1/tenants/demo-msp/api_clients")
     assert listing.status_code == 200
     [item] = listing.json()["items"]
