@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0009_api_clients'),
+        ('tenants', '0010_vendor_api_uuids'),
     ]
 
     operations = [
