@@ -2,13 +2,14 @@
 
 Serves the portal on a scratch database as production does (gunicorn's ASGI worker, the
 production settings, a Redis cache: a redis-server of its own on a free loopback port;
-`--server wsgi` serves the development settings with gunicorn's sync worker and the file
-cache instead), drives `POST /api/v1/agents/register`
-(distinct machines, one token) and then `GET /api/v1/ping` with wrk, and reads the CPU
-time (user + system, /proc) of the gunicorn workers, of the scratch database's PostgreSQL
-backends and of the Redis server over exactly each wrk window. It prints the rate and the CPU
-milliseconds per request on each side, so the sizing of app servers against database
-cores comes from a measurement (docs/scaling.md). Loopback only, bounded in time.
+`--server wsgi` serves the development settings with gunicorn's sync worker, on the same
+Redis: the figure of the issues before the production server was measured), drives
+`POST /api/v1/agents/register` (distinct machines, one token) and then `GET /api/v1/ping`
+with wrk, and reads the CPU time (user + system, /proc) of the gunicorn workers, of the
+scratch database's PostgreSQL backends and of the Redis server over exactly each wrk
+window. It prints the rate and the CPU milliseconds per request on each side, so the
+sizing of app servers against database cores comes from a measurement (docs/scaling.md).
+Loopback only, bounded in time.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python -m tests.benchmarks.bench_cpu_split --seconds 10 --workers 4
@@ -139,16 +140,16 @@ def main() -> None:
         "CACHE_URL": f"filecache://{workdir}",
         "AGENT_TOKEN_FAILURE_LIMIT": "1000000",
     }
-    redis = RedisServer() if args.server == "production" else None
+    redis = RedisServer()
     try:
         script = Path(workdir) / "register.lua"
         script.write_text(REGISTER_LUA % _token(env))
-        if redis is not None:
-            redis.start()
+        redis.start()
+        if args.server == "production":
             server, base = _production(env, args.workers, redis.url, workdir)
         else:
-            server, base = start_gunicorn(env=env, workers=args.workers)
-        cache_pid = redis.process.pid if redis is not None and redis.process else None
+            server, base = start_gunicorn(env={**env, "CACHE_URL": redis.url}, workers=args.workers)
+        cache_pid = redis.process.pid if redis.process else None
         try:
             for _ in range(300):
                 try:
@@ -179,8 +180,7 @@ def main() -> None:
         finally:
             stop_gunicorn(server)
     finally:
-        if redis is not None:
-            redis.stop()
+        redis.stop()
         with psycopg.connect(server_dsn, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
 
