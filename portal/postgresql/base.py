@@ -159,6 +159,8 @@ class DatabaseOperations(django_postgresql.DatabaseOperations):
         statement = getattr(cursor, "statement", None)
         if statement is not None:
             return statement
+        if isinstance(cursor, PreparedCursor):  # psycopg keeps no text of a prepared run
+            return self.compose_sql(sql, params)
         return super().last_executed_query(cursor, sql, params)
 
 
