@@ -9,7 +9,9 @@ from django.db import connection
 from django.db.models import Count, F, Model, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
 
+from common.db import prepared_cursor
 from common.sorting import parse_sort
 from tenants.models import Tenant, User
 from tenants.permissions import Action, can
@@ -47,7 +49,7 @@ def token_by_value(text: str, *, now: datetime.datetime | None = None) -> Regist
     """
     digest = values.digest(values.normalize(text))
     sql, parts = _token_lookup()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # every table schema-qualified: no search path
         cursor.execute(sql, [digest, now or timezone.now()])
         row = cursor.fetchone()
     if row is None:
@@ -64,6 +66,7 @@ def _token_lookup() -> tuple[str, list[tuple[list[str], tuple[int, int]]]]:
     """The lookup's SQL and, for the token, its tenant and its user in turn, the field
     names and their place in the row."""
     quote = connection.ops.quote_name
+    public = quote(get_public_schema_name())
     columns: list[str] = []
     parts: list[tuple[list[str], tuple[int, int]]] = []
     models: tuple[tuple[type[Model], str], ...] = (
@@ -77,9 +80,9 @@ def _token_lookup() -> tuple[str, list[tuple[list[str], tuple[int, int]]]]:
         parts.append(([f.attname for f in fields], (len(columns) - len(fields), len(columns))))
     sql = (
         f"SELECT {', '.join(columns)}"  # noqa: S608 - names from the models, quoted
-        f" FROM {quote(RegistrationToken._meta.db_table)} t"
-        f" JOIN {quote(Tenant._meta.db_table)} n ON n.id = t.tenant_id"
-        f" JOIN {quote(User._meta.db_table)} u ON u.id = t.user_id"
+        f" FROM {public}.{quote(RegistrationToken._meta.db_table)} t"
+        f" JOIN {public}.{quote(Tenant._meta.db_table)} n ON n.id = t.tenant_id"
+        f" JOIN {public}.{quote(User._meta.db_table)} u ON u.id = t.user_id"
         " WHERE t.digest = %s AND t.deleted_at IS NULL AND t.expires_at > %s AND u.is_active"
     )
     return sql, parts

@@ -43,7 +43,7 @@ from tenants.audit import Origin
 from tenants.models import AuditEvent
 
 from . import failures, usage
-from .local_counters import guarded  # the shared cache, or this process's while it fails
+from .local_counters import combined, guarded  # the shared cache, or this process's
 from .models import RegistrationToken
 from .selectors import InvalidToken
 from .values import INPUT_PATTERN, MalformedToken
@@ -95,6 +95,19 @@ def _incr(key: str, timeout: int) -> tuple[int, bool]:
     return count, new
 
 
+def _count_lookup(address: str) -> tuple[int, int]:
+    """Count a lookup in flight from `address` and read its failures: (lookups in flight,
+    failures). One round trip on Redis (`count_and_read`), else the cache API's steps."""
+    answer = combined(
+        "count_and_read", _pending_key(address), _failures_key(address), PENDING_LIFETIME
+    )
+    if answer is not None:
+        pending, failures = answer
+        return pending, failures or 0
+    pending, _ = _incr(_pending_key(address), PENDING_LIFETIME)
+    return pending, guarded("get", 0, _failures_key(address), 0)
+
+
 def _decr(key: str) -> None:
     with contextlib.suppress(ValueError):  # it ended meanwhile: nothing to give back
         guarded("decr", None, key)
@@ -128,8 +141,7 @@ def reserve(address: str, value: str | None = None) -> float | None:
     """
     limit, waited = settings.AGENT_TOKEN_FAILURE_LIMIT, 0.0
     while True:
-        pending, _ = _incr(_pending_key(address), PENDING_LIFETIME)
-        failures = guarded("get", 0, _failures_key(address), 0)
+        pending, failures = _count_lookup(address)
         if failures + pending <= limit:
             return None
         wait = _blocked_wait(address, value) if failures >= limit else 1.0
@@ -144,7 +156,8 @@ def reserve(address: str, value: str | None = None) -> float | None:
 
 def release(address: str) -> None:
     """A reserved lookup is over (a failure was recorded first, with `record_failure`)."""
-    _decr(_pending_key(address))
+    if combined("count_down", _pending_key(address)) is None:  # one round trip on Redis
+        _decr(_pending_key(address))
 
 
 def record_failure(address: str, value: str | None = None) -> None:

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from common.db import prepared_cursor
 from tenants import audit
 from tenants.audit import Origin
 from tenants.models import AuditEvent, Tenant
@@ -108,7 +109,9 @@ def register_with(
         now=now,
         origin=origin,
     )
-    with connection.cursor() as cursor:
+    # Prepared once per connection: parsing and planning the statement cost PostgreSQL more
+    # CPU than running it.
+    with prepared_cursor() as cursor:
         cursor.execute(sql.register_sql(token.tenant), params)
         row = cursor.fetchone()
     device_id, agent_id, registered_at, created, used, refused, live, fresh = row

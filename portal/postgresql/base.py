@@ -21,17 +21,27 @@ of their own just before (they run on a direct connection: migrations, test set-
 statement in a failed transaction gets none (it can only be a rollback); named cursors
 (server-side, disabled behind a pooler) set the session's path as django-tenants does.
 
+`prepared_cursor` is for a statement that names the schema of every table it uses (no path
+needed): it is sent with server-side binding and prepared once per connection, so PostgreSQL
+parses and plans it once rather than on every call (a registration's write statement: 2.0 ms
+of PostgreSQL CPU unprepared, 0.9 ms prepared, once PostgreSQL keeps a generic plan after five
+runs; psycopg keeps 100 prepared statements a connection). Behind a transaction pooler,
+whose server connections are not this client's, it is Django's cursor like any other.
+
 `TENANT_SEARCH_PATH_BINDING = "session"` (the test settings only) restores django-tenants'
 session binding, so the leak test can show what the per-statement binding prevents.
 """
 
+import functools
 import re
 
+import psycopg
 from django.conf import settings
 from django.db.backends.postgresql import base as django_postgresql
 from django_tenants.postgresql_backend import base
 from django_tenants.utils import quote_schema_name
 from psycopg import pq
+from psycopg._queries import PostgresQuery, _query2pg_nocache
 
 # PostgreSQL runs these only as a statement of their own ("cannot be executed within a
 # transaction block / from a multi-command string").
@@ -104,6 +114,44 @@ class TenantPathCursor(django_postgresql.Cursor):
             return super().executemany(query, params_seq, returning=returning)
 
 
+# What psycopg's automatic preparation needs on a connection for `prepare=True` to be heard
+# (None switches every preparation off): a count no statement reaches, so only the
+# statements sent through `PreparedCursor` are prepared.
+EXPLICIT_ONLY = 2**31 - 1
+
+
+@functools.lru_cache(maxsize=256)
+def _placeholders(query: bytes, encoding: str):
+    return _query2pg_nocache(query, encoding)
+
+
+class _QueryConvertedOnce(PostgresQuery):
+    """psycopg turns a statement's `%(name)s` placeholders into `$n` on every call, and
+    remembers the result only for statements of up to 4 KB: a registration's write
+    statement (6 KB) took 0.45 ms of the app's CPU for it on each call. Here the result is
+    remembered whatever the length (the statements sent through PreparedCursor are few: one
+    per tenant at most)."""
+
+    def convert(self, query, vars):
+        if vars is None or not isinstance(query, str | bytes):
+            return super().convert(query, vars)
+        query = self._ensure_bytes(query)
+        converted = _placeholders(query, self._tx.encoding)
+        self.query, self._want_formats, self._order, self._parts = converted
+        self.dump(vars)
+
+
+class PreparedCursor(psycopg.Cursor):
+    """Server-side binding, every statement prepared (once per connection and text)."""
+
+    _query_cls = _QueryConvertedOnce
+    wrapper: "DatabaseWrapper"
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        self.wrapper.statements_sent += 1
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
 class DatabaseOperations(django_postgresql.DatabaseOperations):
     def last_executed_query(self, cursor, sql, params):
         """The statement as its caller wrote it (query logs, captured queries), without
@@ -111,6 +159,8 @@ class DatabaseOperations(django_postgresql.DatabaseOperations):
         statement = getattr(cursor, "statement", None)
         if statement is not None:
             return statement
+        if isinstance(cursor, PreparedCursor):  # psycopg keeps no text of a prepared run
+            return self.compose_sql(sql, params)
         return super().last_executed_query(cursor, sql, params)
 
 
@@ -141,6 +191,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
             # A named cursor's DECLARE cannot carry the path: set the session's for it.
             self.search_path_set_schemas = None
         return super()._cursor(name)
+
+    def prepared_cursor(self):
+        """A cursor for statements that name every table's schema, prepared on the server
+        (see the module); Django's cursor behind a transaction pooler (whose settings state
+        `prepare_threshold` None: settings.backends.pooled_database)."""
+        options = self.settings_dict["OPTIONS"]
+        if ("prepare_threshold" in options and options["prepare_threshold"] is None) or (
+            not statement_binding()
+        ):
+            return self.cursor()
+        self.ensure_connection()
+        if self.connection.prepare_threshold is None:
+            self.connection.prepare_threshold = EXPLICIT_ONLY
+        cursor = PreparedCursor(self.connection)
+        cursor.wrapper = self
+        return self._prepare_cursor(cursor)
 
     def search_path_sql(self) -> str:
         """`SET search_path = ...` for the schema selected now."""

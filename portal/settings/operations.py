@@ -9,6 +9,7 @@ __all__ = [
     "AGENT_TOKEN_BLOCKED_INTERVAL",
     "AGENT_TOKEN_FAILURE_LIMIT",
     "AGENT_TOKEN_FAILURE_WINDOW",
+    "FINISHED_JOBS_KEEP_DAYS",
     "LOGGING",
     "METRICS_ALLOWED_ADDRESSES",
     "METRICS_TOKEN",
@@ -65,6 +66,10 @@ READYZ_TIMEOUT = env.float("READYZ_TIMEOUT", default=2.0)
 # portal_task_worker_heartbeat_age_seconds instead. See docs/operations.md.
 READYZ_REQUIRE_WORKER = env.bool("READYZ_REQUIRE_WORKER", default=False)
 WORKER_STALE_AFTER = env.float("WORKER_STALE_AFTER", default=60.0)
+
+# The task worker's finished jobs (procrastinate_jobs: a reminder scan every minute) are
+# deleted this many days after they succeeded (tokens/tasks.py, remove_old_jobs, hourly).
+FINISHED_JOBS_KEEP_DAYS = env.int("FINISHED_JOBS_KEEP_DAYS", default=7)
 
 # Seconds a request body may take to arrive under the production (ASGI) server; then 408.
 REQUEST_BODY_TIMEOUT = env.int("REQUEST_BODY_TIMEOUT", default=30)

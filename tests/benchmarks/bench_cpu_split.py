@@ -1,14 +1,20 @@
 """Benchmark: where a registration's CPU goes, app server or PostgreSQL.
 
-Serves the portal with gunicorn on a scratch database, drives `POST /api/v1/agents/register`
-(distinct machines, one token) and then `GET /api/v1/ping` with wrk, and reads the CPU
-time (user + system, /proc) of the gunicorn workers and of the scratch database's
-PostgreSQL backends over exactly each wrk window. It prints the rate and the CPU
-milliseconds per request on each side, so the sizing of app servers against database
-cores comes from a measurement (docs/scaling.md). Loopback only, bounded in time.
+Serves the portal on a scratch database as production does (gunicorn's ASGI worker, the
+production settings, a Redis cache: a redis-server of its own on a free loopback port;
+`--server wsgi` serves the development settings with gunicorn's sync worker, on the same
+Redis: the figure of the issues before the production server was measured), drives
+`POST /api/v1/agents/register` (distinct machines, one token) and then `GET /api/v1/ping`
+with wrk, and reads the CPU time (user + system, /proc) of the gunicorn workers, of the
+scratch database's PostgreSQL backends and of the Redis server over exactly each wrk
+window. It prints the rate and the CPU milliseconds per request on each side, so the
+sizing of app servers against database cores comes from a measurement (docs/scaling.md).
+Loopback only, bounded in time.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python -m tests.benchmarks.bench_cpu_split --seconds 10 --workers 4
+
+(`--rounds 3` repeats the two windows on one server and prints each round.)
 
 The scratch database `portal_cpu` (`BENCH_DATABASE` names another) is dropped at the end.
 """
@@ -16,6 +22,7 @@ The scratch database `portal_cpu` (`BENCH_DATABASE` names another) is dropped at
 import argparse
 import os
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -23,10 +30,15 @@ import time
 import urllib.request
 from pathlib import Path
 
-import psycopg
+# tests.live reads the settings when imported: the test settings, as for every live server.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
 
-from tests.benchmarks.bench_scale import REGISTER_LUA, _dsn, _wrk
-from tests.live.server import start_gunicorn
+import psycopg  # noqa: E402
+
+from portal.launch.production import production_server_command  # noqa: E402
+from tests.benchmarks.bench_scale import REGISTER_LUA, _dsn, _wrk  # noqa: E402
+from tests.live.server import free_port, start_gunicorn, stop_gunicorn  # noqa: E402
+from tests.redis_server import RedisServer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = os.environ.get("BENCH_DATABASE", "portal_cpu")
@@ -51,16 +63,21 @@ def _backends(server_dsn: str) -> list[int]:
         return [row[0] for row in rows]
 
 
-def _window(server_dsn: str, master: int, run) -> tuple[float, float, float]:
-    """(rate, app CPU s, database CPU s) of one wrk run; processes seen at start or end."""
-    before_app = {p: _cpu_seconds(p) for p in _workers(master)}
-    before_db = {p: _cpu_seconds(p) for p in _backends(server_dsn)}
+def _window(server_dsn: str, master: int, cache: int | None, run) -> tuple[float, ...]:
+    """(rate, app CPU s, database CPU s, Redis CPU s) of one wrk run; processes seen at
+    start or end."""
+
+    def snapshot() -> tuple[dict[int, float], dict[int, float], float]:
+        app = {p: _cpu_seconds(p) for p in _workers(master)}
+        db = {p: _cpu_seconds(p) for p in _backends(server_dsn)}
+        return app, db, _cpu_seconds(cache) if cache else 0.0
+
+    before_app, before_db, before_cache = snapshot()
     rate = run()
-    after_app = {p: _cpu_seconds(p) for p in _workers(master)}
-    after_db = {p: _cpu_seconds(p) for p in _backends(server_dsn)}
+    after_app, after_db, after_cache = snapshot()
     app = sum(after_app[p] - before_app.get(p, 0.0) for p in after_app)
     db = sum(after_db[p] - before_db.get(p, 0.0) for p in after_db)
-    return rate, app, db
+    return rate, app, db, after_cache - before_cache
 
 
 def _token(env: dict) -> str:
@@ -79,10 +96,35 @@ def _token(env: dict) -> str:
     return re.search(r"Token:\s+(\S+)", out).group(1)
 
 
+def _production(env: dict, workers: int, cache_url: str, workdir: str):
+    """gunicorn as `serve --production` execs it (ASGI worker, production settings, the
+    Redis cache), its request log lines thrown away: (process, base URL)."""
+    port = free_port()
+    env = {
+        **{k: v for k, v in env.items() if not k.startswith("DJANGO_")},
+        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "CACHE_URL": cache_url,
+        "EMAIL_URL": "smtp://127.0.0.1:25",
+        "SECURE_SSL_REDIRECT": "False",
+        "STATIC_ROOT": str(Path(workdir) / "static"),
+        "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="portal-metrics-"),
+    }
+    command = production_server_command(f"127.0.0.1:{port}", workers)
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    process.metrics_dir = env["PROMETHEUS_MULTIPROC_DIR"]  # type: ignore[attr-defined]
+    return process, f"http://127.0.0.1:{port}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--server", choices=("production", "wsgi"), default="production")
     args = parser.parse_args()
     server_url = re.sub(r"/[^/]*$", "/postgres", os.environ["DATABASE_URL"])
     server_dsn = _dsn(server_url)
@@ -98,34 +140,47 @@ def main() -> None:
         "CACHE_URL": f"filecache://{workdir}",
         "AGENT_TOKEN_FAILURE_LIMIT": "1000000",
     }
+    redis = RedisServer()
     try:
         script = Path(workdir) / "register.lua"
         script.write_text(REGISTER_LUA % _token(env))
-        server, base = start_gunicorn(env=env, workers=args.workers)
+        redis.start()
+        if args.server == "production":
+            server, base = _production(env, args.workers, redis.url, workdir)
+        else:
+            server, base = start_gunicorn(env={**env, "CACHE_URL": redis.url}, workers=args.workers)
+        cache_pid = redis.process.pid if redis.process else None
         try:
-            for _ in range(100):
+            for _ in range(300):
                 try:
                     urllib.request.urlopen(f"{base}/api/v1/ping", timeout=1)  # noqa: S310
                     break
                 except OSError:
                     time.sleep(0.2)
             _wrk(f"{base}/api/v1/ping", 1)  # every worker connected and warm
+            _wrk(base, 1, script=str(script))
             runs = {
                 "registration": lambda: _wrk(base, args.seconds, script=str(script)),
                 "ping": lambda: _wrk(f"{base}/api/v1/ping", args.seconds),
             }
-            print(f"gunicorn workers: {args.workers}, wrk 2 threads x 8 connections")
-            for what, run in runs.items():
-                rate, app, db = _window(server_dsn, server.pid, run)
-                requests = rate * args.seconds
-                print(
-                    f"{what}: {rate:.0f}/s; CPU per request: app {1000 * app / requests:.2f} ms,"
-                    f" PostgreSQL {1000 * db / requests:.2f} ms"
-                )
+            print(f"{args.server} server, gunicorn workers: {args.workers}, wrk 2 x 8 connections")
+            for round_ in range(1, args.rounds + 1):
+                app_ms = {}
+                for what, run in runs.items():
+                    rate, app, db, cache = _window(server_dsn, server.pid, cache_pid, run)
+                    requests = rate * args.seconds
+                    app_ms[what] = 1000 * app / requests
+                    print(
+                        f"round {round_} {what}: {rate:.0f}/s; CPU per request: app"
+                        f" {app_ms[what]:.2f} ms, PostgreSQL {1000 * db / requests:.2f} ms,"
+                        f" Redis {1000 * cache / requests:.2f} ms"
+                    )
+                ratio = app_ms["registration"] / app_ms["ping"]
+                print(f"round {round_}: app CPU registration / ping {ratio:.1f}")
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            stop_gunicorn(server)
     finally:
+        redis.stop()
         with psycopg.connect(server_dsn, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
 

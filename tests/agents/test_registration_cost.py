@@ -1,0 +1,80 @@
+"""What a successful registration costs in round trips (issue 19, item 14): each one added
+is CPU on the app server and on PostgreSQL or Redis for every agent, so these counts are
+pinned and a change that adds one fails here (the statement count is pinned beside the
+API's tests: tests/agents/test_api_register.py::test_registration_query_count_is_constant).
+"""
+
+import redis
+from django.db import connection
+
+from tests.agents.helpers import register, unknown_but_well_formed
+from tests.factories import make_token
+
+
+def _commands(server: redis.Redis) -> dict[str, int]:
+    """Redis commands run since the last CONFIG RESETSTAT, by name (INFO itself left out)."""
+    stats = server.info("commandstats")
+    calls = {name.removeprefix("cmdstat_"): entry["calls"] for name, entry in stats.items()}
+    calls.pop("info", None)
+    calls.pop("config|resetstat", None)
+    return calls
+
+
+def test_a_successful_registration_makes_two_redis_round_trips(tenants, users, redis_cache):
+    """The throttle counts the lookup before it is made and gives it back afterwards: one
+    round trip each (a Lua script), where Django's cache API took seven commands."""
+    _, value = make_token(tenants["globex"], users["globex-alice"])
+    assert register(value, machine="warm-up").status_code == 201  # the scripts are loaded
+    server = redis.Redis.from_url(redis_cache.url)
+    server.config_resetstat()
+    assert register(value, machine="new").status_code == 201
+    assert register(value, machine="new").status_code == 200  # a re-registration
+    # Two round trips each (EVALSHA); Redis also counts the commands the scripts ran.
+    reserve = {"incr": 1, "expire": 1, "get": 1}  # expire: the count started at this one
+    release = {"exists": 1, "decr": 1}
+    each = {"evalsha": 2, **reserve, **release}
+    assert _commands(server) == {name: 2 * calls for name, calls in each.items()}
+    server.close()
+
+
+def test_a_failed_registration_is_still_counted_against_its_address(tenants, users, redis_cache):
+    """The one-round-trip path keeps the counts the throttle decides on: a failure is
+    recorded and the lookup in flight given back."""
+    server = redis.Redis.from_url(redis_cache.url)
+    assert register(unknown_but_well_formed(), address="10.7.7.7").status_code == 401
+    keys = {key.decode().split(":", 2)[-1]: server.get(key) for key in server.keys("*")}
+    assert keys["agent-token-failures:10.7.7.7"] == b"1"
+    assert keys["agent-token-pending:10.7.7.7"] == b"0"
+    server.close()
+
+
+def _prepared_runs(tenant) -> list[int]:
+    """Each prepared copy of the registration statement for `tenant`'s schema on this
+    connection, with the times it ran (plans used)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s AND statement LIKE %s",
+            ["%WITH active AS%", f'%"{tenant.schema_name}".%'],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_the_write_statement_is_prepared_once_per_connection(tenants, users):
+    """PostgreSQL parses and plans the registration's statement once per connection, not
+    on every call (it cost more of its CPU than running it)."""
+    _, value = make_token(tenants["globex"], users["globex-alice"])
+    assert register(value, machine="zero").status_code == 201
+    [before] = _prepared_runs(tenants["globex"])
+    for machine in ("one", "two", "three"):
+        assert register(value, machine=machine).status_code == 201
+    assert _prepared_runs(tenants["globex"]) == [before + 3]
+
+
+def test_behind_a_transaction_pooler_nothing_is_prepared(tenants, users, monkeypatch):
+    """Its server connections are not this client's: the statement goes as any other."""
+    _, value = make_token(tenants["globex"], users["globex-alice"])
+    before = _prepared_runs(tenants["globex"])
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepare_threshold", None)
+    assert register(value, machine="pooled").status_code == 201
+    assert _prepared_runs(tenants["globex"]) == before
