@@ -11,7 +11,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
+    # Two-factor sign-in and the user's own security page, then Django's sign-in pages.
+    path("accounts/", include("tenants.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Passkeys (django-otp-webauthn's JSON endpoints for its script).
+    path("webauthn/", include("django_otp_webauthn.urls")),
     # The footer's language selector posts here (Django's view: sets the language cookie).
     path("language/", set_language, name="set_language"),
     path("console/<slug:tenant_id>/", include("agents.urls")),

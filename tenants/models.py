@@ -39,6 +39,19 @@ class Tenant(TenantMixin):
     # customer's partner. One indexed column answers "every tenant of this level", and it is
     # the key a partner's data would be placed by on several database servers.
     family = models.BigIntegerField(null=True, editable=False)
+    # Two-factor sign-in required at this level and below (tenants.two_factor): a customer
+    # adds to its partner's requirement, never loosens it.
+    two_factor_required = models.CharField(
+        _("two-factor sign-in required"),
+        max_length=10,
+        blank=True,
+        default="",
+        choices=[
+            ("", _("Not required")),
+            ("admins", _("Administrators")),
+            ("everyone", _("Everyone")),
+        ],
+    )
 
     auto_create_schema = True
     auto_drop_schema = True
@@ -174,6 +187,12 @@ class AuditEvent(models.Model):
         TOKEN_USE_FAILED = "token.use_failed", _("Registration token use failed")
         API_CLIENT_CREATE = "api_client.create", _("API client created")
         API_CLIENT_DELETE = "api_client.delete", _("API client deleted")
+        # Two-factor sign-in and sessions (issue 21)
+        TWO_FACTOR_REQUIREMENT = "tenant.two_factor", _("Two-factor requirement changed")
+        TWO_FACTOR_ENROL = "user.two_factor_enrol", _("Second factor added")
+        TWO_FACTOR_REMOVE = "user.two_factor_remove", _("Second factor removed")
+        TWO_FACTOR_RESET = "user.two_factor_reset", _("Second factors reset")
+        SESSIONS_END = "user.sessions_end", _("User signed out everywhere")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     # The tenant's family (its partner level), so a partner's audit log is an index range.
@@ -275,3 +294,7 @@ class ApiClient(models.Model):
     def save(self, *args, **kwargs):
         self.family = self.tenant.family
         super().save(*args, **kwargs)
+
+
+# Second factors and session records (their own module; registered with this app here).
+from .account_models import RecoveryCodes, UserSession  # noqa: E402, F401
