@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +26,7 @@ from .models import AuditEvent
 from .two_factor import is_required, recovery_codes_of, second_factors
 from .two_factor_middleware import CLEAR, STATE_KEY
 from .two_factor_services import recovery_codes_renew, totp_confirm, totp_pending
+from .user_sessions import RECORDED_KEY, rekey
 
 
 class CodeForm(forms.Form):
@@ -42,14 +43,18 @@ def _next_url(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
-    return settings.LOGIN_REDIRECT_URL
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def _verified(request, device):
     otp_login(request, device)
     request.session[STATE_KEY] = CLEAR
     # A new session key once the second factor is in: one seen before it is worth nothing.
+    # Its record follows it at once (an administrator's reset must find it).
+    old_key = request.session.session_key
     request.session.cycle_key()
+    rekey(old_key, request.session.session_key)
+    request.session[RECORDED_KEY] = request.session.session_key
 
 
 def _match(user, code: str):

@@ -28,6 +28,7 @@ from .models import AuditEvent, User
 from .permissions import Action
 
 SEEN_KEY = "session_record_seen"
+RECORDED_KEY = "session_record_key"
 # Never about a user (as tenants.two_factor_middleware): no session or user is loaded there.
 UNGUARDED = ("/healthz", "/readyz", "/metrics", "/static/")
 
@@ -50,15 +51,21 @@ def record_sign_in(sender, request, user, **kwargs) -> None:
         return
     if request.session.session_key is None:
         request.session.save()
+    _record(request, user, request.session.session_key)
+
+
+def _record(request, user, key: str) -> None:
     UserSession.objects.update_or_create(
-        session_key=request.session.session_key, defaults={"user": user, **_describe(request)}
+        session_key=key, defaults={"user": user, **_describe(request)}
     )
+    request.session[RECORDED_KEY] = key
     request.session[SEEN_KEY] = int(time.time())
 
 
 class SessionRecordMiddleware:
     """Refreshes the session record's address and "last seen", at most once a minute (no
-    query in between: the time is kept in the session, which is read anyway)."""
+    query in between: the time is kept in the session, which is read anyway), and follows
+    the session to a new key (the second step of signing in gives it one)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -68,15 +75,21 @@ class SessionRecordMiddleware:
             return self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and request.session.session_key:
-            seen = request.session.get(SEEN_KEY, 0)
+            key = request.session.session_key
+            recorded = request.session.get(RECORDED_KEY)
             now = int(time.time())
-            if now - seen >= settings.SESSION_RECORD_INTERVAL:
-                request.session[SEEN_KEY] = now
-                UserSession.objects.update_or_create(
-                    session_key=request.session.session_key,
-                    defaults={"user": user, **_describe(request)},
-                )
+            stale = now - request.session.get(SEEN_KEY, 0) >= settings.SESSION_RECORD_INTERVAL
+            if recorded != key or stale:
+                if recorded and recorded != key:
+                    UserSession.objects.filter(session_key=recorded).delete()
+                _record(request, user, key)
         return self.get_response(request)
+
+
+def rekey(old_key: str | None, new_key: str | None) -> None:
+    """The session got a new key (Django's cycle_key): its record follows."""
+    if old_key and new_key and old_key != new_key:
+        UserSession.objects.filter(session_key=old_key).update(session_key=new_key)
 
 
 def sessions_of(user: User) -> list[UserSession]:
