@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 from .audit import Origin
 from .models import AuditEvent
 from .two_factor import is_required, recovery_codes_of, second_factors
-from .two_factor_middleware import recheck
 from .two_factor_services import (
     factor_remove,
     factor_rename,
@@ -78,8 +77,8 @@ def factor_remove_view(request, kind: str, device_id: int):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
+            # The session stays signed in as it is, even if this was the factor it used.
             messages.success(request, _("“%s” was removed.") % device.name)
-            recheck(request)
         return redirect("account-security")
     return render(request, "registration/factor_remove.html", {"device": device})
 

@@ -41,9 +41,12 @@ def record_enrolment(*, user: User, device, origin: Origin) -> None:
     _record(user, user, AuditEvent.Action.TWO_FACTOR_ENROL, origin, {"kind": kind_of(device)})
 
 
-def totp_pending(user: User) -> TOTPDevice:
-    """The authenticator app being added: one unconfirmed device per user, kept until it is
-    confirmed with a code (its key is shown on the enrolment page only)."""
+def totp_pending(user: User, *, fresh: bool) -> TOTPDevice:
+    """The authenticator app being added: one unconfirmed device per user. `fresh` (the
+    enrolment page shown) replaces it with a new key, so each key is shown once; the code
+    posted then confirms the one shown last."""
+    if fresh:
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, confirmed=False, name=_("Authenticator app"))

@@ -97,7 +97,7 @@ def verify(request):
 def enrol(request):
     """ "Set up two-factor sign-in": where a level's requirement takes a user without a
     second factor; an authenticator app (QR code and key) or a passkey."""
-    device = totp_pending(request.user)
+    device = totp_pending(request.user, fresh=request.method == "GET")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         origin = Origin.from_request(request, AuditEvent.Source.UI)

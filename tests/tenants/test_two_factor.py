@@ -239,3 +239,13 @@ def test_requires_or_has_second_factor(users, username):
     assert not requires_or_has_second_factor(users[username])
     totp_for(users[username])
     assert requires_or_has_second_factor(users[username])
+
+
+def test_each_authenticator_key_is_shown_once(users):
+    client = sign_in("globex-alice")
+    client.get(reverse("two-factor-enrol"))
+    first = TOTPDevice.objects.get(user=users["globex-alice"], confirmed=False).key
+    body = client.get(reverse("two-factor-enrol")).content.decode()
+    second = TOTPDevice.objects.get(user=users["globex-alice"], confirmed=False).key
+    assert first != second
+    assert _b32(TOTPDevice(key=first)).rstrip("=")[:8] not in body.replace(" ", "")
