@@ -28,5 +28,10 @@ class PortalWebAuthnHelper(WebAuthnHelper):
 
     def register_complete(self, user, state, data):
         device = super().register_complete(user=user, state=state, data=data)
-        record_enrolment(user=user, device=device, origin=Origin.from_request(self.request, "ui"))
+        record_enrolment(
+            user=user,
+            device=device,
+            origin=Origin.from_request(self.request, "ui"),
+            keep_key=self.request.session.session_key,
+        )
         return device

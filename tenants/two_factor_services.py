@@ -37,8 +37,11 @@ def _record(actor, user: User, action, origin: Origin, details: dict) -> None:
     )
 
 
-def record_enrolment(*, user: User, device, origin: Origin) -> None:
+def record_enrolment(*, user: User, device, origin: Origin, keep_key: str | None) -> None:
+    """A second factor was added (audited): every other session of the user ends, so one
+    signed in with the password alone before cannot stay."""
     _record(user, user, AuditEvent.Action.TWO_FACTOR_ENROL, origin, {"kind": kind_of(device)})
+    end_other_sessions(user=user, keep_key=keep_key)
 
 
 def totp_pending(user: User, *, fresh: bool) -> TOTPDevice:
@@ -54,7 +57,9 @@ def totp_pending(user: User, *, fresh: bool) -> TOTPDevice:
 
 
 @transaction.atomic
-def totp_confirm(*, user: User, device: TOTPDevice, code: str, origin: Origin) -> bool:
+def totp_confirm(
+    *, user: User, device: TOTPDevice, code: str, origin: Origin, keep_key: str | None
+) -> bool:
     """Confirm the pending authenticator app with a code it shows; False if the code is
     wrong (django-otp throttles repeated failures)."""
     if device.user_id != user.pk or device.confirmed:
@@ -63,7 +68,7 @@ def totp_confirm(*, user: User, device: TOTPDevice, code: str, origin: Origin) -
         return False
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    record_enrolment(user=user, device=device, origin=origin)
+    record_enrolment(user=user, device=device, origin=origin, keep_key=keep_key)
     return True
 
 

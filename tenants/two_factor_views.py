@@ -102,7 +102,11 @@ def enrol(request):
     if request.method == "POST" and form.is_valid():
         origin = Origin.from_request(request, AuditEvent.Source.UI)
         if totp_confirm(
-            user=request.user, device=device, code=form.cleaned_data["code"], origin=origin
+            user=request.user,
+            device=device,
+            code=form.cleaned_data["code"],
+            origin=origin,
+            keep_key=request.session.session_key,
         ):
             _verified(request, device)
             if recovery_codes_of(request.user) is not None:

@@ -86,3 +86,23 @@ def test_an_administrator_signs_a_user_out_everywhere(users, login):
     again = sign_in("globex-alice")
     assert login("globex-auditor").post(target).status_code == 403
     assert not signed_out(again)
+
+
+def test_adding_a_second_factor_ends_the_other_sessions(users):
+    import base64
+
+    import pyotp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    laptop = sign_in("globex-alice", "Laptop browser")
+    other = sign_in("globex-alice", "Somebody else's browser")
+    laptop.get(reverse("two-factor-enrol"))
+    device = TOTPDevice.objects.get(user=users["globex-alice"], confirmed=False)
+    code = pyotp.TOTP(base64.b32encode(device.bin_key).decode()).now()
+    assert laptop.post(reverse("two-factor-enrol"), {"code": code}).status_code == 200
+    assert signed_out(other)
+    assert not signed_out(laptop)
+    # The enrolling session's record followed its new key.
+    assert list(UserSession.objects.filter(user=users["globex-alice"])) == [
+        UserSession.objects.get(session_key=laptop.session.session_key)
+    ]
