@@ -62,6 +62,12 @@ PUBLIC_TABLES: dict[str, tuple[str, str]] = {
     "oauth2_provider_grant": (COORDINATOR, "local table (django-oauth-toolkit)"),
     "oauth2_provider_idtoken": (COORDINATOR, "local table (django-oauth-toolkit)"),
     "oauth2_provider_devicegrant": (COORDINATOR, "local table (django-oauth-toolkit)"),
+    "otp_totp_totpdevice": (COORDINATOR, "local table (second factors: TOTP, django-otp)"),
+    "django_otp_webauthn_webauthncredential": (COORDINATOR, "local table (passkeys)"),
+    "django_otp_webauthn_webauthnattestation": (COORDINATOR, "local table (passkeys)"),
+    "django_otp_webauthn_webauthnuserhandle": (COORDINATOR, "local table (passkeys)"),
+    "tenants_recoverycodes": (COORDINATOR, "local table (second factors: recovery code digests)"),
+    "tenants_usersession": (COORDINATOR, "local table (session records, beside django_session)"),
 }
 
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
+    # Two-factor sign-in and the user's own security page, then Django's sign-in pages.
+    path("accounts/", include("tenants.account_urls")),
     # Django's reset request, throttled per email address and per client (portal.password_reset).
     path(
         "accounts/password_reset/",
@@ -18,6 +20,8 @@ urlpatterns = [
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Passkeys (django-otp-webauthn's JSON endpoints for its script).
+    path("webauthn/", include("django_otp_webauthn.urls")),
     # The footer's language selector posts here (Django's view: sets the language cookie).
     path("language/", set_language, name="set_language"),
     path("console/<slug:tenant_id>/", include("agents.urls")),

@@ -43,6 +43,19 @@ class Tenant(TenantMixin):
     # customer's partner. One indexed column answers "every tenant of this level", and it is
     # the key a partner's data would be placed by on several database servers.
     family = models.BigIntegerField(null=True, editable=False)
+    # Two-factor sign-in required at this level and below (tenants.two_factor): a customer
+    # adds to its partner's requirement, never loosens it.
+    two_factor_required = models.CharField(
+        _("two-factor sign-in required"),
+        max_length=10,
+        blank=True,
+        default="",
+        choices=[
+            ("", _("Not required")),
+            ("admins", _("Administrators")),
+            ("everyone", _("Everyone")),
+        ],
+    )
 
     auto_create_schema = True
     auto_drop_schema = True
@@ -184,6 +197,12 @@ class AuditEvent(models.Model):
         API_CLIENT_CREATE = "api_client.create", _("API client created")
         API_CLIENT_DELETE = "api_client.delete", _("API client deleted")
         API_CLIENT_RESET_SECRET = "api_client.reset_secret", _("API client secret reset")
+        # Two-factor sign-in and sessions (issue 21)
+        TWO_FACTOR_REQUIREMENT = "tenant.two_factor", _("Two-factor requirement changed")
+        TWO_FACTOR_ENROL = "user.two_factor_enrol", _("Second factor added")
+        TWO_FACTOR_REMOVE = "user.two_factor_remove", _("Second factor removed")
+        TWO_FACTOR_RESET = "user.two_factor_reset", _("Second factors reset")
+        SESSIONS_END = "user.sessions_end", _("User signed out everywhere")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     # The tenant's family (its partner level), so a partner's audit log is an index range.
@@ -241,47 +260,7 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
 
 
-class ApiClient(models.Model):
-    """A partner's or customer's script: an OAuth 2.0 client (client credentials) that acts
-    at one level (a partner's All customers, or one customer) with one role.
-
-    The credentials are django-oauth-toolkit's `Application` (client id, hashed secret),
-    deleted with the client, and with it every access token it holds.
-    """
-
-    class Role(models.TextChoices):
-        ADMINISTRATOR = "administrator", _("Administrator")
-        READ_ONLY_ADMINISTRATOR = "read_only_administrator", _("Read-only administrator")
-
-    name = models.CharField(_("name"), max_length=100)
-    tenant = models.ForeignKey(
-        Tenant, verbose_name=_("level"), on_delete=models.CASCADE, related_name="api_clients"
-    )
-    # The tenant's family (its partner level), so a partner's list is an index range.
-    family = models.BigIntegerField(editable=False)
-    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
-    application = models.OneToOneField(
-        "oauth2_provider.Application", on_delete=models.CASCADE, related_name="api_client"
-    )
-    created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    # Kept when the account is deleted, and names a client that created another one.
-    created_by_name = models.CharField(_("created by"), max_length=150)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["name", "id"]
-        verbose_name = _("API client")
-        indexes = [models.Index("family", "name", "id", name="api_client_level_by_name")]
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="api_client_name_per_level"),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    def save(self, *args, **kwargs):
-        self.family = self.tenant.family
-        super().save(*args, **kwargs)
+# Second factors, session records and API clients (modules of their own, registered with
+# this app here).
+from .account_models import RecoveryCodes, UserSession  # noqa: E402, F401
+from .api_client_models import ApiClient  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import level_security_views, views
 from .api_clients import views as api_client_views
 from .audit import views as audit_views
 
@@ -9,6 +9,21 @@ urlpatterns = [
     path("customers/new/", views.CustomerCreateView.as_view(), name="customer-create"),
     path("users/", views.UserListView.as_view(), name="users"),
     path("users/new/", views.UserCreateView.as_view(), name="user-create"),
+    path(
+        "users/<int:user_id>/reset-two-factor/",
+        level_security_views.TwoFactorResetView.as_view(),
+        name="user-two-factor-reset",
+    ),
+    path(
+        "users/<int:user_id>/sign-out/",
+        level_security_views.SignOutEverywhereView.as_view(),
+        name="user-sign-out",
+    ),
+    path(
+        "two-factor/",
+        level_security_views.RequirementView.as_view(),
+        name="two-factor-requirement",
+    ),
     path("audit/", audit_views.AuditLogView.as_view(), name="audit"),
     path("api-clients/", api_client_views.ApiClientListView.as_view(), name="api-clients"),
     path(

@@ -14,6 +14,7 @@ from .forms import CustomerForm, UserForm
 from .mixins import TenantScopedMixin
 from .permissions import Action
 from .selectors import customers_at, users_at
+from .two_factor import with_enrolment
 
 
 class ManagementMixin(TenantScopedMixin):
@@ -55,7 +56,7 @@ class UserListView(ManagementMixin, TemplateView):
     section = "users"
 
     def get_context_data(self, **kwargs):
-        users = users_at(actor=self.request.user, tenant=self.tenant)
+        users = with_enrolment(users_at(actor=self.request.user, tenant=self.tenant))
         page = page_of(users, self.request)
         return super().get_context_data(page=page, **kwargs)
 

@@ -4,12 +4,10 @@ Environment-specific modules (`local`, `test`, `production`) import this one and
 values that must differ, such as SECRET_KEY and DEBUG; production has no insecure defaults.
 """
 
-import datetime
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
-from django.conf import global_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -37,6 +35,11 @@ SHARED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Second factors (tenants.two_factor): django-otp's framework and TOTP devices, and
+    # django-otp-webauthn's passkeys and security keys. Recovery codes are the portal's own.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     # The admin, scoped per selected tenant; its log entries point at public users.
     "portal.apps.PortalAdminConfig",
     # Failed sign-ins, counted in the public schema's tables (every worker process shares them).
@@ -102,6 +105,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # user.is_verified(): whether this session passed a second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
+    # A signed-in user owing a second factor, or an enrolment a level requires, reaches only
+    # that page (tenants.two_factor_middleware); then the session record's "last seen".
+    "tenants.two_factor_middleware.TwoFactorMiddleware",
+    "tenants.user_sessions.SessionRecordMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The designed 404, 400 and 405 pages also while DEBUG is on (portal.error_pages).
@@ -154,46 +163,8 @@ CONTENT_SECURITY_POLICY = {
 from .backends import *  # noqa: E402
 from .operations import *  # noqa: E402
 
-# --- Auth ---------------------------------------------------------------------------------
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
-# django-axes' backend first: it refuses a locked-out sign-in before any password is checked.
-# The user's tenant is loaded with the user: tenant pages of one's own tenant need no query.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "tenants.backends.TenantUserBackend",
-]
-# Django's password hashers, then the one for API client secrets only (never first, so no
-# password is stored with it): a keyed digest, see tenants/api_clients/hashers.py.
-CLIENT_SECRET_HASHER = "tenants.api_clients.hashers.ClientSecretHasher"  # noqa: S105 - a class path
-PASSWORD_HASHERS = [*global_settings.PASSWORD_HASHERS, CLIENT_SECRET_HASHER]
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
-
-# Failed sign-ins (django-axes, database handler): AXES_FAILURE_LIMIT failures for one
-# username, or from one client address, refuse further sign-ins for that username or from
-# that address with 429 for AXES_COOLOFF_TIME, known username or not, right password or not.
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-# A success must not wipe the address's failures (one valid account would reset them all).
-AXES_RESET_ON_SUCCESS = False
-# The lock lasts the cool-off from the failure that set it; attempts during it do not extend it.
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_CLIENT_IP_CALLABLE = "common.net.client_address"
-AXES_LOCKOUT_CALLABLE = "tenants.sign_in.locked_out"
-AXES_HTTP_RESPONSE_CODE = 429
-# Its admin pages would sit outside the tenant scope; `manage.py axes_reset_username` unlocks.
-AXES_ENABLE_ADMIN = False
-AXES_VERBOSE = False
-# Keep failures only (dropped after the cool-off), not a row for every successful sign-in.
-AXES_DISABLE_ACCESS_LOG = True
+# --- Auth: passwords, failed sign-ins, two-factor sign-in, sessions (signin.py) -----------
+from .signin import *  # noqa: E402
 
 # --- Mail (password reset) -------------------------------------------------------------------
 # EMAIL_URL in django-environ's form: smtp+tls://user:password@host:587, smtps://...:465,

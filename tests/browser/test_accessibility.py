@@ -37,6 +37,11 @@ SCREENS = [
     ("msp-admin", "/manage/demo-msp/usage/"),
     ("msp-admin", "/manage/demo-msp/users/"),
     ("msp-admin", "/manage/demo-msp/audit/"),
+    # Two-factor sign-in and sessions (issue 21)
+    ("globex-alice", "/accounts/security/"),
+    ("globex-alice", "/accounts/two-factor/enrol/"),
+    ("globex-alice", "/accounts/two-factor/verify/"),
+    ("msp-admin", "/manage/demo-msp/two-factor/"),
 ]
 
 

@@ -91,20 +91,18 @@ def test_the_lock_lifts_after_the_cool_off(users):
         assert response.status_code == 302 and signed_in(client)
 
 
-def test_the_admin_sign_in_page_is_limited_too(users):
-    for _ in range(5):
-        Client().post(
-            "/admin/login/",
-            {"username": "globex-admin", "password": "wrong"},
-            REMOTE_ADDR="203.0.113.30",
-        )
+def test_the_admin_takes_no_password_of_its_own(users):
+    """The admin signs in through the portal's one door (limited above, then the second
+    factor): its own sign-in page only redirects there, right password or not."""
     client = Client()
     response = client.post(
-        "/admin/login/",
+        "/admin/login/?next=/admin/",
         {"username": "globex-admin", "password": DEMO_PASSWORD},
         REMOTE_ADDR="203.0.113.31",
     )
-    assert response.status_code == 429 and not signed_in(client)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2F"
+    assert not signed_in(client)
 
 
 def test_four_failures_then_the_right_password_signs_in(users):

@@ -98,3 +98,12 @@
     sync();
   }
 })();
+
+// Passkeys (django-otp-webauthn's script): once one is added, go on to the page the button
+// names (the sign-in security page, or the recovery codes after a first enrolment).
+document.addEventListener("otp_webauthn.register_complete", function () {
+  var button = document.getElementById("passkey-register-button");
+  if (button && button.getAttribute("data-after-register")) {
+    window.location = button.getAttribute("data-after-register");
+  }
+});
