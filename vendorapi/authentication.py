@@ -12,12 +12,18 @@ import binascii
 from django.contrib.auth import authenticate
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed, Throttled
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, Throttled
 
 from tenants.sign_in import MSG_LOCKED_API
+from tenants.two_factor import requires_or_has_second_factor
 
 MSG_INVALID = "Invalid login or password."
 MSG_LOCKED = MSG_LOCKED_API
+MSG_SECOND_FACTOR = (
+    "This account signs in with a second factor, so its password alone is not accepted here. "
+    "Create an API client in the Management portal (Management portal > API clients) and "
+    "use its client ID and secret."
+)
 
 
 def basic_credentials(request) -> tuple[str, str] | None:
@@ -49,8 +55,11 @@ class PasswordBasicAuthentication(BaseAuthentication):
             raise Throttled(detail=MSG_LOCKED)
         if user is None or not user.is_active:
             raise AuthenticationFailed(MSG_INVALID)
-        # The one place a password sign-in is refused after the password matched: the
-        # refusal of a user with a second factor (issue 21) belongs here, as one call.
+        # The one place a password sign-in is refused after the password matched: a password
+        # alone is not enough for a user who has a second factor or is under a requirement
+        # (the API has no second step), so such a user makes the client on the page.
+        if requires_or_has_second_factor(user):
+            raise PermissionDenied(MSG_SECOND_FACTOR)
         return user, None
 
     def authenticate_header(self, request):

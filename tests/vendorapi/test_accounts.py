@@ -167,3 +167,31 @@ def test_v1_answers_carry_the_uuids_the_vendor_paths_take(script, users, tenants
     made = script.call("POST", "/api/v1/tenants/globex/registration_tokens", {"user_id": bob["id"]})
     assert made.json()["user"]["uuid"] == bob["uuid"]
     assert made.json()["tenant"]["uuid"] == str(tenants["globex"].uuid)
+
+
+def test_a_password_alone_is_refused_for_a_user_with_or_owing_a_second_factor(
+    script, users, tenants
+):
+    """HTTP Basic with a password has no second step: a user who has a second factor, or is
+    under a level's requirement, is sent to make the client in the Management portal."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tenants.audit import CLI
+    from tenants.two_factor_services import requirement_set
+
+    password = basic("globex-admin", "demo-test-password")
+    assert script.call("GET", "/api/2/users/me", auth=password).status_code == 200
+    device = TOTPDevice.objects.create(user=users["globex-admin"], name="Phone", confirmed=True)
+    for method, path in (("GET", "/api/2/users/me"), ("POST", "/api/2/clients")):
+        error = vendor_error(script.call(method, path, auth=password), 403)
+        assert "Management portal" in error["message"] and "API client" in error["message"]
+    assert not ApiClient.objects.filter(created_by=users["globex-admin"]).exists()
+    # No factor, but the partner requires one of administrators: refused as well.
+    device.delete()
+    requirement_set(
+        actor=users["msp-admin"], tenant=tenants["demo-msp"], value="admins", origin=CLI
+    )
+    vendor_error(script.call("GET", "/api/2/users/me", auth=password), 403)
+    # A user the requirement does not cover still signs in with a password.
+    alice = basic("globex-alice", "demo-test-password")
+    assert script.call("GET", "/api/2/users/me", auth=alice).status_code == 200
