@@ -125,7 +125,9 @@ def token_create(
         token = RegistrationToken.objects.create(
             tenant=tenant,
             family=tenant.family,
+            customer_name=tenant.name,
             user=owner,
+            user_username=owner.username,
             created_by=account_of(actor),
             created_at=now,
             expires_at=now + lifetime,
