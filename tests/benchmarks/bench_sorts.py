@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NAME = os.environ.get("BENCH_DATABASE", "portal_sorts")
 USERS = 3  # per customer
 PAGE = 25  # CONSOLE_PAGE_SIZE
+PLANS = 50  # per customer: two pages at Small MSP, so its pages are as full as Big MSP's
 OSES = ["Linux", "Windows 11", "Windows Server 2022", "macOS 14", "Ubuntu 24.04", "Debian 12"]
 WORDS = ["alpha", "bravo", "delta", "echo", "kilo", "lima", "oscar", "sierra", "tango", "zulu"]
 
@@ -165,22 +166,83 @@ def build(customers: int, per_customer: int) -> dict:  # noqa: PLR0914 - one bui
                     customer_name=customer.name,
                     customer_slug=customer.slug,
                 )
-                for n in range(max(2, per_customer // 20))
+                for n in range(PLANS)
             )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {"sessions": sessions}
 
 
+TABLES = {
+    "devices": "agents_directory_deviceentry",
+    "token pane": "tokens_registrationtoken",
+    "plans": "agents_directory_planentry",
+}
+
+
+def database_times(rows: dict, sessions: dict, rounds: int, repeat: int) -> dict:
+    """Per row: Big/Small ratios of the database time of the query that reads the page's
+    rows (captured from the page, then run `repeat` times a round, interleaved). Less
+    disturbed by a loaded machine than the page's time, and what a sort changes."""
+    import re  # noqa: PLC0415
+    import statistics  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    from django.db import connection  # noqa: PLC0415
+    from django.test import Client  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    queries: dict = {}
+    for name, urls in rows.items():
+        table = next(t for what, t in TABLES.items() if name.startswith(f"{what} "))
+        for partner, url in urls.items():
+            client = Client(SERVER_NAME="127.0.0.1")
+            client.cookies["sessionid"] = sessions[partner]["cookie"]
+            path = re.sub(r"^https?://[^/]+", "", url)
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(path).status_code == 200, path  # noqa: PLR2004, S101
+            reads = [
+                q["sql"]
+                for q in captured.captured_queries
+                if f'FROM "{table}"' in q["sql"]
+                and "ORDER BY" in q["sql"]
+                and not q["sql"].startswith("SELECT COUNT(*)")
+            ]
+            queries[(name, partner)] = reads[0]
+    ratios: dict = {name: [] for name in rows}
+    absolute: dict = {name: [] for name in rows}
+    with connection.cursor() as cursor:
+        for _ in range(rounds):
+            for name in rows:
+                took = {}
+                for partner in ("Big MSP", "Small MSP"):
+                    times = []
+                    for _ in range(repeat):
+                        started = time.perf_counter()
+                        cursor.execute(queries[(name, partner)])
+                        cursor.fetchall()
+                        times.append(time.perf_counter() - started)
+                    took[partner] = statistics.median(times)
+                ratios[name].append(took["Big MSP"] / took["Small MSP"])
+                absolute[name].append(took["Big MSP"] * 1000)
+    return {name: (absolute[name], ratios[name]) for name in rows}
+
+
 # --- Outside (orchestration and HTTP) --------------------------------------------------------
 
 
 def _next_link(body: bytes, param: str) -> str | None:
-    """The href of the "Next" link of the pagination with `param`."""
-    for href in re.findall(rb'<a href="([^"]+)"[^>]*>\s*Next', body):
-        text = html.unescape(href.decode())
-        if f"{param}=" in text:
-            return text
+    """The href of the "Next" link of the list's own pagination (the token pane's has its
+    own, after the device list's, whose links carry the pane's page too)."""
+    nav = b"Token pages" if param == "tpage" else b"Pages"
+    found = re.search(
+        rb'<nav class="pagination" aria-label="' + nav + rb'">(.*?)</nav>', body, re.S
+    )
+    if found is None:
+        return None
+    for href, text in re.findall(rb'<a href="([^"]+)"[^>]*>\s*([^<]+)</a>', found.group(1)):
+        if text.strip() == b"Next":
+            return html.unescape(href.decode())
     return None
 
 
@@ -198,7 +260,7 @@ def targets(base: str, state: dict, args) -> dict[str, dict[str, str]]:
     one page at Small MSP (plans) has no deep row."""
     rows: dict[str, dict[str, str]] = {}
     for what, (pattern, param, keys) in LISTS.items():
-        per = args.per_customer if what != "plans" else max(2, args.per_customer // 20)
+        per = args.per_customer if what != "plans" else PLANS
         for key in keys.split():
             for sort in (key, f"-{key}"):
                 first, deep = f"{what} {sort}, first page", f"{what} {sort}, deep page"
@@ -220,7 +282,7 @@ def targets(base: str, state: dict, args) -> dict[str, dict[str, str]]:
     return rows
 
 
-def measure(base: str, state: dict, args) -> list[tuple[str, float, str]]:
+def measure(base: str, state: dict, args) -> tuple[list[tuple[str, float, str]], dict]:
     rows = targets(base, state, args)
     sessions = state["sessions"]
     ratios: dict[str, list[float]] = {name: [] for name in rows}
@@ -239,7 +301,7 @@ def measure(base: str, state: dict, args) -> list[tuple[str, float, str]]:
     return [
         (name, statistics.median(ratios[name]), f"{_spread(absolute[name])} ms; x{_spread(r)}")
         for name, r in ratios.items()
-    ]
+    ], rows
 
 
 def prepare(args, env: dict, server_url: str) -> dict:
@@ -281,7 +343,16 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--inside", help=argparse.SUPPRESS)
+    parser.add_argument("--targets", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.inside == "sql":
+        import django  # noqa: PLC0415
+
+        django.setup()
+        given = json.loads(Path(args.targets).read_text())
+        times = database_times(given["rows"], given["sessions"], args.rounds, args.repeat * 3)
+        print(json.dumps(times))
+        return
     if args.inside == "build":
         import django  # noqa: PLC0415
 
@@ -312,10 +383,17 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        rows = measure(base, state, args)
+        rows, urls = measure(base, state, args)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    target_file = Path(workdir) / "targets.json"
+    target_file.write_text(json.dumps({"rows": urls, "sessions": state["sessions"]}))
+    inside = [sys.executable, "-m", "tests.benchmarks.bench_sorts", "--inside", "sql"]
+    inside += ["--targets", str(target_file), "--rounds", str(args.rounds)]
+    inside += ["--repeat", str(args.repeat)]
+    out = subprocess.run(inside, env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    database = json.loads(out.stdout.strip().splitlines()[-1])
     if not args.keep:
         with psycopg.connect(_dsn(server_url), autocommit=True) as c:
             c.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
@@ -325,6 +403,11 @@ def main() -> None:
         print(f"{what:<{width}}  {measured}")
     worst = max(rows, key=lambda r: r[1])
     print(f"\nworst ratio: x{worst[1]:.2f} ({worst[0]}); goal <= 1.5x")
+    print(f"\n{'the query of the page rows':<{width}}  database time at Big MSP, x Small MSP")
+    for what, (absolute, ratios) in database.items():
+        print(f"{what:<{width}}  {_spread(absolute)} ms; x{_spread(ratios)}")
+    worst_db = max(database.items(), key=lambda item: statistics.median(item[1][1]))
+    print(f"\nworst: x{statistics.median(worst_db[1][1]):.2f} ({worst_db[0]})")
 
 
 if __name__ == "__main__":
