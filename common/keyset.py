@@ -101,7 +101,8 @@ class KeysetPage:
         else:
             self.number = self.paginator.get_page(number).number  # clamped; rows not read
             start = (self.number - 1) * size
-            chunk = list(keyed[start : start + size + 1])
+            # An empty list is known from its count: no query for its rows.
+            chunk = list(keyed[start : start + size + 1]) if self.paginator.count else []
             self.object_list, self._more = chunk[:size], len(chunk) > size
             self._earlier = self.number > 1
 
