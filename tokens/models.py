@@ -4,18 +4,36 @@ Only a SHA-256 digest of the value and its first two symbols are stored; the val
 exists only in the response that creates it.
 """
 
+import datetime
 import uuid
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import values
 
 MAX_MACHINES = 10_000
+
+# "Last used" sorts never-used tokens last either way: a non-null key per direction (an
+# index each), so the order has no NULLs for a keyset page to step over.
+_LATEST = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
+_EARLIEST = datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)
+NEVER_USED_LAST_ASC = Coalesce("last_used_at", Value(_LATEST))
+NEVER_USED_LAST_DESC = Coalesce("last_used_at", Value(_EARLIEST))
+LIST_SORT_KEYS = {
+    "expires": F("expires_at"),
+    "user": F("user_username"),
+    "customer": F("customer_name"),
+    "registrations": F("registrations"),
+    "machines": F("machines"),
+    "last_used_up": NEVER_USED_LAST_ASC,
+    "last_used_down": NEVER_USED_LAST_DESC,
+}
 
 
 class TokenQuerySet(models.QuerySet):
@@ -83,6 +101,12 @@ class RegistrationToken(models.Model):
         blank=True,
     )
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    # Copies of the customer's name and the user's username (as the device directory keeps
+    # them), so sorting All customers' tokens by either is one index range, not a join of
+    # every token of the partner. Written with the token; a rename of the customer updates
+    # them (TokensConfig.ready); usernames never change.
+    customer_name = models.CharField(max_length=100, blank=True, default="", db_default="")
+    user_username = models.CharField(max_length=150, blank=True, default="", db_default="")
     # Reminders (tokens/reminders.py): set once a reminder is sent or found not due, so the
     # periodic scan reads small partial indexes of pending tokens only.
     expiry_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -115,6 +139,18 @@ class RegistrationToken(models.Model):
                 fields=["tenant", "-created_at", "-id"],
                 name="token_active_by_customer",
                 condition=Q(deleted_at__isnull=True),
+            ),
+            # One per sort of the token lists at All customers, so every sort (either way)
+            # is an index range of the partner's tokens and a keyset page a seek in it.
+            *(
+                models.Index(
+                    "family",
+                    key,
+                    "id",
+                    name=f"token_family_by_{name}",
+                    condition=Q(deleted_at__isnull=True),
+                )
+                for name, key in LIST_SORT_KEYS.items()
             ),
             # Reminders: the tokens still waiting for each kind (tokens/reminders.py).
             models.Index(

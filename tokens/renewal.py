@@ -89,7 +89,9 @@ def token_reissue(*, actor: User, token: RegistrationToken, origin: Origin) -> I
         new = RegistrationToken.objects.create(
             tenant=token.tenant,
             family=token.family,
+            customer_name=token.tenant.name,
             user=token.user,
+            user_username=token.user.username,
             created_by=account_of(actor),
             created_by_name=actor.username,
             created_at=now,

@@ -3,6 +3,7 @@
 import datetime
 import functools
 import uuid
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -18,7 +19,7 @@ from tenants.permissions import Action, can
 from tenants.selectors import at_level, tenants_visible_to
 
 from . import values
-from .models import RegistrationToken
+from .models import NEVER_USED_LAST_ASC, NEVER_USED_LAST_DESC, RegistrationToken
 
 
 class InvalidToken(Exception):
@@ -104,14 +105,16 @@ def token_by_digest(digest: str) -> RegistrationToken | None:
     return RegistrationToken.objects.select_related("tenant", "user").filter(digest=digest).first()
 
 
-TOKEN_SORTS = {
-    "created": "created_at",
-    "expires": "expires_at",
-    "user": "user__username",
-    "customer": "tenant__name",
-    "registrations": "registrations",
-    "machines": "machines",
-    "last_used": "last_used_at",
+# Sort keys of the token lists, ascending and descending; each has an index of the
+# partner's tokens (RegistrationToken.Meta), so a page at All customers is an index range.
+TOKEN_SORTS: dict[str, tuple[Any, Any]] = {
+    "created": (F("created_at"), F("created_at")),
+    "expires": (F("expires_at"), F("expires_at")),
+    "user": (F("user_username"), F("user_username")),
+    "customer": (F("customer_name"), F("customer_name")),
+    "registrations": (F("registrations"), F("registrations")),
+    "machines": (F("machines"), F("machines")),
+    "last_used": (NEVER_USED_LAST_ASC, NEVER_USED_LAST_DESC),
 }
 
 
@@ -125,13 +128,11 @@ def tokens_active_for(
     if not can(actor, Action.VIEW_ALL_TOKENS):
         tokens = tokens.filter(user=actor)
     key, descending = parse_sort(sort, TOKEN_SORTS, "-created")
-    field = TOKEN_SORTS[key]
+    ascending_key, descending_key = TOKEN_SORTS[key]
     if not descending:
-        return tokens.order_by(F(field).asc(), "id")
-    # Only "last used" can be empty; the others keep the order their indexes have, so the
-    # default (newest first) is an index range, not a sort of every token.
-    column = F(field).desc(nulls_last=True) if field == "last_used_at" else F(field).desc()
-    return tokens.order_by(column, "-id")
+        return tokens.order_by(ascending_key.asc(), "id")
+    # "Last used" puts never-used tokens last either way (its key per direction).
+    return tokens.order_by(descending_key.desc(), "-id")
 
 
 def token_for(*, actor: User, token_id: str | uuid.UUID) -> RegistrationToken:

@@ -129,7 +129,9 @@ def token_create(
         token = RegistrationToken.objects.create(
             tenant=tenant,
             family=tenant.family,
+            customer_name=tenant.name,
             user=owner,
+            user_username=owner.username,
             created_by=account_of(actor),
             created_by_name=actor.username,
             created_at=now,

@@ -45,9 +45,20 @@ class DeviceEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "device_id"], name="one_entry_per_device"),
         ]
-        # One index per level and default sort, so the first page is an index scan.
+        # One index per level and default sort, so the first page is an index scan; at All
+        # customers one per offered sort (Devices > All devices), so every sort either way
+        # is an index range of the partner's entries and a keyset page a seek in it.
         indexes = [
             models.Index("partner", Lower("hostname"), "id", name="entry_partner_by_name"),
+            *(
+                models.Index("partner", column, "id", name=f"entry_partner_by_{name}")
+                for name, column in (
+                    ("owner", "owner_username"),
+                    ("os", "os"),
+                    ("registered", "registered_at"),
+                    ("customer", "customer_name"),
+                )
+            ),
             models.Index("tenant", Lower("hostname"), "id", name="entry_tenant_by_name"),
             models.Index("tenant", "owner", name="entry_tenant_owner"),
             models.Index("registered_token_id", name="entry_by_token"),
@@ -82,6 +93,16 @@ class PlanEntry(models.Model):
         ]
         indexes = [
             models.Index("partner", Lower("name"), "id", name="plan_entry_partner_by_name"),
+            # Protection plans at All customers, by each offered sort (as devices).
+            *(
+                models.Index("partner", column, "id", name=f"plan_partner_by_{name}")
+                for name, column in (
+                    ("customer", "customer_name"),
+                    ("schedule", "schedule"),
+                    ("source", "what_to_back_up"),
+                    ("retention", "retention_days"),
+                )
+            ),
             models.Index("tenant", Lower("name"), "id", name="plan_entry_tenant_by_name"),
         ]
 

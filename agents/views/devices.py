@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from common.paging import page_of
+from common.keyset import keyset_page_of
 from tenants.mixins import TenantScopedMixin
 from tenants.permissions import Action
 
@@ -36,7 +36,7 @@ class DeviceListView(AddDevicesPaneMixin, TenantScopedMixin, TemplateView):
         devices = selectors.devices_for(
             actor=self.request.user, tenant=self.tenant, sort=sort, token_id=token_id
         )
-        page = page_of(devices, self.request, size=settings.CONSOLE_PAGE_SIZE)
+        page = keyset_page_of(devices, self.request, size=settings.CONSOLE_PAGE_SIZE)
         context.update(
             page=page,
             sort=sort,

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from common.paging import page_of
+from common.keyset import keyset_page_of
 from tenants.models import User
 from tenants.permissions import Action, can
 from tenants.selectors import covers
@@ -79,7 +79,7 @@ class AddDevicesPaneMixin:
     def tokens_pane_context(self, **kwargs) -> dict:
         sort = self.request.GET.get("tsort", "-created")
         tokens = selectors.tokens_active_for(actor=self.request.user, tenant=self.tenant, sort=sort)
-        page = page_of(tokens, self.request, size=settings.CONSOLE_PAGE_SIZE, param="tpage")
+        page = keyset_page_of(tokens, self.request, size=settings.CONSOLE_PAGE_SIZE, param="tpage")
         return {
             "tokens": page.object_list,
             "tokens_page": page,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from common.forms import add_service_errors
-from common.paging import page_of
+from common.keyset import keyset_page_of
 from tenants.mixins import TenantScopedMixin
 from tenants.permissions import Action
 
@@ -26,7 +26,7 @@ class PlanListView(TenantScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         sort = self.request.GET.get("sort", "name")
         plans = selectors.plans_for(tenant=self.tenant, sort=sort)
-        page = page_of(plans, self.request, size=settings.CONSOLE_PAGE_SIZE)
+        page = keyset_page_of(plans, self.request, size=settings.CONSOLE_PAGE_SIZE)
         context.update(page=page, sort=sort, all_customers=self.tenant.is_partner)
         return context
 

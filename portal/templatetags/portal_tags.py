@@ -63,13 +63,21 @@ def _here(context) -> tuple[str, QueryDict]:
 
 
 @register.simple_tag(takes_context=True)
-def page_url(context, number, param="page", **fixed):
+def page_url(context, number, param="page", after=None, before=None, **fixed):
     """The current URL's query string with `param` set to page `number`: a filter, a sort
     or an open pane carries over to the other pages. `fixed` parameters are always set
-    (a pane's links keep the pane open even from a page the POST rendered)."""
+    (a pane's links keep the pane open even from a page the POST rendered). `after` and
+    `before` are a keyset page's keys (`common.keyset`): the Next link continues after the
+    page's last row, the Previous link before its first; a key of the page left behind is
+    never carried over."""
     path, params = _here(context)
+    params.pop(f"{param}_after", None)
+    params.pop(f"{param}_before", None)
     for key, value in {**fixed, param: number}.items():
         params[key] = value  # QueryDict.update would append
+    for key, value in {f"{param}_after": after, f"{param}_before": before}.items():
+        if value:
+            params[key] = value
     return f"{path}?{params.urlencode()}"
 
 
@@ -83,8 +91,9 @@ def sort_header(context, label, key, param="sort", current=None):
     """
     current = current if current is not None else context.get("sort") or ""
     path, params = _here(context)
-    params.pop("page", None)
-    params.pop("tpage", None)
+    for paging in ("page", "tpage"):  # a new order starts at its first page
+        for name in (paging, f"{paging}_after", f"{paging}_before"):
+            params.pop(name, None)
     ascending = current == key
     params[param] = f"-{key}" if ascending else key
     state = "ascending" if ascending else "descending" if current == f"-{key}" else None
