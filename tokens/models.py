@@ -22,8 +22,11 @@ class TokenQuerySet(models.QuerySet):
     def active(self, now=None):
         return self.filter(deleted_at__isnull=True, expires_at__gt=now or timezone.now())
 
-    def listed(self, now=None):
-        """Active and not used up: what the active tokens lists show."""
+    def usable(self, now=None):
+        """Active and not used up: what can still register a new machine (the metrics
+        gauge). The lists show every active token, used up or replaced in its grace period
+        included (`active`): such a token still works for something, so it must stay
+        deletable."""
         room = Q(max_machines__isnull=True) | Q(machines__lt=F("max_machines"))
         return self.active(now).filter(room)
 
@@ -78,6 +81,18 @@ class RegistrationToken(models.Model):
         blank=True,
     )
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    # Reissued with a grace period: the token that replaces this one. The old value keeps
+    # working until `expires_at`, which the reissue brought forward to the grace's end
+    # (`works_until`); a reissue without grace deletes the old token instead.
+    replaced_by = models.ForeignKey(
+        "self",
+        verbose_name=_("replaced by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     # Reminders (tokens/reminders.py): set once a reminder is sent or found not due, so the
     # periodic scan reads small partial indexes of pending tokens only.
     expiry_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -141,6 +156,11 @@ class RegistrationToken(models.Model):
     @property
     def used_up(self) -> bool:
         return self.max_machines is not None and self.machines >= self.max_machines
+
+    @property
+    def works_until(self):
+        """A replaced token's old value works until then (its grace's end), else None."""
+        return self.expires_at if self.replaced_by_id is not None else None
 
 
 class TokenMachine(models.Model):
