@@ -16,7 +16,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -51,7 +51,7 @@ MSG_SHORTER = gettext_noop(
 )
 
 
-def _renewable(now: datetime.datetime):
+def _renewable(now: datetime.datetime) -> QuerySet[RegistrationToken]:
     """The tokens that may be renewed now: active, not replaced, of an active user. (The
     user by EXISTS rather than a join, so the token's own conditions stay on the row the
     UPDATE locks and are checked again after a concurrent change.)"""
