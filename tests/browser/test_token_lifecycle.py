@@ -140,13 +140,17 @@ def test_reissue_asks_first_redirects_shows_the_commands_and_keeps_the_old_value
     confirm.get_by_label(words("The old value keeps working for")).select_option(
         label=words("1 day")
     )
+    confirm.scroll_into_view_if_needed()
     shot("reissue-confirm")
     confirm.get_by_role("button", name=words("Reissue now")).click()
     value = page.locator("[data-token-value]").inner_text().strip()
     assert TOKEN.fullmatch(value) and value != token["token"]
     expect(page.locator("pre.command").first).to_contain_text("register_agent.py")
     panel = tokens_pane(page, words)
-    expect(panel).to_contain_text(words("Replaced; works until %(when)s").split("%")[0])
+    kept = words("The old value (%(p)s) keeps working until %(w)s.")
+    head, tail = kept.split("%(p)s")
+    expect(panel).to_contain_text(head + token["token_prefix"] + "••")
+    expect(panel).to_contain_text(tail.split("%(w)s")[0])
     shot("reissue-shown")
     # A reload is a GET of the redirect's target: no error page, no value, and it says why.
     page.reload()

@@ -199,7 +199,7 @@ def test_console_reissue_asks_first_then_redirects_and_a_reload_is_harmless(logi
     [value] = set(TOKEN_RE.findall(page))
     assert shown["Cache-Control"] == "no-store"
     assert "protection_plan.py" in page and "register_agent.py" in page  # the commands
-    assert "Replaced; works until" in page
+    assert f"The old value ({token.prefix}••" in page and "keeps working until" in page
     again = client.get(done["Location"])  # a reload: no 404, no value, and says why
     assert again.status_code == 200 and not TOKEN_RE.search(again.content.decode())
     assert "shown only once" in again.content.decode()

@@ -44,3 +44,9 @@ def replaced_text(token: RegistrationToken) -> str:
     if token.works_until is None:
         return ""
     return _("Replaced; works until %(when)s") % {"when": exact(token.works_until)}
+
+
+@register.filter
+def exact_moment(moment) -> str:
+    """A moment as the messages say it: "Dec. 8, 2026, 12:45 a.m. UTC"."""
+    return exact(moment) if moment else ""
