@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +12,7 @@ from . import renewal, selectors, services
 from .forms import LIFETIME_PRESETS
 from .models import MAX_MACHINES, RegistrationToken
 from .plans import catalog
-from .templatetags.token_tags import machines_text
+from .templatetags.token_tags import use_text
 
 
 class TokenAddForm(forms.ModelForm):
@@ -103,11 +104,11 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("machines"), ordering="machines")
     def machines_used(self, token):
-        return machines_text(token)
+        return use_text(token)
 
     def scoped_queryset(self, request, tenant):
         if tenant is None:
-            return RegistrationToken.objects.listed().select_related("tenant", "user", "created_by")
+            return RegistrationToken.objects.active().select_related("tenant", "user", "created_by")
         return selectors.tokens_active_for(actor=request.user, tenant=tenant)
 
     def has_change_permission(self, request, obj=None):
@@ -168,18 +169,29 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
-    actions = ["delete_and_unregister", "extend_three_days"]
+    actions = ["delete_and_unregister", "extend_own_lifetime"]
 
-    @admin.action(description=_("Extend: expire 3 days from now"), permissions=["change"])
-    def extend_three_days(self, request, queryset):
+    @admin.action(description=_("Extend: its own lifetime again from now"), permissions=["change"])
+    def extend_own_lifetime(self, request, queryset):
+        """Each selected token gets its own lifetime again from now (as the console's
+        Extend offers first); one that would expire earlier so is left as it is."""
+        extended, refused = 0, 0
         for token in queryset:
-            renewal.token_extend(
-                actor=request.user,
-                token=token,
-                lifetime=services.DEFAULT_LIFETIME,
-                origin=self.origin(request),
-            )
-        self.message_user(request, _("%d token(s) extended.") % len(queryset))
+            try:
+                renewal.token_extend(
+                    actor=request.user,
+                    token=token,
+                    lifetime=renewal.own_lifetime(token),
+                    origin=self.origin(request),
+                )
+                extended += 1
+            except ValidationError:
+                refused += 1
+        self.message_user(
+            request,
+            _("%(extended)d token(s) extended, %(refused)d left as they were.")
+            % {"extended": extended, "refused": refused},
+        )
 
     @admin.action(description=_("Delete and unregister its machines"), permissions=["unregister"])
     def delete_and_unregister(self, request, queryset):

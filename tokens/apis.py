@@ -62,6 +62,22 @@ class TokenItem(serializers.Serializer):
         help_text="Address limit: CIDR networks the token may be used from; empty: any.",
     )
     last_used_at = serializers.DateTimeField(allow_null=True)
+    used_up = serializers.BooleanField(
+        read_only=True,
+        help_text="The use limit is reached: no new machine registers with it (it is still "
+        "listed, can apply and revoke its plan, and can be deleted).",
+    )
+    replaced_by = serializers.SerializerMethodField(
+        help_text="Reissued with a grace period: the id of the token that replaces it."
+    )
+    works_until = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="Replaced: its value works until then (the grace period's end).",
+    )
+
+    def get_replaced_by(self, token) -> str | None:
+        return str(token.replaced_by.public_id) if token.replaced_by_id else None
 
     def get_tenant(self, token) -> dict:
         return {"id": token.tenant.slug, "uuid": str(token.tenant.uuid), "name": token.tenant.name}
@@ -217,18 +233,39 @@ class TokenExtendApi(TokenApi):
         return Response(TokenItem(token).data)
 
 
+class TokenReissueInput(serializers.Serializer):
+    grace = StrictIntegerField(
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=int(renewal.MAX_GRACE.total_seconds()),
+        help_text="Seconds the old value keeps working, 0 (default: deleted at once) to "
+        "604800 (7 days); never past its own expiry.",
+    )
+
+
 class TokenReissueApi(TokenApi):
-    error_responses = {400: "The token stopped being active while it was reissued."}
+    error_responses = {
+        400: "The token stopped being active, or was already replaced, while it was reissued."
+    }
 
     @extend_schema(
-        request=None,
+        request=TokenReissueInput,
         responses={201: CreatedToken},
         summary="Reissue a registration token: a new value with the same settings",
-        description="The old token is deleted; the new value is only in this response.",
+        description="Without `grace` the old token is deleted; with one its value works until "
+        "the grace period ends (listed as replaced, with `works_until`). The new value is "
+        "only in this response.",
     )
     def post(self, request, token_id):
         token = selectors.token_for(actor=request.user, token_id=token_id)
-        request.data  # noqa: B018 - a body, if any, is parsed (and bounded) like any other
-        issued = renewal.token_reissue(actor=request.user, token=token, origin=self.origin())
+        data = TokenReissueInput(data=request.data if request.data else {})
+        data.is_valid(raise_exception=True)
+        issued = renewal.token_reissue(
+            actor=request.user,
+            token=token,
+            origin=self.origin(),
+            grace=data.validated_data["grace"],
+        )
         body = {**TokenItem(issued.token).data, "token": issued.value}
         return Response(body, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})

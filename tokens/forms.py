@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +14,22 @@ LIFETIME_PRESETS = [
     (2592000, _("1 month")),
     (31536000, _("1 year")),
 ]
+# Reissue's grace periods for the old value (tokens.renewal.GRACES, seconds).
+GRACE_CHOICES = [
+    (0, _("None: the old value stops working now")),
+    (3600, _("1 hour")),
+    (86400, _("1 day")),
+    (604800, _("7 days")),
+]
+
+
+def preset_for(lifetime: datetime.timedelta) -> int:
+    """The lifetime preset nearest a token's own lifetime (the longer on a tie): what Extend
+    offers first, so a 1-year token is not offered 3 days."""
+    seconds = lifetime.total_seconds()
+    return min(LIFETIME_PRESETS, key=lambda p: (abs(p[0] - seconds), -p[0]))[0]
+
+
 # A custom lifetime's units: seconds in one, and the label.
 UNITS = {
     "minutes": (60, _("minutes")),

@@ -40,8 +40,11 @@ class TokenQuerySet(models.QuerySet):
     def active(self, now=None):
         return self.filter(deleted_at__isnull=True, expires_at__gt=now or timezone.now())
 
-    def listed(self, now=None):
-        """Active and not used up: what the active tokens lists show."""
+    def usable(self, now=None):
+        """Active and not used up: what can still register a new machine (the metrics
+        gauge). The lists show every active token, used up or replaced in its grace period
+        included (`active`): such a token still works for something, so it must stay
+        deletable."""
         room = Q(max_machines__isnull=True) | Q(machines__lt=F("max_machines"))
         return self.active(now).filter(room)
 
@@ -107,6 +110,18 @@ class RegistrationToken(models.Model):
     # them (TokensConfig.ready); usernames never change.
     customer_name = models.CharField(max_length=100, blank=True, default="", db_default="")
     user_username = models.CharField(max_length=150, blank=True, default="", db_default="")
+    # Reissued with a grace period: the token that replaces this one. The old value keeps
+    # working until `expires_at`, which the reissue brought forward to the grace's end
+    # (`works_until`); a reissue without grace deletes the old token instead.
+    replaced_by = models.ForeignKey(
+        "self",
+        verbose_name=_("replaced by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     # Reminders (tokens/reminders.py): set once a reminder is sent or found not due, so the
     # periodic scan reads small partial indexes of pending tokens only.
     expiry_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -183,6 +198,11 @@ class RegistrationToken(models.Model):
     def used_up(self) -> bool:
         return self.max_machines is not None and self.machines >= self.max_machines
 
+    @property
+    def works_until(self):
+        """A replaced token's old value works until then (its grace's end), else None."""
+        return self.expires_at if self.replaced_by_id is not None else None
+
 
 class TokenMachine(models.Model):
     """A distinct machine a token registered: what its use limit counts. Written by the
@@ -226,58 +246,5 @@ class TokenReminder(models.Model):
         return f"{self.kind} reminder of token {self.token_id}"
 
 
-class UsageDay(models.Model):
-    """Machines registered and failed token uses of one customer on one day (UTC), the
-    counters Monitoring > Usage reads. `registrations` is added to by the registration
-    statement itself (agents/services/registration_sql.py, new devices only), `failures`
-    where a failed token use is answered (tokens/throttling.py). Failures of unknown tokens
-    have no customer: tenant and family are null (platform only)."""
-
-    tenant = models.ForeignKey(
-        "tenants.Tenant", null=True, on_delete=models.CASCADE, related_name="+"
-    )
-    # The customer's partner level (as on tokens): All customers reads one (family, day) range.
-    family = models.BigIntegerField(null=True)
-    day = models.DateField()
-    registrations = models.PositiveIntegerField(default=0)
-    failures = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        db_table = "tokens_usageday"
-        constraints = [
-            # NULLS NOT DISTINCT: the platform's one row per day for unknown tokens.
-            models.UniqueConstraint(
-                fields=["tenant", "day"], name="one_usage_row_per_day", nulls_distinct=False
-            ),
-        ]
-        indexes = [models.Index(fields=["family", "day"], name="usage_by_family_day")]
-
-    def __str__(self):
-        return f"usage of {self.tenant_id} on {self.day}"
-
-
-class AgentCredential(models.Model):
-    """An agent's own credential: which tenant and device a Bearer secret belongs to.
-
-    Public schema, so the secret's digest resolves the tenant in one indexed query; the
-    device itself lives in that tenant's schema. Re-registering replaces the digest, so the
-    previous secret stops working.
-    """
-
-    tenant = models.ForeignKey(
-        "tenants.Tenant", on_delete=models.CASCADE, related_name="agent_credentials"
-    )
-    device_id = models.BigIntegerField()
-    agent_id = models.UUIDField(unique=True)
-    secret_digest = models.CharField(max_length=64, unique=True)
-    issued_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["tenant", "device_id"], name="one_credential_per_device"
-            ),
-        ]
-
-    def __str__(self):
-        return f"agent {self.agent_id}"
+# Usage counters and agent credentials: a module of their own, registered with this app here.
+from .other_models import AgentCredential, UsageDay  # noqa: E402, F401

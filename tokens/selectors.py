@@ -122,8 +122,12 @@ def tokens_active_for(
     *, actor: User, tenant: Tenant, sort: str = "-created"
 ) -> QuerySet[RegistrationToken]:
     """Active tokens at a level the actor was scoped to: a customer's, or at a partner
-    ("All customers") every customer's. Users see only their own tokens."""
-    tokens = RegistrationToken.objects.listed().select_related("user", "created_by", "tenant")
+    ("All customers") every customer's. Users see only their own tokens. Used-up tokens and
+    replaced ones in their grace period are listed too (they still work for something),
+    so the lists and every count of active tokens (`active_token_counts`) agree."""
+    tokens = RegistrationToken.objects.active().select_related(
+        "user", "created_by", "tenant", "replaced_by"
+    )
     tokens = tokens.filter(at_level(tenant))
     if not can(actor, Action.VIEW_ALL_TOKENS):
         tokens = tokens.filter(user=actor)
@@ -137,7 +141,9 @@ def tokens_active_for(
 
 def token_for(*, actor: User, token_id: str | uuid.UUID) -> RegistrationToken:
     """An active token the actor may see, by its public id; Http404 for anything else."""
-    tokens = RegistrationToken.objects.active().select_related("user", "created_by", "tenant")
+    tokens = RegistrationToken.objects.active().select_related(
+        "user", "created_by", "tenant", "replaced_by"
+    )
     tokens = tokens.filter(tenant__in=tenants_visible_to(actor))
     if not can(actor, Action.VIEW_ALL_TOKENS):
         tokens = tokens.filter(user=actor)
@@ -159,6 +165,11 @@ def active_token_counts(customers: list[Tenant]) -> dict[int, int]:
 
 
 def active_token_total() -> int:
-    """How many tokens are usable now, platform-wide (not deleted, expired or used up, as
-    the active tokens lists show them): one count statement, for the metrics gauge."""
-    return RegistrationToken.objects.listed().count()
+    """How many tokens can register a machine now, platform-wide (not deleted, expired or
+    used up): one count statement, for the metrics gauge."""
+    return RegistrationToken.objects.usable().count()
+
+
+def replaced_in_grace(token: RegistrationToken) -> RegistrationToken | None:
+    """The token `token` replaced, while its old value still works (its grace period)."""
+    return RegistrationToken.objects.active().filter(replaced_by=token).first()

@@ -19,7 +19,7 @@ from tenants.authorization import authorize
 from tenants.models import AuditEvent, Tenant, User
 from tenants.permissions import Action
 
-from . import failures, machines, networks, values
+from . import failures, machines, networks, usage, values
 from .descriptions import MAX_DESCRIPTION, MSG_DESCRIPTION  # noqa: F401 - the forms' and API's
 from .descriptions import clean_description as _description
 from .models import MAX_MACHINES, RegistrationToken
@@ -269,6 +269,8 @@ def token_network_check(*, token: RegistrationToken, origin: Origin, use: str) -
     if networks.allows(token.allowed_networks, origin.ip_address):
         return
     failures.record(reason=failures.Reason.NETWORK_REFUSED, origin=origin, token=token)
+    # Counted on Monitoring > Usage too, like every failure the audit log shows.
+    usage.count_failure(token.tenant)
     raise TokenNetworkRefused
 
 

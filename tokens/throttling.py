@@ -49,6 +49,12 @@ from .selectors import InvalidToken
 from .values import INPUT_PATTERN, MalformedToken
 
 MSG_INVALID_TOKEN = "The registration token is not valid: it is unknown, expired or deleted."  # noqa: S105
+# A used-up token is known to its holder anyway (it registered machines): saying so spares
+# the technician a hunt for typos. Still 401, like every token that cannot be used.
+MSG_USED_UP_TOKEN = (
+    "The registration token is used up: it has registered as many machines as it allows. "  # noqa: S105
+    "Ask for a new token."
+)
 MSG_MISTYPED_TOKEN = "The registration token is mistyped: check it and try again."  # noqa: S105
 MSG_THROTTLED = "Too many failed attempts from this address. Try again later."
 
@@ -210,7 +216,8 @@ class TokenUsingAPIView(APIView):
     # Documented on every such endpoint (api.openapi.AutoSchema).
     error_responses = {
         400: "Invalid input, or a mistyped registration token.",
-        401: "The registration token is unknown, expired or deleted (or the credential is).",
+        401: "The registration token is unknown, expired, deleted or used up (or the "
+        "credential is).",
         429: "Too many failed token uses from this address: try again later.",
     }
 
@@ -226,8 +233,9 @@ class TokenUsingAPIView(APIView):
             )
         if isinstance(exc, InvalidToken):
             reason = exc.reason or failures.reason_of(_fresh(exc.token))
+            message = MSG_USED_UP_TOKEN if reason == failures.Reason.USED_UP else MSG_INVALID_TOKEN
             return self._failure(
-                MSG_INVALID_TOKEN, status.HTTP_401_UNAUTHORIZED, reason=reason, token=exc.token
+                message, status.HTTP_401_UNAUTHORIZED, reason=reason, token=exc.token
             )
         return super().handle_exception(exc)
 

@@ -158,6 +158,7 @@ def _register_params(
         "machine_id": machine.machine_id,
         "hostname": machine.hostname[:200],
         "with_agent_credential": proof_digest is not None,
+        **grace_use(token),
     }
     return {
         "now": now,
@@ -188,6 +189,14 @@ def _register_params(
         "source": origin.source,
         "ip": origin.ip_address,
     }
+
+
+def grace_use(token: RegistrationToken) -> dict:
+    """What an audit event adds for a use of a replaced token's old value during its grace
+    period (tokens/renewal.py): that it was one, and until when the value works."""
+    if token.works_until is None:
+        return {}
+    return {"during_grace": True, "works_until": token.works_until.isoformat()}
 
 
 def _refused_after_all(
@@ -275,7 +284,12 @@ def plan_change(
             action=AuditEvent.Action.PLAN_APPLY if apply else AuditEvent.Action.PLAN_REVOKE,
             tenant=agent.tenant,
             obj=device,
-            details={"plan": plan.name, "token_id": str(token.public_id), "prefix": token.prefix},
+            details={
+                "plan": plan.name,
+                "token_id": str(token.public_id),
+                "prefix": token.prefix,
+                **grace_use(token),
+            },
         )
     return plan
 

@@ -10,8 +10,8 @@ from common.keyset import keyset_page_of
 from tenants.models import User
 from tenants.permissions import Action, can
 from tenants.selectors import covers
-from tokens import selectors, services
-from tokens.forms import LIFETIME_PRESETS, TokenGenerateForm
+from tokens import renewal, selectors, services
+from tokens.forms import GRACE_CHOICES, LIFETIME_PRESETS, TokenGenerateForm, preset_for
 from tokens.plans import catalog
 
 from . import issued as issued_value
@@ -27,7 +27,7 @@ class AddDevicesPaneMixin:
         pane = request.GET.get("pane")
         self.pane = pane if pane in PANES else None
         response = super().get(request, *args, **kwargs)
-        if self.pane == "add" and request.GET.get("step") == "issued":
+        if (self.pane, request.GET.get("step")) in (("add", "issued"), ("tokens", "reissued")):
             response["Cache-Control"] = "no-store"
             if not issued_value.pending(request):
                 issued_value.forget(response, self.tenant)
@@ -98,10 +98,28 @@ class AddDevicesPaneMixin:
                 raise Http404("No such registration token.")
         if managed is None:
             return {}
+        reissued = None
+        if self.request.GET.get("step") == "reissued":
+            reissued = issued_value.take(self.request, self.tenant)
+            if reissued is not None and reissued.token.pk != managed.pk:
+                reissued = None
+        portal_address = self.request.build_absolute_uri("/").rstrip("/")
         return {
             "managed": managed,
             "managed_form": kwargs.get("managed_form"),
             "confirm_leak": kwargs.get("confirm_leak"),
+            "confirm_reissue": kwargs.get("confirm_reissue"),
             "may_unregister": can(self.request.user, Action.UNREGISTER_DEVICES),
             "lifetimes": LIFETIME_PRESETS,
+            "extend_preset": preset_for(renewal.own_lifetime(managed)),
+            "graces": GRACE_CHOICES,
+            "reissued": reissued,
+            # A reload of the page that showed the new value: say why it is gone.
+            "reissued_gone": self.request.GET.get("step") == "reissued" and reissued is None,
+            "replaced": selectors.replaced_in_grace(managed) if reissued else None,
+            "reissued_commands": register_commands(
+                portal_address, reissued.value, plan=bool(managed.plan_name)
+            )
+            if reissued
+            else [],
         }

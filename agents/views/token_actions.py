@@ -5,16 +5,18 @@ Each action is a POST through the token services, then back to the panel (or the
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from common.moments import exact
 from tenants.permissions import Action
 from tenants.selectors import covers
 from tokens import machines, renewal, selectors, services
 
+from . import issued as issued_value
 from .devices import DeviceListView
 
 
@@ -90,7 +92,7 @@ class TokenExtendView(TokenActionView):
     def post(self, request, *args, **kwargs):
         token = self.token()
         try:
-            renewal.token_extend(
+            token = renewal.token_extend(
                 actor=request.user,
                 token=token,
                 lifetime=request.POST.get("lifetime", ""),
@@ -98,22 +100,36 @@ class TokenExtendView(TokenActionView):
             )
         except ValidationError as error:
             return self.refused(token, error)
-        messages.success(request, _("The token was extended."))
+        messages.success(
+            request,
+            _("The token was extended: it now expires on %(when)s.")
+            % {"when": exact(token.expires_at)},
+        )
         return redirect(self.tokens_url(token))
 
 
 class TokenReissueView(TokenActionView):
-    """The new value appears only in this response (no-store), like Generate's."""
+    """The first POST asks to confirm and for a grace period for the old value; the
+    confirmed POST reissues and redirects (303, post/redirect/get like Generate) to the
+    panel of the new token, which shows its value once, with the commands that use it."""
 
     def post(self, request, *args, **kwargs):
         token = self.token()
+        if request.POST.get("confirm") != "yes":
+            self.pane = "tokens"
+            context = self.get_context_data(managed=token, confirm_reissue=True)
+            return self.render_to_response(context)
         try:
-            issued = renewal.token_reissue(actor=request.user, token=token, origin=self.origin())
+            issued = renewal.token_reissue(
+                actor=request.user,
+                token=token,
+                origin=self.origin(),
+                grace=request.POST.get("grace") or 0,
+            )
         except ValidationError as error:
             return self.refused(token, error)
-        self.pane = "tokens"
-        context = self.get_context_data(managed=issued.token, reissued=issued)
-        context["reissued"] = issued
-        response = self.render_to_response(context, status=201)
+        url = self.tokens_url(issued.token) + "&step=reissued#manage-title"
+        response = HttpResponseRedirect(url, status=303)
         response["Cache-Control"] = "no-store"
+        issued_value.keep(request, response, self.tenant, issued)
         return response

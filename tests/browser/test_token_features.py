@@ -69,8 +69,9 @@ def test_user_makes_a_one_machine_token_then_describes_extends_and_reissues_it(l
     panel = page.get_by_role("dialog", name="Active tokens")
     panel.get_by_label("New lifetime from now").select_option(label="1 week")
     panel.get_by_role("button", name="Extend").click()
-    expect(page.get_by_text("The token was extended.")).to_be_visible()
+    expect(page.get_by_text("The token was extended: it now expires on")).to_be_visible()
     page.get_by_role("dialog", name="Active tokens").get_by_role("button", name="Reissue").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Reissue now").click()
     new = page.locator("[data-token-value]").inner_text().strip()
     assert TOKEN.match(new) and new != old
     assert register(portal, old, "alice-reissue")[0] == 401

@@ -158,7 +158,7 @@ def test_active_tokens_are_counted_at_scrape_time_in_one_statement(
 ):
     with django_assert_num_queries(2):  # and one for the worker heartbeat's age
         first = scrape()[("portal_registration_tokens_active", ())]
-    assert first == RegistrationToken.objects.listed().count()
+    assert first == RegistrationToken.objects.usable().count()
     token, _ = make_token(tenants["globex"], users["globex-alice"])
     assert scrape()[("portal_registration_tokens_active", ())] == first + 1
     services.token_delete(actor=users["globex-alice"], token=token, origin=CLI)

@@ -86,7 +86,7 @@ def test_api_extend_and_reissue(tenants, users, api):
     token, _ = bobs(tenants, users)
     client = api("globex-bob")
     base = f"/api/v1/registration_tokens/{token.public_id}"
-    extended = client.post(base + "/extend", {"expires_in": 3600}, format="json")
+    extended = client.post(base + "/extend", {"expires_in": 2 * 86400}, format="json")
     assert extended.status_code == 200
     assert extended.json()["id"] == str(token.public_id)
     assert client.post(base + "/extend", {"expires_in": 10}, format="json").status_code == 400
@@ -102,7 +102,8 @@ def test_api_renewal_other_tenant_404_read_only_403(tenants, users, api, actor, 
     token, _ = bobs(tenants, users)
     base = f"/api/v1/registration_tokens/{token.public_id}"
     client = api(actor)
-    assert client.post(base + "/extend", {"expires_in": 3600}, format="json").status_code == code
+    extend = client.post(base + "/extend", {"expires_in": 2 * 86400}, format="json")
+    assert extend.status_code == code
     assert client.post(base + "/reissue", format="json").status_code == code
 
 
@@ -129,8 +130,12 @@ def test_console_extend_and_reissue_from_the_manage_panel(login, tenants, users)
     )
     token.refresh_from_db()
     assert token.expires_at - timezone.now() > datetime.timedelta(days=6)
-    reissued = client.post(reverse("token-reissue", kwargs=kwargs))
-    assert reissued.status_code == 201 and reissued["Cache-Control"] == "no-store"
+    asked = client.post(reverse("token-reissue", kwargs=kwargs))
+    assert asked.status_code == 200 and "Reissue this token?" in asked.content.decode()
+    confirmed = client.post(reverse("token-reissue", kwargs=kwargs), {"confirm": "yes"})
+    assert confirmed.status_code == 303 and confirmed["Cache-Control"] == "no-store"
+    reissued = client.get(confirmed["Location"])
+    assert reissued["Cache-Control"] == "no-store"
     [value] = set(TOKEN_RE.findall(reissued.content.decode()))
     assert register(value, address="192.0.2.3").status_code == 201
 
@@ -140,10 +145,10 @@ def test_admin_extend_action(login, tenants, users):
     client = login("globex-admin")
     client.post(
         reverse("admin:tokens_registrationtoken_changelist"),
-        {"action": "extend_three_days", "_selected_action": [token.pk]},
+        {"action": "extend_own_lifetime", "_selected_action": [token.pk]},
     )
     token.refresh_from_db()
-    assert token.expires_at - timezone.now() > datetime.timedelta(days=2, hours=23)
+    assert token.expires_at - timezone.now() > datetime.timedelta(hours=23, minutes=59)
 
 
 def test_openapi_schema_describes_extend_and_reissue(client, users):

@@ -15,7 +15,7 @@ from tenants.selectors import tenant_for
 
 from ... import renewal, selectors, services
 from ...plans import catalog
-from ...templatetags.token_tags import machines_text, registrations_text
+from ...templatetags.token_tags import machines_text, registrations_text, use_text
 from ...values import masked
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "mo": 2592000, "y": 31536000}
@@ -27,6 +27,11 @@ def parse_lifetime(text: str) -> int:
     if not match:
         raise CommandError(f"Cannot read the lifetime {text!r}; try 3d, 12h, 90m, 1w, 1mo or 1y.")
     return int(match.group(1)) * UNITS[match.group(2) or "s"]
+
+
+def _replaced(token) -> str:
+    works_until = token.works_until
+    return f"  replaced, works until {works_until:%Y-%m-%d %H:%M} UTC" if works_until else ""
 
 
 class Command(ActingCommand):
@@ -66,9 +71,18 @@ class Command(ActingCommand):
         )
         extend = sub.add_parser("extend", help="Give a token a new expiry (same value).")
         extend.add_argument("token_id")
-        extend.add_argument("--lifetime", default="3d", help="From now; default 3d.")
+        extend.add_argument(
+            "--lifetime",
+            default=None,
+            help="From now; default: the token's own lifetime. Never moves the expiry earlier.",
+        )
         reissue = sub.add_parser("reissue", help="Replace a token by a new value (printed once).")
         reissue.add_argument("token_id")
+        reissue.add_argument(
+            "--grace",
+            default="0",
+            help="How long the old value keeps working: 0 (default), 1h, 1d, 7d (at most 7d).",
+        )
         describe = sub.add_parser("describe", help="Change a token's description.")
         describe.add_argument("token_id")
         describe.add_argument("description", help="The new text ('' clears it).")
@@ -112,7 +126,7 @@ class Command(ActingCommand):
             self.stdout.write(
                 f"{t.public_id}  {masked(t.prefix)}  {t.tenant.slug:<12} {t.user.username:<16} "
                 f"expires {t.expires_at:%Y-%m-%d %H:%M} UTC  plan {t.plan_name or '-':<20} "
-                f"{machines_text(t)}, {registrations_text(t)}  {t.description}"
+                f"{use_text(t)}, {registrations_text(t)}{_replaced(t)}  {t.description}"
             )
         if not tokens:
             self.stdout.write("No active tokens.")
@@ -128,18 +142,24 @@ class Command(ActingCommand):
 
     def _extend(self, actor, *, token_id, lifetime, **_):
         token = selectors.token_for(actor=actor, token_id=token_id)
-        token = renewal.token_extend(
-            actor=actor, token=token, lifetime=parse_lifetime(lifetime), origin=CLI
-        )
+        seconds = parse_lifetime(lifetime) if lifetime else renewal.own_lifetime(token)
+        token = renewal.token_extend(actor=actor, token=token, lifetime=seconds, origin=CLI)
         self.stdout.write(f"Extended token {token.masked}: expires {token.expires_at.isoformat()}.")
 
-    def _reissue(self, actor, *, token_id, **_):
+    def _reissue(self, actor, *, token_id, grace, **_):
         old = selectors.token_for(actor=actor, token_id=token_id)
-        issued = renewal.token_reissue(actor=actor, token=old, origin=CLI)
+        issued = renewal.token_reissue(
+            actor=actor, token=old, origin=CLI, grace=parse_lifetime(grace)
+        )
         self.stdout.write(f"Token:   {issued.value}")
         self.stdout.write(f"Id:      {issued.token.public_id} (replaces {old.public_id})")
         self.stdout.write(f"Expires: {issued.token.expires_at.isoformat()}")
-        self.stdout.write("The old token is deleted. The value is not stored: copy it now.")
+        old.refresh_from_db()
+        if old.works_until and old.deleted_at is None:
+            self.stdout.write(f"The old value works until {old.works_until.isoformat()}.")
+        else:
+            self.stdout.write("The old token is deleted.")
+        self.stdout.write("The value is not stored: copy it now.")
 
     def _describe_token(self, actor, *, token_id, description, **_):
         token = selectors.token_for(actor=actor, token_id=token_id)

@@ -1,0 +1,63 @@
+"""The tokens app's models that do not refer to a token: Monitoring > Usage's daily counters
+and the agents' own credentials. Registered with the app by `tokens.models`; this module
+does not import it."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class UsageDay(models.Model):
+    """Machines registered and failed token uses of one customer on one day (UTC), the
+    counters Monitoring > Usage reads. `registrations` is added to by the registration
+    statement itself (agents/services/registration_sql.py, new devices only), `failures`
+    where a failed token use is answered (tokens/throttling.py). Failures of unknown tokens
+    have no customer: tenant and family are null (platform only)."""
+
+    tenant = models.ForeignKey(
+        "tenants.Tenant", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The customer's partner level (as on tokens): All customers reads one (family, day) range.
+    family = models.BigIntegerField(null=True)
+    day = models.DateField()
+    registrations = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "tokens_usageday"
+        constraints = [
+            # NULLS NOT DISTINCT: the platform's one row per day for unknown tokens.
+            models.UniqueConstraint(
+                fields=["tenant", "day"], name="one_usage_row_per_day", nulls_distinct=False
+            ),
+        ]
+        indexes = [models.Index(fields=["family", "day"], name="usage_by_family_day")]
+
+    def __str__(self):
+        return f"usage of {self.tenant_id} on {self.day}"
+
+
+class AgentCredential(models.Model):
+    """An agent's own credential: which tenant and device a Bearer secret belongs to.
+
+    Public schema, so the secret's digest resolves the tenant in one indexed query; the
+    device itself lives in that tenant's schema. Re-registering replaces the digest, so the
+    previous secret stops working.
+    """
+
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="agent_credentials"
+    )
+    device_id = models.BigIntegerField()
+    agent_id = models.UUIDField(unique=True)
+    secret_digest = models.CharField(max_length=64, unique=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "device_id"], name="one_credential_per_device"
+            ),
+        ]
+
+    def __str__(self):
+        return f"agent {self.agent_id}"
