@@ -106,7 +106,8 @@ def test_an_invalid_custom_lifetime_is_shown_next_to_the_field(login):
     pane.get_by_role("button", name="Generate token").click()
     fields = pane.locator("fieldset")
     expect(fields).to_be_visible()
-    expect(fields.get_by_role("alert")).to_be_visible()
+    expect(fields.locator(".field-error")).to_be_visible()  # next to the field
+    expect(pane.get_by_role("alert")).to_be_focused()  # and in the summary at the top
     expect(page.locator("[data-token-value]")).to_have_count(0)
 
 
