@@ -36,5 +36,6 @@ def json_logging(level: str) -> dict:
             # Its "Not Found: /path" warnings repeat the request log; errors stay.
             "django.request": {"level": "ERROR"},
             "portal.request": {"level": "INFO"},
+            "axes": {"level": "WARNING"},  # its per-sign-in INFO lines star every field
         },
     }

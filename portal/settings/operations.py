@@ -87,5 +87,8 @@ LOGGING = {
         "procrastinate.blueprints": {"level": "WARNING"},
         "procrastinate.periodic": {"level": "WARNING"},
         "portal.request": {"level": "WARNING"},
+        # django-axes logs each sign-in as "AXES: Successful login by {username: "****", ...}"
+        # (INFO, fields starred): noise on the console. Its warnings (lock-outs) stay.
+        "axes": {"level": "WARNING"},
     },
 }

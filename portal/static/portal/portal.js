@@ -125,6 +125,13 @@
     syncMachines();
   }
 
+  // A link shown as a button answers Space too, as a button does.
+  document.querySelectorAll("a[data-space-clicks]").forEach(function (link) {
+    link.addEventListener("keydown", function (event) {
+      if (event.key === " ") { event.preventDefault(); link.click(); }
+    });
+  });
+
   // Show the custom lifetime fields only when "Custom" is chosen (the page renders them
   // hidden otherwise; the server reads them only for "Custom").
   var lifetime = document.querySelector("select[name=lifetime]");
