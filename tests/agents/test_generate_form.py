@@ -84,3 +84,10 @@ def test_every_error_comes_at_once_in_a_summary_that_links_to_each_field(login):
     for target in targets:
         tag = re.search(rf'<[^<]*id="{target}"[^>]*>', html).group(0)
         assert f"{target}-error" in tag, tag  # aria-describedby names the message
+
+
+def test_the_pages_forms_list_their_errors_in_the_same_summary(login):
+    response = login("globex-admin").post("/console/globex/plans/new/", {})
+    assert response.status_code in (200, 400)
+    targets = [target for target, _message in summary_links(response)]
+    assert targets and targets[0] == "id_name", targets
