@@ -1,8 +1,6 @@
 """How lists show a token's use: "3 of 5 machines" (limited) or "3 machines" (reusable)."""
 
 from django import template
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
 from ..models import RegistrationToken
@@ -25,11 +23,3 @@ def machines_text(token: RegistrationToken) -> str:
 def registrations_text(token: RegistrationToken) -> str:
     n = token.registrations
     return ngettext("%(n)d registration", "%(n)d registrations", n) % {"n": n}
-
-
-@register.filter
-def hyphen_breaks(text: str) -> str:
-    """`text` escaped, with a line-break opportunity (<wbr>) after each hyphen: a token in a
-    command may break between its groups on a phone instead of running off the block. Copy
-    reads the text, which <wbr> does not change."""
-    return mark_safe("-<wbr>".join(escape(part) for part in str(text).split("-")))  # noqa: S308
