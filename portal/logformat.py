@@ -40,5 +40,6 @@ def json_logging(level: str) -> dict:
             # LOG_LEVEL may write a secret, so these two never go below INFO.
             "oauthlib": {"level": "INFO"},
             "oauth2_provider": {"level": "INFO"},
+            "axes": {"level": "WARNING"},  # its per-sign-in INFO lines star every field
         },
     }

@@ -1,9 +1,12 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from common.shown_once import ShownOnce
 from tenants.admin_base import ScopedModelAdmin
 from tenants.models import User
 from tenants.permissions import Action, can
@@ -13,6 +16,10 @@ from .forms import LIFETIME_PRESETS
 from .models import MAX_MACHINES, RegistrationToken
 from .plans import catalog
 from .templatetags.token_tags import use_text
+
+# Save keeps the new value and redirects to the page that shows it once (post/redirect/get):
+# a reload there shows nothing and makes no second token.
+ADMIN_ISSUED = ShownOnce(session_key="tokens.admin_issued", cookie="admin_token_pad")
 
 
 class TokenAddForm(forms.ModelForm):
@@ -155,10 +162,43 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
         self.adopt(obj, issued.token)
         request.issued_token = issued
 
+    def get_urls(self):
+        created = path(
+            "created/",
+            self.admin_site.admin_view(self.created_view),
+            name="tokens_registrationtoken_created",
+        )
+        return [created, *super().get_urls()]
+
     def response_add(self, request, obj, post_url_continue=None):
         issued = getattr(request, "issued_token", None)
         if issued is None:
             return super().response_add(request, obj, post_url_continue)
+        url = reverse("admin:tokens_registrationtoken_created")
+        response = HttpResponseRedirect(url, status=303)
+        response["Cache-Control"] = "no-store"
+        ADMIN_ISSUED.keep(
+            request,
+            response,
+            path=url,
+            tenant_slug=issued.token.tenant.slug,
+            value=issued.value,
+            facts={"token": str(issued.token.public_id)},
+        )
+        return response
+
+    def created_view(self, request):
+        """The value just generated, once; a reload says it is gone."""
+        tenant = getattr(request, "admin_tenant", None)
+        taken = ADMIN_ISSUED.take(request, tenant_slug=tenant.slug) if tenant else None
+        issued = None
+        if taken is not None:
+            value, facts = taken
+            try:
+                token = selectors.token_for(actor=request.user, token_id=facts["token"])
+                issued = services.IssuedToken(token=token, value=value)
+            except Http404:
+                issued = None  # deleted meanwhile
         context = {
             **self.admin_site.each_context(request),
             "title": _("Registration token generated"),
@@ -167,6 +207,7 @@ class RegistrationTokenAdmin(ScopedModelAdmin):
         }
         response = TemplateResponse(request, "admin/tokens/token_created.html", context)
         response["Cache-Control"] = "no-store"
+        ADMIN_ISSUED.forget(response, path=reverse("admin:tokens_registrationtoken_created"))
         return response
 
     actions = ["delete_and_unregister", "extend_own_lifetime"]

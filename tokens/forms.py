@@ -1,9 +1,10 @@
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import networks, services
 
 CUSTOM = "custom"
 LIFETIME_PRESETS = [
@@ -42,6 +43,10 @@ MSG_CUSTOM_MISSING = _("Enter the custom lifetime.")
 MSG_CUSTOM_NUMBER = _("Enter the custom lifetime as a whole number, 1 or more.")
 MSG_CUSTOM_UNIT = _("Choose minutes, hours or days.")
 MSG_SELECT_USER = _("Select the user for whom you want to generate a token.")
+MSG_MACHINES_MISSING = _("Enter the number of machines (1 to 10,000).")
+MSG_MACHINES_UNASKED = _(
+    "A number of machines applies only to “Up to N machines”: choose it, or clear the number."
+)
 HINTED = ("user", "plan")  # fields with a hint under them (add_generate_form.html)
 USE_LIMITS = [
     ("reusable", _("Reusable")),
@@ -126,6 +131,18 @@ class TokenGenerateForm(forms.Form):
     def is_custom(self) -> bool:
         return self["lifetime"].value() == CUSTOM
 
+    @property
+    def shows_max_machines(self) -> bool:
+        """ "Number of machines" shows for "Up to N machines", or to say why it was refused."""
+        return self["use_limit"].value() == "many" or bool(self["max_machines"].errors)
+
+    def clean_allowed_networks(self) -> list[str]:
+        """Checked here, not only by the service, so its error comes with all the others."""
+        try:
+            return networks.parse(self.cleaned_data.get("allowed_networks"))
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["allowed_networks"]) from None
+
     def clean(self):
         data = super().clean()
         data["limit"] = self._limit(data)
@@ -161,10 +178,13 @@ class TokenGenerateForm(forms.Form):
     def _limit(self, data) -> int | None:
         """The chosen use limit as `max_machines`: None is reusable; N only for "Up to N"."""
         choice = data.get("use_limit")
-        if choice == "one":
-            return 1
         if choice == "many":
             if not data.get("max_machines") and "max_machines" not in self.errors:
-                self.add_error("max_machines", _("Enter the number of machines (1 to 10,000)."))
+                self.add_error("max_machines", MSG_MACHINES_MISSING)
             return data.get("max_machines")
-        return None
+        # A number beside "Reusable" or "One machine" is refused, never silently dropped.
+        if (self.data.get(self.add_prefix("max_machines")) or "").strip():
+            if "max_machines" not in self.errors:
+                self.add_error("max_machines", MSG_MACHINES_UNASKED)
+            return None
+        return 1 if choice == "one" else None

@@ -31,6 +31,8 @@ import uuid
 from pathlib import Path
 
 AGENT_VERSION = "1.0.0"
+# One wording per operation, in every message: "Registration failed: ...".
+FAILED = {"register": "Registration", "unregister": "Unregistration"}
 DEFAULT_CONFIG = Path.home() / ".config" / "protection-agent" / "agent.json"
 
 
@@ -164,8 +166,13 @@ def register(args) -> int:
     options = read_options_file(args.options_file) if args.options_file else {}
     token = args.token or options.get("token")
     address = args.address or options.get("address")
-    if not token or not address:
-        print("Registration failed: give the portal address (-a) and a token (--token).")
+    missing = [
+        what
+        for what, given in (("the portal address (-a)", address), ("a token (--token)", token))
+        if not given
+    ]
+    if missing:  # name only what is missing, not what was given
+        print(f"Registration failed: give {' and '.join(missing)}.")
         return 2
     if not address.startswith(("http://", "https://")):
         print("Registration failed: the portal address must start with http:// or https://.")
@@ -248,7 +255,7 @@ def main(argv=None) -> int:
     try:
         return register(args) if args.operation == "register" else unregister(args)
     except (OSError, urllib.error.URLError) as error:
-        print(f"{args.operation.capitalize()} failed: {error}")
+        print(f"{FAILED[args.operation]} failed: {error}")
         return 1
 
 

@@ -76,14 +76,14 @@ class TokenLeakView(TokenActionView):
         count = services.token_delete(
             actor=request.user, token=token, origin=self.origin(), unregister_machines=True
         )
+        said = ngettext(
+            "The token was deleted and %d machine was unregistered.",
+            "The token was deleted and %d machines were unregistered.",
+            count,
+        )
+        # Nothing unregistered: no "0 machines were unregistered".
         messages.success(
-            request,
-            ngettext(
-                "The token was deleted and %d machine was unregistered.",
-                "The token was deleted and %d machines were unregistered.",
-                count,
-            )
-            % count,
+            request, said % count if count else _("The registration token was deleted.")
         )
         return redirect(self.tokens_url())
 

@@ -4,6 +4,8 @@ The panes are part of the All devices page (`?pane=add`, `?pane=tokens`), so eve
 plain page that works without JavaScript; portal.js only adds sliding, focus and Copy.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
@@ -16,7 +18,7 @@ from django.views.generic import View
 from common.forms import add_service_errors
 from tenants.mixins import TenantScopedMixin
 from tenants.permissions import Action
-from tenants.selectors import covers, tenant_for
+from tenants.selectors import covers, selector_page, tenant_for
 from tokens import selectors, services
 
 from . import issued as issued_value
@@ -24,6 +26,7 @@ from .devices import DeviceListView
 
 # The service's field names, as the Generate form calls them.
 SERVICE_FIELDS = {"user_id": "user", "plan_id": "plan", "expires_in": "lifetime"}
+FIND_LIMIT = 50  # "Find a customer": how many matches the picker then lists
 
 
 def _devices_url(tenant, query: str) -> str:
@@ -74,16 +77,41 @@ def _as_form_error(error: ValidationError) -> ValidationError:
 
 class TokenCustomerView(TenantScopedMixin, View):
     """At All customers: the picker under "You cannot generate a token on the All customers
-    level." switches to the chosen customer and opens its Generate form."""
+    level." switches to the chosen customer and opens its Generate form. "Find a customer"
+    (`q`) goes there too when one customer matches (or one is named exactly); otherwise the
+    pane says how many matched and its picker lists only them."""
 
     required_action = Action.GENERATE_TOKENS
 
     def get(self, request, *args, **kwargs):
+        if "q" in request.GET and "customer" not in request.GET:
+            return self.find(request, request.GET["q"].strip()[:100])
         slug = request.GET.get("customer", "")
         customer = tenant_for(actor=request.user, tenant_id=slug) if slug else None
         if customer is None or not customer.is_customer or not covers(self.tenant, customer):
             raise Http404("No such customer.")
         return redirect(_devices_url(customer, "?pane=add&step=generate#registration-token"))
+
+    def find(self, request, search: str):
+        found, _more = selector_page(request.user, search=search, limit=FIND_LIMIT)
+        matches = [t for t in found if t.is_customer and covers(self.tenant, t)]
+        exact = [t for t in matches if t.name.casefold() == search.casefold()]
+        if search and (len(matches) == 1 or len(exact) == 1):
+            customer = matches[0] if len(matches) == 1 else exact[0]
+            return redirect(_devices_url(customer, "?pane=add&step=generate#registration-token"))
+        if not search or not matches:
+            messages.error(request, _("No customer matches “%(q)s”.") % {"q": search})
+            return redirect(_devices_url(self.tenant, "?pane=add"))
+        messages.info(
+            request,
+            ngettext(
+                "%(n)d customer matches “%(q)s”: select it below.",
+                "%(n)d customers match “%(q)s”: select one below.",
+                len(matches),
+            )
+            % {"n": len(matches), "q": search},
+        )
+        return redirect(_devices_url(self.tenant, "?" + urlencode({"pane": "add", "tq": search})))
 
 
 class TokenDeleteView(DeviceListView):

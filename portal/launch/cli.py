@@ -13,6 +13,7 @@ import sys
 from portal.launch.common import say
 from portal.launch.embedded import embedded_postgres
 from portal.launch.install import DEV_REQUIREMENTS, REQUIREMENTS, ensure_venv, in_venv, venv_python
+from portal.launch.ports import busy_message, port_in_use
 from portal.launch.processes import Interrupted, catch_signals
 from portal.launch.production import missing_production_settings, serve_production
 from portal.launch.serve import serve
@@ -56,6 +57,9 @@ def main(argv: list[str]) -> int:
         say(usage())
         return 2
     serving = options(argv[1:]) if argv[0] == "serve" else None
+    if serving and not serving.host.startswith("unix") and port_in_use(serving.host, serving.port):
+        say(busy_message(serving.host, serving.port))  # before any set-up
+        return 2
     if serving and serving.production:
         missing = missing_production_settings(os.environ)
         for line in missing:

@@ -8,6 +8,19 @@ the management command gets them without importing any of the launcher's machine
 import os
 
 DEMO_PASSWORD_DEFAULT = "demo-password-2026"
+# Each demo login and its role, as `serve` lists them (the README's table says the same).
+DEMO_LOGINS = [
+    ("msp-admin", "partner administrator, Demo MSP (all its customers)"),
+    ("globex-admin", "company administrator, Globex"),
+    ("globex-alice", "user, Globex"),
+    ("globex-bob", "user, Globex"),
+    ("globex-auditor", "read-only administrator, Globex"),
+    ("initech-admin", "company administrator, Initech"),
+    ("initech-carol", "user, Initech"),
+    ("other-admin", "partner administrator, Other MSP"),
+    ("umbrella-dave", "user, Umbrella (customer of Other MSP)"),
+    ("platform-admin", "platform superuser (Django admin)"),
+]
 
 
 def demo_password() -> str:
@@ -23,9 +36,5 @@ def banner(host: str, port: int, password: str) -> str:
         "Ctrl-C stops it and everything it started.\n"
         f"Portal: {url}  (admin: {url}admin/)\n"
         f"Demo logins, all with password {password!r}:\n"
-        "  msp-admin (partner administrator of Demo MSP)\n"
-        "  globex-admin, globex-alice, globex-bob, globex-auditor (customer Globex)\n"
-        "  initech-admin, initech-carol (customer Initech)\n"
-        "  other-admin, umbrella-dave (partner Other MSP, customer Umbrella)\n"
-        "  platform-admin (platform superuser)"
+        + "\n".join(f"  {login:<15} {role}" for login, role in DEMO_LOGINS)
     )

@@ -205,12 +205,18 @@ def ensure_venv(venv_dir: Path = VENV, requirements: Path = REQUIREMENTS) -> boo
         step += 1
         say(f"[{step}/{steps}] {text}")
 
+    wanted = requirement_names(requirements)
     if fresh:
+        # Said before anything happens, so a quiet minute does not look like a hang.
+        say(
+            f"First start: this takes a few minutes. It creates {venv_dir.name} and installs "
+            f"{count(len(wanted), 'package')} and what they need (downloaded and unpacked "
+            f"once; later starts reuse {venv_dir.name} and take seconds)."
+        )
         begin(f"Creating the virtual environment {venv_dir.name} ...")
         venv.EnvBuilder(with_pip=True).create(venv_dir)
         begin("Upgrading pip ...")
         pip(python, ["install", "-q", "--upgrade", "pip"], lambda line: None)
-    wanted = requirement_names(requirements)
     begin(
         f"Installing {requirements.name} ({count(len(wanted), 'package')} and what they need) ..."
     )

@@ -178,9 +178,15 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 def mail_from_env(default: str | None = None) -> dict:
     """The EMAIL_* settings from EMAIL_URL; without a default, EMAIL_URL is required."""
-    if default is None:
-        return env.email_url("EMAIL_URL")
-    return env.email_url("EMAIL_URL", default=default)
+    config = (
+        env.email_url("EMAIL_URL")
+        if default is None
+        else env.email_url("EMAIL_URL", default=default)
+    )
+    # consolemail:// prints each mail readably (decoded subject, text body): portal/console_mail.py
+    if config.get("EMAIL_BACKEND") == "django.core.mail.backends.console.EmailBackend":
+        config["EMAIL_BACKEND"] = "portal.console_mail.ReadableConsoleBackend"
+    return config
 
 
 # --- Internationalisation -----------------------------------------------------------------

@@ -113,5 +113,8 @@ LOGGING = {
         # LOG_LEVEL may write a secret, so these two never go below INFO.
         "oauthlib": {"level": "INFO"},
         "oauth2_provider": {"level": "INFO"},
+        # django-axes logs each sign-in as "AXES: Successful login by {username: "****", ...}"
+        # (INFO, fields starred): noise on the console. Its warnings (lock-outs) stay.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -45,7 +45,7 @@ def test_register_agent_retries_an_unreachable_portal_and_gives_up_in_time(tmp_p
         *("--machine-id", "m", "--config", str(tmp_path / "agent.json")),
     )
     _assert_retried_then_gave_up(result, took)
-    assert result.stdout.startswith("Register failed: ") and result.stdout.count("\n") == 1
+    assert result.stdout.startswith("Registration failed: ") and result.stdout.count("\n") == 1
 
 
 def test_protection_plan_retries_an_unreachable_portal_and_gives_up_in_time(tmp_path):

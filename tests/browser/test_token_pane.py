@@ -106,7 +106,8 @@ def test_an_invalid_custom_lifetime_is_shown_next_to_the_field(login):
     pane.get_by_role("button", name="Generate token").click()
     fields = pane.locator("fieldset")
     expect(fields).to_be_visible()
-    expect(fields.get_by_role("alert")).to_be_visible()
+    expect(fields.locator(".field-error")).to_be_visible()  # next to the field
+    expect(pane.get_by_role("alert")).to_be_focused()  # and in the summary at the top
     expect(page.locator("[data-token-value]")).to_have_count(0)
 
 
@@ -231,6 +232,8 @@ def test_every_command_has_its_own_copy_button_and_wraps_only_between_arguments(
             "spans => spans.map(s => s.getClientRects().length)"
         )
         assert lines and set(lines) == {1}, f"an argument wraps inside: {command_id}"
+        # A token longer than a line wraps inside its own box, never off the block (issue 20).
+        assert command.evaluate("pre => pre.scrollWidth - pre.clientWidth") <= 1, command_id
     assert len(texts) >= 4  # register, save the token file, register with it, plan
     register_command = texts[0]
     assert register_command.startswith("python3 register_agent.py -o register -a http")

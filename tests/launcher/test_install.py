@@ -57,6 +57,12 @@ def test_install_prints_one_line_per_step_and_pips_output_only_on_failure(
     assert install.ensure_venv(venv_dir, requirements) is True
 
     lines = capfd.readouterr().out.splitlines()
+    # Before anything else: that the first start takes a few minutes, and why (issue 20).
+    assert lines.pop(0) == (
+        "First start: this takes a few minutes. It creates venv and installs 2 packages and "
+        "what they need (downloaded and unpacked once; later starts reuse venv and take "
+        "seconds)."
+    )
     assert lines[:3] == [
         "[1/3] Creating the virtual environment venv ...",
         "[2/3] Upgrading pip ...",

@@ -20,7 +20,7 @@ from django.conf import settings
 from tests.live.server import ROOT, _server_params, free_port
 
 PASSWORD = "launcher-demo-password"
-LAST = "  platform-admin (platform superuser)"
+LAST = "  platform-admin  platform superuser (Django admin)"
 
 
 def _env(tmp_path: Path, **extra: str) -> dict:
@@ -122,14 +122,21 @@ def _cleanup(*launched: Launched) -> None:
 def _check_output(lines: list[str], port: int) -> None:
     printed = [line for line in lines if line.strip()]
     assert not [line for line, n in Counter(printed).items() if n > 1], lines
-    assert len(printed) <= 16, lines  # not the 45 lines of migrate, nor runserver's banner
-    assert lines[-7:] == [
+    # Not the 45 lines of migrate, nor runserver's banner; one line a demo login.
+    assert len(printed) <= 20, lines
+    # Each demo login with its role (issue 20).
+    assert lines[-12:] == [
         f"Portal: http://127.0.0.1:{port}/  (admin: http://127.0.0.1:{port}/admin/)",
         f"Demo logins, all with password {PASSWORD!r}:",
-        "  msp-admin (partner administrator of Demo MSP)",
-        "  globex-admin, globex-alice, globex-bob, globex-auditor (customer Globex)",
-        "  initech-admin, initech-carol (customer Initech)",
-        "  other-admin, umbrella-dave (partner Other MSP, customer Umbrella)",
+        "  msp-admin       partner administrator, Demo MSP (all its customers)",
+        "  globex-admin    company administrator, Globex",
+        "  globex-alice    user, Globex",
+        "  globex-bob      user, Globex",
+        "  globex-auditor  read-only administrator, Globex",
+        "  initech-admin   company administrator, Initech",
+        "  initech-carol   user, Initech",
+        "  other-admin     partner administrator, Other MSP",
+        "  umbrella-dave   user, Umbrella (customer of Other MSP)",
         LAST,
     ], lines
 

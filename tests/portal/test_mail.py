@@ -48,7 +48,13 @@ def test_local_settings_print_mail_on_the_console():
     result = manage("shell", "-c", SHOW_BACKEND, env=local)
     assert result.returncode == 0, result.stderr
     shown = result.stdout.strip().splitlines()[-1].split()
-    assert shown[0] == "django.core.mail.backends.console.EmailBackend"
+    # Django's console backend, printing each mail readably (decoded subject; issue 20).
+    assert shown[0] == "portal.console_mail.ReadableConsoleBackend"
+    from django.core.mail.backends.console import EmailBackend
+
+    from portal.console_mail import ReadableConsoleBackend
+
+    assert issubclass(ReadableConsoleBackend, EmailBackend)
 
 
 def test_production_sends_mail_through_the_smtp_server_in_email_url():

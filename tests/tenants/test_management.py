@@ -132,10 +132,10 @@ def test_usage_protection_tab_counts_devices_per_customer(login, tenants, users)
 def test_manage_service_opens_the_console_at_that_level(login, username, level):
     response = login(username).get(url("usage", level))
     html = response.content.decode()
-    manage = re.search(
-        r'<form method="get" action="([^"]+)">\s*<button[^>]*>Manage service</button>', html
-    )
+    # A link to the console's page itself: no GET form, so no dangling "?" (issue 20).
+    manage = re.search(r'<a [^>]*role="button" href="([^"]+)"[^>]*>Manage service</a>', html)
     assert manage and manage.group(1) == url("devices", level)
+    assert "?" not in manage.group(1)
     assert login(username).get(url("devices", level)).status_code == 200
 
 

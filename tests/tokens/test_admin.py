@@ -35,9 +35,20 @@ def test_admin_generates_a_token_and_shows_it_once(login, tenants, users):
         reverse("admin:tokens_registrationtoken_add"),
         {"user": users["globex-bob"].pk, "lifetime": "3600", "plan": ""},
     )
+    # Post/redirect/get: Save redirects to the page that shows the value once.
+    assert response.status_code == 303
+    assert TOKEN_RE.search(response.content.decode()) is None
+    created = reverse("admin:tokens_registrationtoken_created")
+    assert response["Location"] == created
+    response = client.get(created)
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     value = TOKEN_RE.search(response.content.decode()).group(0)
+    assert 'data-copy-target="token-value"' in response.content.decode()
+    # A reload shows no value and makes no second token.
+    again = client.get(created).content.decode()
+    assert TOKEN_RE.search(again) is None and "shown only once" in again
+    assert RegistrationToken.objects.count() == 1
     token = RegistrationToken.objects.get(digest=values.digest(values.normalize(value)))
     assert (token.user, token.created_by, token.tenant) == (
         users["globex-bob"],

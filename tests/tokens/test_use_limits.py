@@ -172,6 +172,7 @@ def test_cli_and_admin_create_limited_tokens(login, tenants, users):
     response = client.post(
         reverse("admin:tokens_registrationtoken_add"),
         {"user": users["globex-alice"].pk, "lifetime": "259200", "plan": "", "max_machines": "1"},
+        follow=True,  # Save redirects to the page that shows the value once (issue 20)
     )
     assert response.status_code == 200
     assert RegistrationToken.objects.get(user=users["globex-alice"]).max_machines == 1

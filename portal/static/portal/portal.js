@@ -13,7 +13,8 @@
     var title = pane.querySelector("#pane-title");
     var result = pane.querySelector("[data-token-value]");
     var firstField = pane.querySelector(".token-form select, .token-form input:not([type=hidden])");
-    (result ? pane.querySelector("[data-copy-target]") : firstField || title).focus();
+    var summary = pane.querySelector("[data-error-summary]");
+    (result ? pane.querySelector("[data-copy-target]") : summary || firstField || title).focus();
     var backdrop = document.querySelector(".pane-backdrop");
     if (backdrop) {
       backdrop.addEventListener("click", function () { window.location = closeUrl(pane); });
@@ -85,6 +86,49 @@
         selection.addRange(range);
         done(document.execCommand("copy"));
       }
+    });
+  });
+
+  // The error summary (templates/error_summary.html) takes focus when the page opens with
+  // errors; each of its links focuses its field and scrolls the field's label into view.
+  var errorSummary = document.querySelector("[data-error-summary]");
+  if (errorSummary) {
+    if (!pane) errorSummary.focus();
+    errorSummary.querySelectorAll("a[href^='#']").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        var field = document.getElementById(link.getAttribute("href").slice(1));
+        if (!field) return;
+        event.preventDefault();
+        var label = document.querySelector("label[for='" + field.id + "']");
+        var legend = field.closest("fieldset") && field.closest("fieldset").querySelector("legend");
+        (legend || label || field).scrollIntoView();
+        field.focus({ preventScroll: true });
+      });
+    });
+  }
+
+  // "Number of machines" counts only for "Up to N machines": shown (and sent) only then.
+  var limits = document.querySelectorAll("input[name=use_limit]");
+  var machines = document.querySelector("[data-max-machines]");
+  if (limits.length && machines) {
+    var syncMachines = function () {
+      var many = document.querySelector("input[name=use_limit][value=many]:checked") !== null;
+      var input = machines.querySelector("input");
+      if (many) { machines.hidden = false; input.disabled = false; }
+      else if (!machines.querySelector(".field-error")) { machines.hidden = true; input.disabled = true; }
+    };
+    limits.forEach(function (radio) { radio.addEventListener("change", function () {
+      var error = machines.querySelector(".field-error");
+      if (error) error.remove();
+      syncMachines();
+    }); });
+    syncMachines();
+  }
+
+  // A link shown as a button answers Space too, as a button does.
+  document.querySelectorAll("a[data-space-clicks]").forEach(function (link) {
+    link.addEventListener("keydown", function (event) {
+      if (event.key === " ") { event.preventDefault(); link.click(); }
     });
   });
 
