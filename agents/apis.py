@@ -1,6 +1,7 @@
 """REST API for agents: registration with a token, then the agent's own credential."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.db.models import F
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -240,8 +241,13 @@ class PlanItem(serializers.Serializer):
     name = serializers.CharField()
     tenant = serializers.SerializerMethodField()
 
+    @extend_schema_field(TenantRef)
     def get_tenant(self, plan) -> dict:
-        return {"id": plan.customer_slug, "name": plan.customer_name}
+        return {
+            "id": plan.customer_slug,
+            "uuid": str(plan.customer_uuid),
+            "name": plan.customer_name,
+        }
 
 
 class PlanListApi(TenantScopedAPIView):
@@ -251,5 +257,6 @@ class PlanListApi(TenantScopedAPIView):
         summary="Protection plans of a tenant",
     )
     def get(self, request, tenant_id):
-        plans = plans_for(tenant=self.tenant)
+        # The customer's UUID, as every /api/v1 answer names its tenant (one join, no query).
+        plans = plans_for(tenant=self.tenant).annotate(customer_uuid=F("tenant__uuid"))
         return paginated(self, plans, PlanItem, ordering=("name", "id"))

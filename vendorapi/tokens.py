@@ -10,6 +10,7 @@ Generation, listing and deletion are `tokens.services` and `tokens.selectors`, a
 customer, never at All customers), the same audit events.
 """
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -23,6 +24,7 @@ from .ids import Place, place_for
 
 # The list's length: the newest active tokens of the place (the vendor's list has no pages).
 LIST_LIMIT = 1000
+SCOPE_FIELDS = {"user_id": "scopes", "plan_id": "scopes"}
 LIFETIME_HELP = "Lifetime in seconds, 60 to 31536000 (one year). Default 3 days."
 
 
@@ -63,16 +65,30 @@ def create(view: VendorAPIView, place: Place, data: dict) -> Response:
     actor = view.request.user
     services.token_create_check(actor=actor, tenant=place.tenant)
     wanted = scopes.parse(data["scopes"], place=place, actor=actor)
-    issued = services.token_create(
-        actor=actor,
-        tenant=place.tenant,
-        user_id=wanted.user_id,
-        lifetime=data["expires_in"],
-        plan_id=wanted.plan_id,
-        origin=view.origin(),
-    )
+    try:
+        issued = services.token_create(
+            actor=actor,
+            tenant=place.tenant,
+            user_id=wanted.user_id,
+            lifetime=data["expires_in"],
+            plan_id=wanted.plan_id,
+            origin=view.origin(),
+        )
+    except ValidationError as error:
+        raise _in_vendor_fields(error) from None
     body = {**VendorToken(issued.token).data, "token": issued.value}
     return Response(body, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
+
+
+def _in_vendor_fields(error: ValidationError) -> ValidationError:
+    """The service's refusal with the vendor's field names: the user and the plan are
+    named by `scopes` there, never by `user_id` or `plan_id`."""
+    if not hasattr(error, "error_dict"):
+        return error
+    fields: dict[str, list] = {}
+    for field, messages in error.message_dict.items():
+        fields.setdefault(SCOPE_FIELDS.get(field, field), []).extend(messages)
+    return ValidationError(fields)
 
 
 class TenantTokensApi(VendorAPIView):

@@ -28,6 +28,11 @@ class ApiClientItem(serializers.Serializer):
     )
     client_id = serializers.CharField(source="application.client_id")
     created_by = serializers.CharField(source="created_by_name")
+    created_by_uuid = serializers.UUIDField(
+        source="created_by.uuid",
+        allow_null=True,
+        help_text="The creator's id in the vendor API v2; null once the account is deleted.",
+    )
     created_at = serializers.DateTimeField()
     last_used_at = serializers.DateTimeField(allow_null=True)
 

@@ -83,8 +83,13 @@ class AuditEventItem(serializers.Serializer):
             return {"id": None, "username": event.actor_name, "api_client": client}
         if event.actor_id is None and event.actor_name in NO_ACCOUNT:
             return None
-        actor_id = str(event.actor_id) if event.actor_id is not None else None
-        return {"id": actor_id, "username": event.actor_name}
+        if event.actor_id is None:  # the account is deleted: its name only
+            return {"id": None, "username": event.actor_name}
+        return {
+            "id": str(event.actor_id),
+            "uuid": str(event.actor.uuid),
+            "username": event.actor_name,
+        }
 
     @extend_schema_field(AuditPerson(allow_null=True))
     def get_on_behalf_of(self, event) -> dict | None:
@@ -149,4 +154,5 @@ class AuditEventListApi(TenantScopedAPIView):
     def get(self, request, tenant_id):
         filters = filters_from(request.query_params)
         events = audit_events(actor=request.user, tenant=self.tenant, filters=filters)
+        events = events.select_related("actor")  # its UUID, in the same query
         return paginated(self, events, AuditEventItem, ordering=("-at", "-id"))

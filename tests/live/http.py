@@ -114,4 +114,4 @@ def post_json(base: str, path: str, data: dict, secret: str | None = None) -> tu
 def hostnames(html: str) -> set[str]:
     """Device names in the All devices table (first cell of each body row)."""
     body = html.split("<tbody>", 1)[-1].split("</tbody>", 1)[0] if "<tbody>" in html else ""
-    return set(re.findall(r"<tr>\s*<td>([^<]+)</td>", body))
+    return set(re.findall(r"<tr>\s*<td[^>]*>([^<]+)</td>", body))

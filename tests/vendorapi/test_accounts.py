@@ -169,6 +169,25 @@ def test_v1_answers_carry_the_uuids_the_vendor_paths_take(script, users, tenants
     assert made.json()["tenant"]["uuid"] == str(tenants["globex"].uuid)
 
 
+def test_plans_and_audit_events_on_v1_carry_the_uuids_too(script, users, tenants):
+    """Every /api/v1 answer names its tenant and user by UUID as well: a protection plan's
+    tenant, an audit event's acting user, an API client's creator (issue 22: "each /api/v1
+    answer carries the tenant's and user's UUID too")."""
+    script.sign_in_client("globex-admin")
+    plans = script.call("GET", "/api/v1/tenants/globex/protection_plans").json()["items"]
+    assert plans and {p["tenant"]["uuid"] for p in plans} == {str(tenants["globex"].uuid)}
+    bob = users["globex-bob"]
+    made = script.call("POST", "/api/v1/tenants/globex/registration_tokens", {"user_id": bob.pk})
+    assert made.status_code == 201, made.content
+    register = {"token": made.json()["token"], "hostname": "pc", "os": "linux", "machine_id": "m1"}
+    assert script.call("POST", "/api/v1/agents/register", register, auth="").status_code == 201
+    events = script.call("GET", "/api/v1/tenants/globex/audit_events?action=device.register")
+    actor = events.json()["items"][0]["actor"]
+    assert actor == {"id": str(bob.pk), "uuid": str(bob.uuid), "username": "globex-bob"}
+    clients = script.call("GET", "/api/v1/tenants/globex/api_clients").json()["items"]
+    assert {c["created_by_uuid"] for c in clients} == {str(users["globex-admin"].uuid)}
+
+
 def test_a_password_alone_is_refused_for_a_user_with_or_owing_a_second_factor(
     script, users, tenants
 ):

@@ -94,9 +94,21 @@ def test_refusals_answer_in_the_vendors_shape(script, users, tenants):
     nobody = script.call(
         "POST", path, {"scopes": [user_scope("00000000-0000-4000-8000-000000000000")]}
     )
+    # The vendor's body names the user and the plan by scopes: so do its refusals.
     assert vendor_error(nobody, 400)["details"]["errors"] == {
-        "user_id": ["There is no such user in this customer."]
+        "scopes": ["There is no such user in this customer."]
     }
+    no_plan = script.call(
+        "POST",
+        path,
+        {
+            "scopes": [
+                user_scope(users["globex-bob"].personal_tenant_uuid),
+                plan_scope(globex, 999999),
+            ]
+        },
+    )
+    assert set(vendor_error(no_plan, 400)["details"]["errors"]) == {"scopes"}
     other = f"/api/2/tenants/{tenants['initech'].uuid}/registration_tokens"
     assert vendor_error(script.call("POST", other, {"scopes": [user_scope()]}), 404)
     assert vendor_error(script.call("GET", "/api/2/registration_tokens/not-an-id"), 404)

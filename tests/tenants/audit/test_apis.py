@@ -57,7 +57,11 @@ def test_an_item_has_exactly_the_listed_keys_and_shapes(api, tenants, users):
     [item] = body["items"]
     assert set(item) == KEYS
     assert item["action"] == {"code": "token.create", "label": "Registration token generated"}
-    assert item["actor"] == {"id": str(users["globex-admin"].pk), "username": "globex-admin"}
+    assert item["actor"] == {
+        "id": str(users["globex-admin"].pk),
+        "uuid": str(users["globex-admin"].uuid),
+        "username": "globex-admin",
+    }
     assert item["on_behalf_of"] == {
         "id": str(users["globex-bob"].pk),
         "uuid": str(users["globex-bob"].uuid),
