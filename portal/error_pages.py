@@ -11,7 +11,9 @@ translated page in development, tests and production:
   SuspiciousOperation is written here);
 - while DEBUG is on, a path that matches no URL (Django would resolve it, fail and answer
   its technical page before any middleware could catch the exception; checked here first);
-- an empty 405 from a view that takes only POST.
+- an empty 405 from a view that takes only POST;
+- while DEBUG is on, a Host header outside ALLOWED_HOSTS (`DesignedBadHostMiddleware`, just
+  before CommonMiddleware, which would raise DisallowedHost outside any view).
 
 Under /api/ portal.errors answers JSON, as without DEBUG; a 405 there is DRF's own (JSON).
 """
@@ -19,7 +21,7 @@ Under /api/ portal.errors answers JSON, as without DEBUG; a 405 there is DRF's o
 import logging
 
 from django.conf import settings
-from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.core.exceptions import BadRequest, DisallowedHost, SuspiciousOperation
 from django.http import Http404
 from django.urls import Resolver404, resolve
 
@@ -54,3 +56,22 @@ class DesignedErrorPagesMiddleware:
         if isinstance(exception, BadRequest):
             return errors.bad_request(request, exception)
         return None
+
+
+class DesignedBadHostMiddleware:
+    """While DEBUG is on, a Host the portal does not serve answers the designed 400 (without
+    DEBUG Django already hands it to handler400), logged as Django logs it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.DEBUG:
+            try:
+                request.get_host()
+            except DisallowedHost as exception:
+                logging.getLogger("django.security.DisallowedHost").error(
+                    str(exception), extra={"request": request}
+                )
+                return errors.bad_request(request, exception)
+        return self.get_response(request)

@@ -17,7 +17,7 @@ LIFETIME_PRESETS = [
 ]
 # Reissue's grace periods for the old value (tokens.renewal.GRACES, seconds).
 GRACE_CHOICES = [
-    (0, _("None: the old value stops working now")),
+    (0, _("None")),
     (3600, _("1 hour")),
     (86400, _("1 day")),
     (604800, _("7 days")),

@@ -102,6 +102,8 @@ MIDDLEWARE = [
     # The page's language (after sessions, before CommonMiddleware, as Django asks): the
     # footer's choice (cookie), else Accept-Language; /api/ always answers in English.
     "portal.middleware.PortalLocaleMiddleware",
+    # A Host outside ALLOWED_HOSTS: the designed 400 also while DEBUG is on (portal.error_pages).
+    "portal.error_pages.DesignedBadHostMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

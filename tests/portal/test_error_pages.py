@@ -45,6 +45,15 @@ def test_too_many_fields_is_the_designed_400(client, debug):
     designed(client.get("/accounts/login/?" + "&".join(["f"] * 1100)), 400, "Ungültige Anfrage")
 
 
+def test_a_host_header_outside_allowed_hosts_is_the_designed_400(client, debug, caplog):
+    """The commonest 400 (a Host the portal does not serve, raised by CommonMiddleware before
+    any view) is the designed page under the run command too, translated, and still logged
+    as Django logs it."""
+    client.cookies.load({"django_language": "fr"})
+    designed(client.get("/accounts/login/", HTTP_HOST="evil.example"), 400, "Requête invalide")
+    assert any(r.name == "django.security.DisallowedHost" for r in caplog.records)
+
+
 def test_a_link_to_a_post_only_address_is_the_designed_405(login, debug):
     response = login("globex-admin").get("/console/globex/tokens/delete/")
     designed(response, 405, "This page cannot be opened by a link")

@@ -1,12 +1,16 @@
 """Signed-in sessions (issue 21, item 3): a user sees theirs (browser, address, last seen)
 and signs out of the others; a new password or an administrator ends them."""
 
+import re
+
 from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from common.datetimes import local_datetime
 from tenants.account_models import UserSession
 from tenants.models import AuditEvent
 from tests.conftest import DEMO_PASSWORD
@@ -39,6 +43,19 @@ def test_the_user_sees_their_sessions_and_signs_out_of_the_others(users):
     assert signed_out(phone)
     assert not signed_out(laptop)
     assert UserSession.objects.filter(user=users["globex-alice"]).count() == 1
+
+
+def test_last_seen_is_in_the_pages_one_date_format(users):
+    """Issue 20 item 12 gave the pages one date format (common.datetimes); the sessions
+    table keeps it, in the page's language, rather than a second, ISO one."""
+    laptop = sign_in("globex-alice", "Laptop browser")
+    laptop.cookies.load({"django_language": "de"})
+    record = UserSession.objects.get(user_agent="Laptop browser")
+    page = laptop.get(reverse("account-security")).content.decode()
+    with translation.override("de"):
+        shown = local_datetime(UserSession.objects.get(pk=record.pk).last_seen_at)
+    assert shown in page
+    assert not re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}<", page)
 
 
 def test_the_user_signs_out_one_session(users):

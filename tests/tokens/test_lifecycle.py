@@ -56,6 +56,18 @@ def listed_ids(users, tenants):
 # --- Item 1: a used-up token stays listed, marked, with every action -----------------------
 
 
+def test_used_up_mark_is_in_the_list_markup_word_for_word(login, tenants, users):
+    """The issue's literal "Used up (2 of 2 machines)" is in the list's HTML as one string
+    (the link's accessible name), not only once the tags are stripped: the cell shows it on
+    two lines, and a check of the page source or of the link's name finds it as written."""
+    token, value = bobs(tenants, users, max_machines=2)
+    assert register(value, machine="m-1").status_code == 201
+    assert register(value, machine="m-2").status_code == 201
+    pane = login("globex-admin").get(devices_url("globex", pane="tokens")).content.decode()
+    assert 'aria-label="Used up (2 of 2 machines)"' in pane
+    assert "Used up (2 of 2 machines)" in pane
+
+
 def test_used_up_token_is_listed_marked_counted_and_deletable_everywhere(
     login, tenants, users, api
 ):
@@ -193,6 +205,10 @@ def test_console_reissue_asks_first_then_redirects_and_a_reload_is_harmless(logi
     html = asked.content.decode()
     assert asked.status_code == 200 and "Reissue this token?" in html
     assert 'name="grace"' in html and not TOKEN_RE.search(html)
+    # The grace periods as the issue names them: none, 1 hour, 1 day, 7 days.
+    options = re.findall(r'<option value="(\d+)">([^<]+)</option>', html.split('name="grace"')[1])
+    graces = [("0", "None"), ("3600", "1 hour"), ("86400", "1 day"), ("604800", "7 days")]
+    assert options[:4] == graces
     assert RegistrationToken.objects.filter(user=users["globex-bob"]).count() == 1  # nothing yet
     done = client.post(url, {"confirm": "yes", "grace": "86400"})
     assert done.status_code == 303 and done["Cache-Control"] == "no-store"
