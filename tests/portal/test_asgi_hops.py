@@ -2,7 +2,7 @@
 (portal.asgihandler; issue 19, item 14: registration CPU under ASGI).
 
 Each loop -> thread -> loop hop costs CPU (thread wake-ups, lock hand-overs); Django's own ASGI
-handler made about 25 per request with this MIDDLEWARE. These tests fail when a change brings
+handler made 11 for this request with this MIDDLEWARE. These tests fail when a change brings
 them back: an async-only middleware (Django adapts the chain around it), an async view, or
 the stock handler in portal/asgi.py.
 """
