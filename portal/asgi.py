@@ -4,16 +4,17 @@ gunicorn's `asgi` worker runs it: Django's ASGI handler reads each request body 
 loop before any view runs, so a client that trickles its body holds a coroutine, not a worker
 or a thread. `BodyDeadline` bounds that wait as a whole, and `BodyLimit` (inside it, so a
 chunked body is read under the deadline too) refuses a body over its limit before Django's
-handler reads it (portal.bodylimit).
+handler reads it (portal.bodylimit). The handler is Django's, running the middleware chain
+and the view in one thread hop (portal.asgihandler).
 """
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.production")
 
-django_application = get_asgi_application()
+from .asgihandler import get_one_hop_asgi_application  # noqa: E402
+
+django_application = get_one_hop_asgi_application()
 
 from django.urls import get_resolver  # noqa: E402  (Django is set up first)
 

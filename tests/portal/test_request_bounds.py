@@ -2,9 +2,10 @@
 both servers (issue 19, items 8-10); a chunked body within the limit reaches the view.
 
 The ASGI tests drive the production application stack (`BodyLimit` around Django's ASGI
-handler, as portal/asgi.py builds it) with asgiref's communicator; the WSGI tests go through
-Django's test client. tests/live/test_request_bounds_live.py runs the same rules against the
-production command, and the header deadline.
+handler in its one-hop form, portal.asgihandler, as portal/asgi.py builds it) with asgiref's
+communicator; the WSGI tests go through Django's test client.
+tests/live/test_request_bounds_live.py runs the same rules against the production command,
+and the header deadline.
 """
 
 import asyncio
@@ -14,11 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
-from django.core.asgi import get_asgi_application
 from django.test import Client, override_settings
 
 from api.parsers import MSG_TOO_LARGE
 from portal import bodylimit, gunicorn_config
+from portal.asgihandler import get_one_hop_asgi_application
 from tests.portal.test_request_log import GENERATED
 
 REGISTER = "/api/v1/agents/register"
@@ -46,7 +47,8 @@ def _scope(path: str, headers: list[tuple[bytes, bytes]], method: str = "POST") 
 async def _call(scope: dict, chunks: list[bytes]) -> tuple[int, dict, bytes, int]:
     """(status, headers, body, body messages the application took). The body messages
     wait in the communicator's queue; after them the client stays quiet until answered."""
-    communicator = ApplicationCommunicator(bodylimit.BodyLimit(get_asgi_application()), scope)
+    application = bodylimit.BodyLimit(get_one_hop_asgi_application())
+    communicator = ApplicationCommunicator(application, scope)
     for index, chunk in enumerate(chunks):
         more = index < len(chunks) - 1
         await communicator.send_input({"type": "http.request", "body": chunk, "more_body": more})
