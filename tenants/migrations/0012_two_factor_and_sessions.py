@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='tenant',
             name='two_factor_required',
-            field=models.CharField(blank=True, choices=[('', 'Not required'), ('admins', 'Administrators'), ('everyone', 'Everyone')], default='', max_length=10, verbose_name='two-factor sign-in required'),
+            field=models.CharField(blank=True, choices=[('', 'Not required'), ('admins', 'Administrators'), ('everyone', 'Everyone')], db_default='', default='', max_length=10, verbose_name='two-factor sign-in required'),
         ),
         migrations.AlterField(
             model_name='auditevent',

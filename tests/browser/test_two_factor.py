@@ -80,7 +80,9 @@ def test_totp_recovery_code_and_an_administrators_reset(new_page, login, clean_t
     sign_in_with_password(page, "initech-carol")
     page.get_by_label("Code").fill(codes[0])
     page.get_by_role("button", name="Verify").click()
-    expect(page.get_by_text("That code is not valid")).to_be_visible()
+    # Beside the field, and in the error summary at the top (a link to the field).
+    expect(page.locator("#id_code_error").get_by_text("That code is not valid")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("That code is not valid"))).to_be_visible()
 
     # The app's next code signs in.
     code, step = code_after(key, step)

@@ -10,6 +10,7 @@ forwards as an upgrade would. Slow (a minute or two): end-to-end tier.
 
 import os
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -18,6 +19,7 @@ from tests.launcher.manage import manage, own_database
 from tests.launcher.many_tenants import make_customers
 
 CUSTOMERS = int(os.environ.get("SCALE_CUSTOMERS", "2000"))
+DIRECTORY_MIGRATIONS = Path(__file__).resolve().parents[2] / "agents" / "directory" / "migrations"
 
 
 @pytest.fixture
@@ -38,7 +40,9 @@ def test_schema_visiting_migrations_run_from_zero_at_scale(scale_database):
     started = time.monotonic()
     upgrade = manage(env, "setup_portal", check=True)
     upgraded = time.monotonic() - started
-    assert "3 migrations applied (public schema)" in upgrade.stdout, upgrade.stdout
+    # Every directory migration after 0001 again (the backfills, then the sort indexes).
+    after_first = len(list(DIRECTORY_MIGRATIONS.glob("0*.py"))) - 1
+    assert f"{after_first} migrations applied (public schema)" in upgrade.stdout, upgrade.stdout
 
     started = time.monotonic()
     manage(env, "setup_portal", "-v0", check=True)

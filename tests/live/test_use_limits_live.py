@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from tests.live.http import Session
 from tests.live.server import PASSWORD
 from tokens import values
+from tokens.throttling import MSG_INVALID_TOKEN, MSG_USED_UP_TOKEN
 
 
 def _register_from(portal, address: str, token: str, machine: str) -> tuple[int, dict]:
@@ -49,7 +50,10 @@ def test_twenty_parallel_registrations_against_a_limit_of_five_give_exactly_five
         values.normalize(values.generate())), "lim-unknown")  # fmt: skip
     statuses = sorted(status for status, _ in results)
     assert statuses == [201] * 5 + [401] * 15
-    assert all(body == unknown[1] for status, body in results if status == 401)
+    # The fifteen refused are told the token is used up (issue 20), unlike an unknown token.
+    refused = [body for status, body in results if status == 401]
+    assert all(body == {"detail": MSG_USED_UP_TOKEN} for body in refused), refused
+    assert unknown[1] == {"detail": MSG_INVALID_TOKEN}
     [(devices,)] = live_portal.sql(
         "SELECT count(*) FROM t_globex.agents_device WHERE machine_id LIKE 'lim-%%'"
     )
