@@ -139,7 +139,10 @@ def build(customers: int, per_customer: int) -> dict:  # noqa: PLR0914 - one bui
                 RegistrationToken(
                     tenant=customer,
                     family=partner.pk,
-                    user=rnd.choice(users),
+                    user=(owner := rnd.choice(users)),
+                    # The copies token_create writes (a bulk insert skips the service).
+                    customer_name=customer.name,
+                    user_username=owner.username,
                     created_by=admin,
                     created_at=now - rnd.random() * 30 * day,
                     expires_at=now + (0.5 + rnd.random() * 30) * day,
