@@ -89,6 +89,23 @@ class UserTargetMixin(ManagementMixin):
             target=user, created_clients=self.created_clients(user), **kwargs
         )
 
+    def act(self, service, success):
+        """Run `service` on the target user (with the chosen API clients), then back to
+        the users list with `success(user, result)` as the message, or the refusal."""
+        user = self.target()
+        try:
+            result = service(
+                actor=self.request.user,
+                user=user,
+                origin=self.origin(),
+                api_clients=self.chosen_clients(user),
+            )
+        except ValidationError as error:
+            messages.error(self.request, " ".join(error.messages))
+        else:
+            messages.success(self.request, success(user, result))
+        return redirect("users", tenant_id=self.tenant.slug)
+
 
 class UserDeleteView(UserTargetMixin, TemplateView):
     """Confirm (saying how many devices go with the user), then delete."""
@@ -100,27 +117,15 @@ class UserDeleteView(UserTargetMixin, TemplateView):
         return {**context, "device_count": device_count_of(context["target"])}
 
     def post(self, request, *args, **kwargs):
-        user = self.target()
-        try:
-            count = services.user_delete(
-                actor=request.user,
-                user=user,
-                origin=self.origin(),
-                api_clients=self.chosen_clients(user),
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("users", tenant_id=self.tenant.slug)
-        messages.success(
-            request,
-            ngettext(
-                "User “%(name)s” was deleted and %(n)d device was unregistered.",
-                "User “%(name)s” was deleted and %(n)d devices were unregistered.",
-                count,
-            )
-            % {"name": user.username, "n": count},
-        )
-        return redirect("users", tenant_id=self.tenant.slug)
+        return self.act(services.user_delete, self.deleted)
+
+    @staticmethod
+    def deleted(user, count):
+        return ngettext(
+            "User “%(name)s” was deleted and %(n)d device was unregistered.",
+            "User “%(name)s” was deleted and %(n)d devices were unregistered.",
+            count,
+        ) % {"name": user.username, "n": count}
 
 
 class UserDeactivateView(UserTargetMixin, TemplateView):
@@ -130,22 +135,14 @@ class UserDeactivateView(UserTargetMixin, TemplateView):
     template_name = "tenants/user_confirm_deactivate.html"
 
     def post(self, request, *args, **kwargs):
-        user = self.target()
-        try:
-            deleted = services.user_deactivate(
-                actor=request.user,
-                user=user,
-                origin=self.origin(),
-                api_clients=self.chosen_clients(user),
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("users", tenant_id=self.tenant.slug)
+        return self.act(services.user_deactivate, self.deactivated)
+
+    @staticmethod
+    def deactivated(user, deleted):
         message = _("User “%s” was deactivated.") % user.username
         if deleted:
             message += " " + _("API clients deleted: %s.") % ", ".join(deleted)
-        messages.success(request, message)
-        return redirect("users", tenant_id=self.tenant.slug)
+        return message
 
 
 class UsageView(ManagementMixin, TemplateView):
