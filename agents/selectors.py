@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404
 from common.sorting import parse_sort
 from tenants.models import Tenant, User
 from tenants.permissions import Action, can
+from tenants.selectors import at_level
 from tokens.plans import PlanRef
 
 from .directory.models import DeviceEntry, PlanEntry
@@ -60,11 +61,7 @@ def devices_for(
     Without VIEW_ALL_DEVICES only the actor's own devices. `token_id` (a token's public id)
     keeps the devices registered with that token.
     """
-    entries = (
-        DeviceEntry.objects.filter(tenant=tenant)
-        if tenant.is_customer
-        else (DeviceEntry.objects.filter(partner=tenant))
-    )
+    entries = DeviceEntry.objects.filter(at_level(tenant, family="partner"))
     if not can(actor, Action.VIEW_ALL_DEVICES):
         entries = entries.filter(owner=actor)
     if token_id:
@@ -104,11 +101,7 @@ _DEVICE_COUNT = RawSQL(
 def plans_for(*, tenant: Tenant, sort: str = "name") -> QuerySet[PlanEntry]:
     """Protection plans at this level as directory entries (one row shape at a customer and
     at All customers), each with `device_count`."""
-    entries = (
-        PlanEntry.objects.filter(tenant=tenant)
-        if tenant.is_customer
-        else (PlanEntry.objects.filter(partner=tenant))
-    )
+    entries = PlanEntry.objects.filter(at_level(tenant, family="partner"))
     return _ordered(entries.annotate(device_count=_DEVICE_COUNT), sort, PLAN_SORTS)
 
 

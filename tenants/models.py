@@ -1,14 +1,18 @@
 """Tenants, users and the audit log: the public schema.
 
-A partner tenant manages customer tenants. Every tenant has its own PostgreSQL schema (built
-like the migrated template schema), but only customer schemas ever hold devices and
-protection plans.
+Tenants form trees, as in the original product: partners (a distributor's resellers are
+partners under a partner) and folders (partner-side grouping) above, customers below them,
+and units (a customer's departments or sites) inside customers, to any depth. Every tenant
+has its own PostgreSQL schema (built like the migrated template schema), but only the
+customer side (customers and units) ever holds users' machines and protection plans.
 Users live in the public schema and belong to exactly one tenant with exactly one role; the
 platform superuser is the only account without a tenant.
 """
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.functions import RandomUUID
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -21,7 +25,9 @@ from django_tenants.utils import schema_exists
 class Tenant(TenantMixin):
     class Kind(models.TextChoices):
         PARTNER = "partner", _("Partner")
+        FOLDER = "folder", _("Folder")
         CUSTOMER = "customer", _("Customer")
+        UNIT = "unit", _("Unit")
 
     name = models.CharField(_("name"), max_length=100)
     # The tenant's id in URLs and the API: stable, unique, and safe to show.
@@ -38,10 +44,19 @@ class Tenant(TenantMixin):
         on_delete=models.PROTECT,
         related_name="customers",
     )
+    # The path from the top of the tree to this tenant, ids inclusive: [distributor, reseller,
+    # customer, unit]. A GIN index answers "this level and everything below" (`lineage @>
+    # [id]`); a database trigger fills it (and `family`) on insert and on a change of
+    # parent, so rows inserted by SQL get it too; a move rewrites the moved subtree's paths.
+    lineage = ArrayField(models.BigIntegerField(), default=list, editable=False)
+    # Whether any tenant has this one as parent (set by the same trigger): a level without
+    # children is read by its own id, the plans of a single customer.
+    has_children = models.BooleanField(default=False, db_default=False, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    # The partner whose level ("All customers") covers this tenant: the partner itself, or a
-    # customer's partner. One indexed column answers "every tenant of this level", and it is
-    # the key a partner's data would be placed by on several database servers.
+    # The top of this tenant's tree (`lineage[0]`): the partner whose "All customers" covers
+    # every tenant of the tree. One indexed column of tenants, users, tokens, directory
+    # entries and audit events answers the top level, and it is the key a tree's data would be
+    # placed by on several database servers; moves stay within one tree, so it never changes.
     family = models.BigIntegerField(null=True, editable=False)
     # Two-factor sign-in required at this level and below (tenants.two_factor): a customer
     # adds to its partner's requirement, never loosens it.
@@ -64,10 +79,11 @@ class Tenant(TenantMixin):
     class Meta:
         ordering = ["name"]
         constraints = [
+            # Only a partner may stand at the top of a tree; which kind may sit under which
+            # is the services' rule (`tenants.tree`).
             models.CheckConstraint(
-                name="tenant_customer_has_partner",
-                condition=Q(kind="customer", parent__isnull=False)
-                | Q(kind="partner", parent__isnull=True),
+                name="tenant_only_partners_at_the_top",
+                condition=Q(kind="partner") | Q(parent__isnull=False),
             ),
             models.UniqueConstraint(
                 fields=["parent", "name"], name="tenant_name_unique_per_partner"
@@ -77,6 +93,8 @@ class Tenant(TenantMixin):
         indexes = [
             models.Index("parent", Lower("name"), "id", name="tenant_customers_by_name"),
             models.Index("family", "name", "id", name="tenant_level_by_name"),
+            models.Index("family", Lower("name"), "id", name="tenant_tree_by_name"),
+            GinIndex(fields=["lineage"], name="tenant_lineage"),
         ]
 
     def __str__(self):
@@ -94,20 +112,38 @@ class Tenant(TenantMixin):
         return super().create_schema(check_if_exists, sync_schema, verbosity)
 
     def save(self, *args, **kwargs):
-        if self.parent_id is not None:
-            self.family = self.parent_id
+        adding = self._state.adding
         super().save(*args, **kwargs)
-        if self.family is None:  # a new partner is its own level
-            self.family = self.pk
-            type(self).objects.filter(pk=self.pk).update(family=self.pk)
+        if adding:  # what the insert trigger wrote, without reading it back
+            above = list(self.parent.lineage) if self.parent_id else []
+            self.lineage = [*above, self.pk]
+            self.family = self.lineage[0]
+            if self.parent_id:
+                self.parent.has_children = True
 
     @property
     def is_partner(self) -> bool:
-        return self.kind == self.Kind.PARTNER
+        """A level on the partner side (a partner or a folder): it holds no machines, and its
+        level is "All customers" of its subtree."""
+        return self.kind in (self.Kind.PARTNER, self.Kind.FOLDER)
 
     @property
     def is_customer(self) -> bool:
-        return self.kind == self.Kind.CUSTOMER
+        """A tenant on the customer side (a customer or a unit): it has users and machines."""
+        return self.kind in (self.Kind.CUSTOMER, self.Kind.UNIT)
+
+    @property
+    def is_folder(self) -> bool:
+        return self.kind == self.Kind.FOLDER
+
+    @property
+    def is_unit(self) -> bool:
+        return self.kind == self.Kind.UNIT
+
+    @property
+    def is_top(self) -> bool:
+        """The top of a tree: its level is its whole `family`."""
+        return self.parent_id is None
 
     @staticmethod
     def schema_name_for(slug: str) -> str:
@@ -120,6 +156,7 @@ class User(AbstractUser):
         COMPANY_ADMIN = "company_admin", _("Company administrator")
         USER = "user", _("User")
         READONLY_ADMIN = "readonly_admin", _("Read-only administrator")
+        UNIT_ADMIN = "unit_admin", _("Unit administrator")
 
     tenant = models.ForeignKey(
         Tenant,
@@ -157,111 +194,8 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
 
-class AuditEvent(models.Model):
-    """One recorded change, written in the same transaction as the change itself."""
-
-    class Source(models.TextChoices):
-        UI = "ui", _("Console")
-        API = "api", _("API")
-        ADMIN = "admin", _("Admin")
-        CLI = "cli", _("Command line")
-        AGENT = "agent", _("Agent")
-
-    class Action(models.TextChoices):
-        """Every kind of recorded change; `audit.record` takes only these."""
-
-        TENANT_CREATE = "tenant.create", _("Tenant created")
-        TENANT_RENAME = "tenant.rename", _("Tenant renamed")
-        USER_CREATE = "user.create", _("User created")
-        USER_UPDATE = "user.update", _("User changed")
-        USER_DELETE = "user.delete", _("User deleted")
-        TOKEN_CREATE = "token.create", _("Registration token generated")
-        TOKEN_DELETE = "token.delete", _("Registration token deleted")
-        # Token features of issue 11 (description, leak response, renewal)
-        TOKEN_UPDATE = "token.update", _("Registration token description changed")
-        TOKEN_DELETE_UNREGISTER = (
-            "token.delete_unregister",
-            _("Registration token deleted and its machines unregistered"),
-        )
-        TOKEN_EXTEND = "token.extend", _("Registration token extended")
-        TOKEN_REISSUE = "token.reissue", _("Registration token reissued")
-        PLAN_CREATE = "plan.create", _("Protection plan created")
-        PLAN_UPDATE = "plan.update", _("Protection plan changed")
-        PLAN_DELETE = "plan.delete", _("Protection plan deleted")
-        PLAN_APPLY = "plan.apply", _("Protection plan applied")
-        PLAN_REVOKE = "plan.revoke", _("Protection plan revoked")
-        DEVICE_REGISTER = "device.register", _("Device registered")
-        DEVICE_REREGISTER = "device.reregister", _("Device registered again")
-        DEVICE_UNREGISTER = "device.unregister", _("Device unregistered")
-        DEVICE_REGISTER_REFUSED = "device.register_refused", _("Device registration refused")
-        TOKEN_USE_FAILED = "token.use_failed", _("Registration token use failed")
-        API_CLIENT_CREATE = "api_client.create", _("API client created")
-        API_CLIENT_DELETE = "api_client.delete", _("API client deleted")
-        API_CLIENT_RESET_SECRET = "api_client.reset_secret", _("API client secret reset")
-        # Two-factor sign-in and sessions (issue 21)
-        TWO_FACTOR_REQUIREMENT = "tenant.two_factor", _("Two-factor requirement changed")
-        TWO_FACTOR_ENROL = "user.two_factor_enrol", _("Second factor added")
-        TWO_FACTOR_REMOVE = "user.two_factor_remove", _("Second factor removed")
-        TWO_FACTOR_RESET = "user.two_factor_reset", _("Second factors reset")
-        SESSIONS_END = "user.sessions_end", _("User signed out everywhere")
-
-    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
-    # The tenant's family (its partner level), so a partner's audit log is an index range.
-    family = models.BigIntegerField(null=True, editable=False)
-    actor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_name = models.CharField(_("initiator"), max_length=150)
-    # The API client that acted (its access token), kept after the client is deleted;
-    # `actor_name` then reads "API client <name>" and `actor` is empty.
-    actor_client_id = models.BigIntegerField(null=True, blank=True, editable=False)
-    on_behalf_of = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    tenant = models.ForeignKey(
-        Tenant, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
-    )
-    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
-    object_type = models.CharField(_("object"), max_length=40)
-    object_id = models.CharField(max_length=64, blank=True)
-    object_repr = models.CharField(max_length=200, blank=True)
-    details = models.JSONField(default=dict, blank=True)
-    source = models.CharField(_("method"), max_length=10, choices=Source.choices)
-    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    # Rolled-up events (failed token uses): how many times it happened within the event's
-    # minute, and the key that one upsert adds to (null for every other event).
-    count = models.PositiveIntegerField(_("count"), default=1, db_default=1)
-    rollup_key = models.CharField(max_length=200, null=True, blank=True, editable=False)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        # Each list is one index range: a level (family at All customers, tenant at a
-        # customer), optionally one action or one initiator, newest first.
-        indexes = [
-            models.Index(fields=["tenant", "-at", "-id"], name="audit_tenant_by_time"),
-            models.Index(fields=["family", "-at", "-id"], name="audit_level_by_time"),
-            models.Index(fields=["family", "action", "-at", "-id"], name="audit_level_by_action"),
-            models.Index(fields=["tenant", "action", "-at", "-id"], name="audit_tenant_by_action"),
-            models.Index(
-                fields=["family", "actor_name", "-at", "-id"], name="audit_level_by_actor"
-            ),
-            models.Index(
-                fields=["tenant", "actor_name", "-at", "-id"], name="audit_tenant_by_actor"
-            ),
-        ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["rollup_key"],
-                name="audit_rollup_key_unique",
-                condition=Q(rollup_key__isnull=False),
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
-
-
-# Second factors, session records and API clients (modules of their own, registered with
-# this app here).
+# The audit log, second factors, session records and API clients (modules of their own,
+# registered with this app here).
 from .account_models import RecoveryCodes, UserSession  # noqa: E402, F401
 from .api_client_models import ApiClient  # noqa: E402, F401
+from .audit_models import AuditEvent  # noqa: E402, F401

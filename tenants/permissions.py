@@ -22,7 +22,8 @@ class Action(StrEnum):
     MANAGE_PLANS = "manage_plans"
     VIEW_MANAGEMENT = "view_management"
     MANAGE_USERS = "manage_users"
-    MANAGE_CUSTOMERS = "manage_customers"
+    MANAGE_CUSTOMERS = "manage_customers"  # and sub-partners and folders; move them
+    MANAGE_UNITS = "manage_units"  # create and rename units of a customer
     GENERATE_TOKENS = "generate_tokens"  # and delete them
     VIEW_ALL_TOKENS = "view_all_tokens"  # not just one's own
     ACT_FOR_OTHERS = "act_for_others"  # tokens for other users, with a protection plan
@@ -48,6 +49,7 @@ _ADMIN_CHANGE = {
     Action.ACT_FOR_OTHERS,
     Action.UNREGISTER_DEVICES,
     Action.MANAGE_API_CLIENTS,
+    Action.MANAGE_UNITS,
 }
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -55,6 +57,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         _ADMIN_VIEW | _ADMIN_CHANGE | {Action.MANAGE_CUSTOMERS, Action.MANAGE_PARTNER_ADMINS}
     ),
     Role.COMPANY_ADMIN: frozenset(_ADMIN_VIEW | _ADMIN_CHANGE),
+    # A unit's administrator, as in the original: a company administrator of their unit and
+    # the units below it (the scope, `tenants.selectors`, makes the difference).
+    Role.UNIT_ADMIN: frozenset(_ADMIN_VIEW | _ADMIN_CHANGE),
     Role.READONLY_ADMIN: frozenset(_ADMIN_VIEW),
     Role.USER: frozenset({Action.VIEW_DEVICES, Action.VIEW_PLANS, Action.GENERATE_TOKENS}),
 }

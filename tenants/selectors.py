@@ -15,18 +15,19 @@ from .models import Tenant, User
 from .permissions import Action, can
 
 
-def reaches_all_customers(user: User | AnonymousUser) -> bool:
-    """Whether the user works at a partner's level, over all of its customers: a partner
-    administrator, or an API client of a partner (`tenants.api_clients.services.principal`), also a
-    read-only one."""
-    return getattr(user, "role", "") == User.Role.PARTNER_ADMIN or getattr(
-        user, "partner_level", False
-    )
+def covers_subtree(user: User | AnonymousUser) -> bool:
+    """Whether the user's scope is their tenant and everything below it: every administrator
+    (partner, company, unit, read-only) and every API client. A plain user's scope is their
+    own tenant."""
+    role = getattr(user, "role", "")
+    return bool(role) and role != User.Role.USER
 
 
 def tenants_visible_to(user: User | AnonymousUser) -> QuerySet[Tenant]:
-    """The tenants a user may work on: a partner administrator's partner and its customers,
-    everyone else's own tenant, and every tenant for the platform superuser."""
+    """The tenants a user may work on: an administrator's tenant and its whole subtree (a
+    partner administrator's sub-partners, folders, customers and units; a company
+    administrator's customer and its units), a plain user's own tenant, and every tenant for
+    the platform superuser."""
     tenants = Tenant.objects.select_related("parent")
     if not user.is_authenticated or not user.is_active:
         return tenants.none()
@@ -34,25 +35,43 @@ def tenants_visible_to(user: User | AnonymousUser) -> QuerySet[Tenant]:
         return tenants.all()
     if user.tenant_id is None:
         return tenants.none()
-    if reaches_all_customers(user):
-        # A partner administrator's tenant is a partner: no need to load it to know.
-        return tenants.filter(family=user.tenant_id)
+    if covers_subtree(user) and user.tenant is not None:
+        return tenants.filter(subtree_of(user.tenant, "pk"))
     return tenants.filter(pk=user.tenant_id)
 
 
-def at_level(tenant: Tenant, field: str = "tenant") -> Q:
-    """Rows of a level: a partner's level ("All customers") covers the partner itself and
-    each of its customers, that is its `family` (a column of tenants, users, tokens and audit
-    events, so the filter is one index range); a customer's covers only itself. `field`
-    names the tenant at a customer (`"pk"` when filtering tenants themselves)."""
-    if tenant.is_partner:
-        return Q(family=tenant.pk)
-    return Q(**{field: tenant.pk})
+def subtree_ids(tenant: Tenant) -> list[int]:
+    """The ids of a tenant and every tenant below it: one read of the `lineage` GIN index,
+    kept on the instance for the rest of the request."""
+    ids = tenant.__dict__.get("_subtree_ids")
+    if ids is None:
+        below = Tenant.objects.filter(lineage__contains=[tenant.pk])
+        ids = list(below.values_list("pk", flat=True))
+        tenant.__dict__["_subtree_ids"] = ids
+    return ids
+
+
+def subtree_of(tenant: Tenant, field: str = "tenant", family: str = "family") -> Q:
+    """Rows of a tenant and everything below it. The top of a tree is its `family` (a column
+    of tenants, users, tokens, directory entries and audit events: one index range); a tenant
+    without children is its own id (`field`); any other level is the ids of its subtree."""
+    if tenant.is_top:
+        return Q(**{family: tenant.pk})
+    if not tenant.has_children:
+        return Q(**{field: tenant.pk})
+    return Q(**{f"{field}__in": subtree_ids(tenant)})
+
+
+def at_level(tenant: Tenant, field: str = "tenant", family: str = "family") -> Q:
+    """Rows of a level: a partner or folder ("All customers") covers its whole subtree, a
+    customer itself and its units, a unit itself and the units below it. `field` names the
+    tenant column (`"pk"` when filtering tenants themselves), `family` the tree's."""
+    return subtree_of(tenant, field, family)
 
 
 def covers(level: Tenant, tenant: Tenant) -> bool:
-    """`at_level` for one tenant already in hand."""
-    return tenant.pk == level.pk or tenant.parent_id == level.pk
+    """`at_level` for one tenant already in hand: is `tenant` the level or below it?"""
+    return level.pk in (tenant.lineage or ())
 
 
 def in_scope(actor: User, tenant: Tenant | None) -> bool:
@@ -61,12 +80,16 @@ def in_scope(actor: User, tenant: Tenant | None) -> bool:
     skip the scope."""
     if tenant is None:
         return actor.is_active and actor.is_superuser
-    # A service often asks twice about the same tenant in one call (generate, then act for
-    # another user); the answer is kept on the actor object, which lives for one request.
-    answers = actor.__dict__.setdefault("_in_scope_answers", {})
-    if tenant.pk not in answers:
-        answers[tenant.pk] = tenants_visible_to(actor).filter(pk=tenant.pk).exists()
-    return answers[tenant.pk]
+    if not actor.is_active:
+        return False
+    if actor.is_superuser:
+        return True
+    if actor.tenant_id is None:
+        return False
+    if tenant.pk == actor.tenant_id:
+        return True
+    # The tenant's path says whether it is below the actor's: no query.
+    return covers_subtree(actor) and actor.tenant_id in (tenant.lineage or ())
 
 
 def tenant_for(*, actor: User | AnonymousUser, tenant_id: str) -> Tenant:
@@ -81,9 +104,9 @@ def tenant_for(*, actor: User | AnonymousUser, tenant_id: str) -> Tenant:
     own = actor.tenant if actor.tenant_id else None
     if own is not None and own.slug == tenant_id:
         return own
-    if reaches_all_customers(actor) and actor.tenant_id:
-        level = level_of(actor.tenant_id, tenant_id)
-        if level is None:
+    if own is not None and covers_subtree(actor):
+        level = level_of(own.family, tenant_id)
+        if level is None or not covers(own, level):
             raise Http404("No such tenant.")
         return level
     try:
@@ -99,15 +122,14 @@ def _level_key(family: int, slug: str) -> str:
     return f"tenant-level:{family}:{slug}"
 
 
-def level_of(partner_id: int, slug: str) -> Tenant | None:
-    """The tenant `slug` of the partner's level (the partner or one of its customers), from
-    the shared cache; one indexed query on a miss. Misses are not cached."""
-    key = _level_key(partner_id, slug)
+def level_of(family: int, slug: str) -> Tenant | None:
+    """The tenant `slug` of a tree (the top partner's `family`), from the shared cache; one
+    indexed query on a miss. Misses are not cached. The caller checks that it is below the
+    actor's tenant (`covers`)."""
+    key = _level_key(family, slug)
     tenant = guarded("get", None, key)
     if tenant is None:
-        tenant = (
-            Tenant.objects.select_related("parent").filter(family=partner_id, slug=slug).first()
-        )
+        tenant = Tenant.objects.select_related("parent").filter(family=family, slug=slug).first()
         if tenant is not None:
             guarded("set", None, key, tenant, LEVEL_TIMEOUT)
     return tenant
@@ -120,12 +142,13 @@ def forget_levels(tenant: Tenant) -> None:
 
 
 def customers_at(tenant: Tenant) -> QuerySet[Tenant]:
-    """The customers a level covers, by name: a partner ("All customers") covers all of its
-    customers, a customer only itself. Paginate it: a partner may have 1,000."""
-    customers = Tenant.objects.select_related("parent")
-    if tenant.is_customer:
-        return customers.filter(pk=tenant.pk)
-    return customers.filter(parent=tenant).order_by(Lower("name"), "id")
+    """The customers and units a level covers, by name: a partner or folder ("All
+    customers") every customer and unit of its subtree, a customer itself and its units, a
+    unit itself and the units below it. Paginate it: a partner may have 1,000."""
+    customers = Tenant.objects.select_related("parent").filter(
+        subtree_of(tenant, "pk"), kind__in=(Tenant.Kind.CUSTOMER, Tenant.Kind.UNIT)
+    )
+    return customers.order_by(Lower("name"), "id")
 
 
 def selector_page(
@@ -139,9 +162,9 @@ def selector_page(
     partner level is always offered.
     """
     own = user.tenant if user.is_authenticated and user.tenant_id else None
-    if own is not None and own.is_customer:
+    if own is not None and (not own.has_children or not covers_subtree(user)):
         return [own], False  # nothing to choose from, and no query
-    if own is not None:  # a partner administrator: its customers, by an index range
+    if own is not None:  # an administrator: the customers and units below, by name
         tenants = customers_at(own)
     else:
         partners_first = Case(When(kind=Tenant.Kind.PARTNER, then=0), default=1)

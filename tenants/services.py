@@ -19,7 +19,9 @@ Role = User.Role
 
 ROLES_FOR_KIND = {
     Tenant.Kind.PARTNER: {Role.PARTNER_ADMIN},
+    Tenant.Kind.FOLDER: set(),  # partner-side grouping: no accounts of its own
     Tenant.Kind.CUSTOMER: {Role.COMPANY_ADMIN, Role.USER, Role.READONLY_ADMIN},
+    Tenant.Kind.UNIT: {Role.UNIT_ADMIN, Role.USER, Role.READONLY_ADMIN},
 }
 
 MSG_ROLE_NOT_FOR_TENANT = gettext_noop("This role cannot be given to a user of this tenant.")

@@ -39,18 +39,27 @@ def recovery_codes_of(user: User) -> RecoveryCodes | None:
     return RecoveryCodes.objects.filter(user=user, confirmed=True).first()
 
 
+def _strictest(requirements: list[str]) -> str:
+    return max(requirements, key=lambda value: _STRICTNESS[value or ""], default="") or ""
+
+
 def level_requirement(tenant: Tenant) -> str:
-    """The requirement in force at a level: its own or its partner's, the stricter."""
-    own = tenant.two_factor_required or ""
-    if tenant.parent_id is None:
-        return own
-    inherited = tenant.parent.two_factor_required or ""
-    return own if _STRICTNESS[own] >= _STRICTNESS[inherited] else inherited
+    """The requirement in force at a level: the strictest of its own and every level above
+    it (a level adds to what is above it, never loosens it)."""
+    return _strictest([tenant.two_factor_required or "", inherited_requirement(tenant)])
 
 
 def inherited_requirement(tenant: Tenant) -> str:
-    """What a customer's partner requires (a customer cannot go below it); "" at a partner."""
-    return (tenant.parent.two_factor_required or "") if tenant.parent_id else ""
+    """What the levels above a tenant require, the strictest ("" at the top of a tree). One
+    query beyond the parent only below depth two: the parent's requirement comes with it."""
+    if tenant.parent_id is None:
+        return ""
+    above = list(tenant.lineage or ())[:-2]  # the parent's own ancestors
+    parent = tenant.parent.two_factor_required or ""
+    if not above:
+        return parent
+    higher = Tenant.objects.filter(pk__in=above).values_list("two_factor_required", flat=True)
+    return _strictest([parent, *higher])
 
 
 def is_required(user: User) -> bool:

@@ -18,6 +18,7 @@ from tenants.audit import Origin
 from tenants.authorization import authorize
 from tenants.models import AuditEvent, Tenant, User
 from tenants.permissions import Action
+from tenants.selectors import covers
 
 from . import failures, machines, networks, usage, values
 from .descriptions import MAX_DESCRIPTION, MSG_DESCRIPTION  # noqa: F401 - the forms' and API's
@@ -56,16 +57,15 @@ def _token_owner(*, actor: User, tenant: Tenant, user_id: int | str | None) -> U
         raise ValidationError({"user_id": MSG_USER_ID_REQUIRED})
     if user_id in (None, ""):
         user_id = actor.pk
-    # Refuse another account before looking it up, so the answer never tells which user
-    # ids exist.
+    # Refuse another account before looking it up: the answer never tells which ids exist.
     if str(user_id) != str(actor.pk):
         authorize(actor, Action.ACT_FOR_OTHERS, tenant=tenant, message=_(MSG_OWN_ACCOUNT_ONLY))
     try:
-        owner = User.objects.get(pk=int(user_id))
+        owner = User.objects.select_related("tenant").get(pk=int(user_id))
     except (User.DoesNotExist, ValueError, TypeError):
         owner = None
-    # Tokens are only ever issued for active users of this very customer.
-    if owner is None or owner.tenant_id != tenant.pk or not owner.is_active:
+    # Only for active users of this customer or its units (the token is their tenant's).
+    if owner is None or not owner.is_active or not owner.tenant or not covers(tenant, owner.tenant):
         raise ValidationError({"user_id": _(MSG_UNKNOWN_USER)})
     return owner
 
@@ -117,6 +117,7 @@ def token_create(
     `max_machines` None is reusable, else at most that many distinct machines."""
     token_create_check(actor=actor, tenant=tenant)
     owner = _token_owner(actor=actor, tenant=tenant, user_id=user_id)
+    tenant = owner.tenant or tenant  # a unit's user: the unit (machines register there)
     lifetime = _lifetime(lifetime)
     description = _description(description)
     limit = _machine_limit(max_machines)

@@ -20,6 +20,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from tenants.models import Tenant
+from tenants.selectors import at_level
 
 from .models import UsageDay
 
@@ -67,10 +68,7 @@ def usage_by_day(
     today = today or today_utc()
     start = today - datetime.timedelta(days=days - 1)
     rows = UsageDay.objects.filter(day__gte=start, day__lte=today)
-    if level.kind == Tenant.Kind.PARTNER:
-        rows = rows.filter(family=level.pk)  # platform rows (null family) never match
-    else:
-        rows = rows.filter(tenant=level)
+    rows = rows.filter(at_level(level))  # platform rows (null family) never match
     sums = {
         row["day"]: row
         for row in rows.values("day").annotate(r=Sum("registrations"), f=Sum("failures"))

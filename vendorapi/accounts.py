@@ -28,6 +28,7 @@ MSG_NO_ACCOUNT = "This API client acts for no user account."
 CLIENT_ROLES = {
     User.Role.PARTNER_ADMIN: ApiClient.Role.ADMINISTRATOR,
     User.Role.COMPANY_ADMIN: ApiClient.Role.ADMINISTRATOR,
+    User.Role.UNIT_ADMIN: ApiClient.Role.ADMINISTRATOR,
     User.Role.READONLY_ADMIN: ApiClient.Role.READ_ONLY_ADMINISTRATOR,
 }
 

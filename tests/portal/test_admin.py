@@ -19,6 +19,21 @@ PLAN_FORM = {
 }
 
 
+# The demo tree of issue 23 (portal/management/commands/seed_demo.py, DEMO_TREE).
+DEMO_TREE_NAMES = [
+    "Contoso",
+    "Contoso Labs",
+    "Contoso Sales",
+    "Demo Distributor",
+    "Direct customers",
+    "Fabrikam",
+    "Litware",
+    "Northwind Resellers",
+    "Southridge Resellers",
+    "Tailspin",
+]
+
+
 def select(client, slug):
     return client.post(reverse("admin:select_scope"), {"tenant": slug, "next": "/admin/"})
 
@@ -187,7 +202,16 @@ def test_admin_devices_follow_the_selected_customer(login, tenants, users):
 def test_superuser_sees_everything(login):
     client = login("platform-admin")
     tenants = listed(changelist(client, "tenants_tenant"))
-    assert tenants == ["Demo MSP", "Globex", "Initech", "Other MSP", "Umbrella"]
+    assert tenants == sorted(
+        [
+            "Demo MSP",
+            "Globex",
+            "Initech",
+            "Other MSP",
+            "Umbrella",
+            *DEMO_TREE_NAMES,
+        ]
+    )
     select(client, "umbrella")
     assert listed(changelist(client, "tenants_user")) == ["umbrella-dave"]
 

@@ -73,14 +73,20 @@ def test_template_schema_holds_no_data(db):
         assert Device.objects.count() == 0
 
 
-@pytest.mark.parametrize("kind,parent", [("customer", None), ("partner", "demo-msp")])
-def test_customer_needs_a_partner_and_partner_has_none(tenants, kind, parent):
+@pytest.mark.parametrize("kind", ["customer", "unit", "folder"])
+def test_only_a_partner_stands_at_the_top_of_a_tree(tenants, kind):
     from django.db import IntegrityError, transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        Tenant.objects.filter(slug="initech").update(
-            kind=kind, parent=tenants[parent] if parent else None
-        )
+        Tenant.objects.filter(slug="initech").update(kind=kind, parent=None)
+
+
+def test_a_partner_may_stand_under_a_partner(tenants):
+    # A distributor's reseller: the database takes it (the services say where).
+    Tenant.objects.filter(slug="other-msp").update(parent=tenants["demo-msp"])
+    moved = Tenant.objects.get(slug="other-msp")
+    assert moved.lineage == [tenants["demo-msp"].pk, moved.pk]
+    assert moved.family == tenants["demo-msp"].pk
 
 
 def _shape(schema):

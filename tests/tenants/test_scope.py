@@ -17,7 +17,28 @@ def slugs(queryset):
         ("globex-alice", ["globex"]),
         ("globex-auditor", ["globex"]),
         ("initech-carol", ["initech"]),
-        ("platform-admin", ["demo-msp", "globex", "initech", "other-msp", "umbrella"]),
+        (
+            "platform-admin",
+            sorted(
+                [
+                    "demo-msp",
+                    "globex",
+                    "initech",
+                    "other-msp",
+                    "umbrella",
+                    "demo-distributor",
+                    "northwind",
+                    "contoso",
+                    "contoso-sales",
+                    "contoso-labs",
+                    "fabrikam",
+                    "southridge",
+                    "tailspin",
+                    "direct-customers",
+                    "litware",
+                ]
+            ),
+        ),
     ],
 )
 def test_each_role_sees_exactly_its_scope(users, username, visible):

@@ -15,6 +15,18 @@ EXPECTED_USERS = {
     "initech-carol": ("initech", "user"),
     "other-admin": ("other-msp", "partner_admin"),
     "umbrella-dave": ("umbrella", "user"),
+    # The tree of issue 23: a distributor, two resellers, a folder, a customer with two units.
+    "distributor-admin": ("demo-distributor", "partner_admin"),
+    "northwind-admin": ("northwind", "partner_admin"),
+    "southridge-admin": ("southridge", "partner_admin"),
+    "contoso-admin": ("contoso", "company_admin"),
+    "contoso-frank": ("contoso", "user"),
+    "contoso-sales-admin": ("contoso-sales", "unit_admin"),
+    "contoso-sales-grace": ("contoso-sales", "user"),
+    "contoso-labs-heidi": ("contoso-labs", "user"),
+    "fabrikam-admin": ("fabrikam", "company_admin"),
+    "tailspin-ivan": ("tailspin", "user"),
+    "litware-admin": ("litware", "company_admin"),
 }
 
 
@@ -22,7 +34,7 @@ def snapshot():
     tenants = sorted(Tenant.objects.values_list("name", "kind", "parent__name", "schema_name"))
     users = sorted(User.objects.values_list("username", "tenant__slug", "role", "is_superuser"))
     plans = {}
-    for tenant in Tenant.objects.filter(kind="customer"):
+    for tenant in Tenant.objects.filter(kind__in=["customer", "unit"]):
         with tenant_context(tenant):
             plans[tenant.slug] = sorted(ProtectionPlan.objects.values_list("name", flat=True))
     return tenants, users, plans
@@ -31,10 +43,20 @@ def snapshot():
 def test_demo_data_matches_the_contract(db):
     tenants, users, plans = snapshot()
     assert [(n, k, p) for n, k, p, _ in tenants] == [
+        ("Contoso", "customer", "Northwind Resellers"),
+        ("Contoso Labs", "unit", "Contoso"),
+        ("Contoso Sales", "unit", "Contoso"),
+        ("Demo Distributor", "partner", None),
         ("Demo MSP", "partner", None),
+        ("Direct customers", "folder", "Demo Distributor"),
+        ("Fabrikam", "customer", "Northwind Resellers"),
         ("Globex", "customer", "Demo MSP"),
         ("Initech", "customer", "Demo MSP"),
+        ("Litware", "customer", "Direct customers"),
+        ("Northwind Resellers", "partner", "Demo Distributor"),
         ("Other MSP", "partner", None),
+        ("Southridge Resellers", "partner", "Demo Distributor"),
+        ("Tailspin", "customer", "Southridge Resellers"),
         ("Umbrella", "customer", "Other MSP"),
     ]
     by_name = {u: (t, r) for u, t, r, _ in users}
@@ -44,6 +66,12 @@ def test_demo_data_matches_the_contract(db):
         "globex": ["Daily backup", "Weekly full image"],
         "initech": ["Servers nightly"],
         "umbrella": [],
+        "contoso": ["Daily backup"],
+        "contoso-sales": ["Daily backup"],
+        "contoso-labs": [],
+        "fabrikam": [],
+        "tailspin": [],
+        "litware": [],
     }
 
 

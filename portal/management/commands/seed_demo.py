@@ -48,6 +48,90 @@ DEMO = [
     ),
 ]
 
+# The original product's tree (issue 23): a distributor with two resellers (sub-partners),
+# a folder, customers under them and a customer with two units. A node is
+# (name, slug, kind, [(username, role)], [plan names], [children]).
+Kind = Tenant.Kind
+DEMO_TREE = (
+    "Demo Distributor",
+    "demo-distributor",
+    Kind.PARTNER,
+    [("distributor-admin", Role.PARTNER_ADMIN)],
+    [],
+    [
+        (
+            "Northwind Resellers",
+            "northwind",
+            Kind.PARTNER,
+            [("northwind-admin", Role.PARTNER_ADMIN)],
+            [],
+            [
+                (
+                    "Contoso",
+                    "contoso",
+                    Kind.CUSTOMER,
+                    [("contoso-admin", Role.COMPANY_ADMIN), ("contoso-frank", Role.USER)],
+                    ["Daily backup"],
+                    [
+                        (
+                            "Contoso Sales",
+                            "contoso-sales",
+                            Kind.UNIT,
+                            [
+                                ("contoso-sales-admin", Role.UNIT_ADMIN),
+                                ("contoso-sales-grace", Role.USER),
+                            ],
+                            ["Daily backup"],
+                            [],
+                        ),
+                        (
+                            "Contoso Labs",
+                            "contoso-labs",
+                            Kind.UNIT,
+                            [("contoso-labs-heidi", Role.USER)],
+                            [],
+                            [],
+                        ),
+                    ],
+                ),
+                (
+                    "Fabrikam",
+                    "fabrikam",
+                    Kind.CUSTOMER,
+                    [("fabrikam-admin", Role.COMPANY_ADMIN)],
+                    [],
+                    [],
+                ),
+            ],
+        ),
+        (
+            "Southridge Resellers",
+            "southridge",
+            Kind.PARTNER,
+            [("southridge-admin", Role.PARTNER_ADMIN)],
+            [],
+            [("Tailspin", "tailspin", Kind.CUSTOMER, [("tailspin-ivan", Role.USER)], [], [])],
+        ),
+        (
+            "Direct customers",
+            "direct-customers",
+            Kind.FOLDER,
+            [],
+            [],
+            [
+                (
+                    "Litware",
+                    "litware",
+                    Kind.CUSTOMER,
+                    [("litware-admin", Role.COMPANY_ADMIN)],
+                    [],
+                    [],
+                )
+            ],
+        ),
+    ],
+)
+
 PLAN_SETTINGS = {
     "Daily backup": {"schedule": "daily", "what_to_back_up": "files"},
     "Weekly full image": {"schedule": "weekly", "what_to_back_up": "entire_machine"},
@@ -73,7 +157,7 @@ class Command(BaseCommand):
     def handle(self, *args, password, if_absent, **options):
         if settings.PORTAL_ENVIRONMENT == "production":
             raise CommandError("seed_demo refuses to run with production settings.")
-        existed = Tenant.objects.filter(slug="demo-msp").exists()
+        existed = Tenant.objects.filter(slug__in=["demo-msp", "demo-distributor"]).count() == 2
         if if_absent and existed:
             self.stdout.write("Demo data: present.")
             return
@@ -82,21 +166,29 @@ class Command(BaseCommand):
                 partner = self._tenant(partner_name, slug, Tenant.Kind.PARTNER, None)
                 self._user(admin, partner, Role.PARTNER_ADMIN, password)
                 for name, cslug, users, plans in customers:
-                    customer = self._tenant(name, cslug, Tenant.Kind.CUSTOMER, partner)
-                    for username, role in users:
-                        self._user(username, customer, role, password)
-                    with tenant_context(customer):
-                        for plan in plans:
-                            saved, _ = ProtectionPlan.objects.get_or_create(
-                                name=plan, defaults=PLAN_SETTINGS[plan]
-                            )
-                            plan_entry_save(customer, saved)
+                    node = (name, cslug, Tenant.Kind.CUSTOMER, users, plans, [])
+                    self._node(node, partner, password)
+            self._node(DEMO_TREE, None, password)
             superuser = self._user("platform-admin", None, "", password)
             if not superuser.is_superuser:
                 superuser.is_superuser = superuser.is_staff = True
                 superuser.save(update_fields=["is_superuser", "is_staff"])
         done = "present, passwords set" if existed else "created"
         self.stdout.write(self.style.SUCCESS(f"Demo data: {done}."))
+
+    def _node(self, node, parent, password) -> None:
+        name, slug, kind, users, plans, children = node
+        tenant = self._tenant(name, slug, kind, parent)
+        for username, role in users:
+            self._user(username, tenant, role, password)
+        with tenant_context(tenant):
+            for plan in plans:
+                saved, _ = ProtectionPlan.objects.get_or_create(
+                    name=plan, defaults=PLAN_SETTINGS[plan]
+                )
+                plan_entry_save(tenant, saved)
+        for child in children:
+            self._node(child, tenant, password)
 
     def _tenant(self, name, slug, kind, parent) -> Tenant:
         tenant = Tenant.objects.filter(slug=slug).first()

@@ -1,0 +1,173 @@
+"""Building and reshaping the tenant tree: sub-partners, folders, customers and units, and
+moves within one tree. Console, admin, API and CLI all call these.
+
+Which kind may stand under which, as in the original product:
+
+- under a partner or a folder: sub-partners (a distributor's resellers), folders and
+  customers;
+- under a customer or a unit: units (a customer's departments or sites).
+
+A move stays inside one tree (the top partner's `family`), so every row that carries the
+tree's id (users, tokens, directory entries, audit events) is left as it is: a move rewrites
+the `lineage` of the moved tenants only, in one statement.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from . import audit
+from .audit import Origin
+from .authorization import authorize
+from .models import AuditEvent, Tenant, User
+from .permissions import Action
+from .selectors import forget_levels
+from .services import _create_tenant, _customer_slug
+
+Kind = Tenant.Kind
+
+PARTNER_SIDE = (Kind.PARTNER, Kind.FOLDER)
+CUSTOMER_SIDE = (Kind.CUSTOMER, Kind.UNIT)
+# The kinds a tenant of each kind may hold.
+CHILD_KINDS: dict[str, tuple[str, ...]] = {
+    Kind.PARTNER: (Kind.PARTNER, Kind.FOLDER, Kind.CUSTOMER),
+    Kind.FOLDER: (Kind.PARTNER, Kind.FOLDER, Kind.CUSTOMER),
+    Kind.CUSTOMER: (Kind.UNIT,),
+    Kind.UNIT: (Kind.UNIT,),
+}
+
+MSG_KIND_NOT_HERE = gettext_noop("A tenant of this kind cannot be created here.")
+MSG_NAME_TAKEN = gettext_noop("This level already has a tenant with that name.")
+MSG_MOVE_TOP = gettext_noop("The top of a tree cannot be moved.")
+MSG_MOVE_KIND = gettext_noop("A tenant of this kind cannot be moved there.")
+MSG_MOVE_BELOW_ITSELF = gettext_noop("A tenant cannot be moved below itself.")
+MSG_MOVE_OTHER_TREE = gettext_noop("A tenant can only be moved within its own partner.")
+
+
+def _action_under(parent: Tenant) -> Action:
+    """Creating below a partner-side level is managing customers; below a customer, units."""
+    return Action.MANAGE_CUSTOMERS if parent.is_partner else Action.MANAGE_UNITS
+
+
+def _name_free(parent: Tenant, name: str, exclude: Tenant | None = None) -> None:
+    siblings = Tenant.objects.filter(parent=parent, name__iexact=name.strip())
+    if exclude is not None:
+        siblings = siblings.exclude(pk=exclude.pk)
+    if siblings.exists():
+        raise ValidationError({"name": _(MSG_NAME_TAKEN)})
+
+
+def child_create_check(*, actor: User, parent: Tenant, kind: str, name: str) -> None:
+    authorize(actor, _action_under(parent), tenant=parent)
+    if kind not in CHILD_KINDS[parent.kind]:
+        raise ValidationError({"kind": _(MSG_KIND_NOT_HERE)})
+    _name_free(parent, name)
+
+
+@transaction.atomic
+def child_create(
+    *,
+    actor: User,
+    parent: Tenant,
+    kind: str,
+    name: str,
+    slug: str | None = None,
+    origin: Origin,
+) -> Tenant:
+    """Create a sub-partner, folder, customer or unit under `parent`, with its own schema."""
+    child_create_check(actor=actor, parent=parent, kind=kind, name=name)
+    child = _create_tenant(name=name, kind=kind, parent=parent, slug=slug or _customer_slug(name))
+    forget_levels(parent)  # it has children now
+    audit.record(
+        actor=actor,
+        origin=origin,
+        action=AuditEvent.Action.TENANT_CREATE,
+        tenant=child,
+        obj=child,
+        details={"kind": kind, "parent": parent.name},
+    )
+    return child
+
+
+def move_check(*, actor: User, tenant: Tenant, to: Tenant) -> None:
+    """The rules of a move, for forms that want them before moving."""
+    if tenant.parent_id is None:
+        raise ValidationError(_(MSG_MOVE_TOP))
+    if to.family != tenant.family:
+        raise ValidationError({"to": _(MSG_MOVE_OTHER_TREE)})
+    if tenant.pk in (to.lineage or ()):
+        raise ValidationError({"to": _(MSG_MOVE_BELOW_ITSELF)})
+    if tenant.kind not in CHILD_KINDS[to.kind]:
+        raise ValidationError({"to": _(MSG_MOVE_KIND)})
+    # Managing both ends of the move: the tenant's place and the new one.
+    action = _action_under(to)
+    authorize(actor, action, tenant=tenant)
+    authorize(actor, action, tenant=to)
+    if tenant.parent is not None:
+        authorize(actor, action, tenant=tenant.parent)
+    _name_free(to, tenant.name, exclude=tenant)
+
+
+# The subtree's paths in one statement; then the parent (its trigger recomputes the moved
+# tenant's path from the new parent's, the same value). Setting parent_id in the first
+# statement would fire the trigger for every row of the subtree against old paths.
+_MOVE = """
+UPDATE tenants_tenant SET lineage = %(prefix)s::bigint[] || lineage[%(after)s:]
+ WHERE lineage @> ARRAY[%(id)s]::bigint[]
+RETURNING family, slug
+"""
+_CHILDLESS = """
+UPDATE tenants_tenant p SET has_children = EXISTS (
+    SELECT 1 FROM tenants_tenant c WHERE c.parent_id = p.id)
+ WHERE p.id = %s
+"""
+
+
+@transaction.atomic
+def tenant_move(*, actor: User, tenant: Tenant, to: Tenant, origin: Origin) -> Tenant:
+    """Move `tenant` and everything below it under `to` (same tree), audited."""
+    move_check(actor=actor, tenant=tenant, to=to)
+    old_parent = tenant.parent
+    with connection.cursor() as cursor:
+        # One move of a tree at a time: two concurrent moves would each compute paths from
+        # the other's old ones.
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('tenants.tree'), %s)", [tenant.family]
+        )
+        cursor.execute("SELECT lineage FROM tenants_tenant WHERE id = %s", [to.pk])
+        (to_lineage,) = cursor.fetchone()
+        cursor.execute("SELECT lineage FROM tenants_tenant WHERE id = %s", [tenant.pk])
+        (old_lineage,) = cursor.fetchone()
+        if tenant.pk in to_lineage:
+            raise ValidationError({"to": _(MSG_MOVE_BELOW_ITSELF)})
+        new_lineage = [*to_lineage, tenant.pk]
+        params = {
+            "prefix": new_lineage,
+            "after": len(old_lineage) + 1,
+            "id": tenant.pk,
+            "to": to.pk,
+        }
+        cursor.execute(_MOVE, params)
+        moved = cursor.fetchall()
+        cursor.execute("UPDATE tenants_tenant SET parent_id = %s WHERE id = %s", [to.pk, tenant.pk])
+        cursor.execute(_CHILDLESS, [tenant.parent_id])
+    for family, slug in moved:
+        forget_levels(Tenant(family=family, slug=slug))
+    transaction.on_commit(lambda: [forget_levels(Tenant(family=f, slug=s)) for f, s in moved])
+    forget_levels(to)
+    tenant.parent, tenant.lineage = to, new_lineage
+    tenant.__dict__.pop("_subtree_ids", None)
+    audit.record(
+        actor=actor,
+        origin=origin,
+        action=AuditEvent.Action.TENANT_MOVE,
+        tenant=tenant,
+        obj=tenant,
+        details={
+            "from": old_parent.name if old_parent else "",
+            "to": to.name,
+            "tenants": len(moved),
+        },
+    )
+    return tenant
