@@ -19,6 +19,17 @@ DEMO_LOGINS = [
     ("initech-carol", "user, Initech"),
     ("other-admin", "partner administrator, Other MSP"),
     ("umbrella-dave", "user, Umbrella (customer of Other MSP)"),
+    ("distributor-admin", "partner administrator, Demo Distributor (the whole tree)"),
+    ("northwind-admin", "partner administrator, Northwind Resellers (a reseller)"),
+    ("southridge-admin", "partner administrator, Southridge Resellers (a reseller)"),
+    ("contoso-admin", "company administrator, Contoso (and its units)"),
+    ("contoso-frank", "user, Contoso"),
+    ("contoso-sales-admin", "unit administrator, Contoso Sales (unit of Contoso)"),
+    ("contoso-sales-grace", "user, Contoso Sales"),
+    ("contoso-labs-heidi", "user, Contoso Labs (unit of Contoso)"),
+    ("fabrikam-admin", "company administrator, Fabrikam"),
+    ("tailspin-ivan", "user, Tailspin (customer of Southridge)"),
+    ("litware-admin", "company administrator, Litware (in the folder Direct customers)"),
     ("platform-admin", "platform superuser (Django admin)"),
 ]
 
@@ -36,5 +47,5 @@ def banner(host: str, port: int, password: str) -> str:
         "Ctrl-C stops it and everything it started.\n"
         f"Portal: {url}  (admin: {url}admin/)\n"
         f"Demo logins, all with password {password!r}:\n"
-        + "\n".join(f"  {login:<15} {role}" for login, role in DEMO_LOGINS)
+        + "\n".join(f"  {login:<20} {role}" for login, role in DEMO_LOGINS)
     )

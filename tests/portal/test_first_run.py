@@ -17,6 +17,7 @@ from django.core import mail
 
 from portal.launch.demo import banner
 from portal.settings.base import mail_from_env
+from tenants.models import User
 from tests.factories import make_token
 from tokens import reminders
 
@@ -93,14 +94,27 @@ ROLES = {
     "globex-bob": "user",
     "initech-carol": "user",
     "umbrella-dave": "user",
+    "distributor-admin": "partner administrator",
+    "northwind-admin": "partner administrator",
+    "southridge-admin": "partner administrator",
+    "contoso-admin": "company administrator",
+    "contoso-frank": "user",
+    "contoso-sales-admin": "unit administrator",
+    "contoso-sales-grace": "user",
+    "contoso-labs-heidi": "user",
+    "fabrikam-admin": "company administrator",
+    "tailspin-ivan": "user",
+    "litware-admin": "company administrator",
     "platform-admin": "platform superuser",
 }
 
 
-def test_the_demo_login_block_names_each_logins_role():
+def test_the_demo_login_block_names_each_logins_role(db):
     lines = banner("127.0.0.1", 8000, "pw").splitlines()
     start = lines.index("Demo logins, all with password 'pw':")
     listed = {line.split()[0]: line for line in lines[start + 1 :]}
     assert set(listed) == set(ROLES)
+    seeded = set(User.objects.values_list("username", flat=True))
+    assert set(ROLES) <= seeded  # every listed login exists in the demo data
     for login, role in ROLES.items():
         assert listed[login].split(None, 1)[1].startswith(role), listed[login]
