@@ -101,9 +101,7 @@ def tenant_selector(user, level, section: str, search: str) -> dict:
         "selector_more": more,
         # Offer the search where there is something to search: a partner's customers.
         "selector_searchable": bool(search or more or len(flat) > 2),
-        "selector": [
-            {"tenant": n.tenant, "url": n.url, "current": n.current} for n in listed
-        ],
+        "selector": [{"tenant": n.tenant, "url": n.url, "current": n.current} for n in listed],
     }
 
 

@@ -36,7 +36,7 @@ def root_of(user: User | AnonymousUser) -> Tenant | None:
     return user.tenant if user.is_authenticated and user.tenant_id else None
 
 
-def _ranked(parents: Q, first: list[int], limit: int):
+def _ranked(parents: Q, first: list[int], limit: int) -> list[Tenant]:
     """Children of `parents`, numbered by name within each parent (the ids in `first`,
     the current path, numbered first so they are always listed), at most `limit` + 1 each."""
     path_first = Case(When(pk__in=first, then=Value(0)), default=Value(1))
@@ -49,8 +49,12 @@ def _ranked(parents: Q, first: list[int], limit: int):
     return sorted(rows, key=lambda t: (t.name.lower(), t.pk))
 
 
+def _rank(tenant: Tenant) -> int:
+    return tenant.__dict__["rank"]  # annotated by `_ranked`
+
+
 def _children(rows: list[Tenant], limit: int) -> tuple[list[Tenant], bool]:
-    return [t for t in rows if t.rank <= limit], any(t.rank > limit for t in rows)
+    return [t for t in rows if _rank(t) <= limit], any(_rank(t) > limit for t in rows)
 
 
 def selector_tree(

@@ -118,7 +118,11 @@ def test_reseller_admin_sees_nothing_of_another_reseller(login):
     listed = selector(page).locator("[data-tree]").inner_text()
     for other in ("Southridge", "Tailspin", "Litware", "Demo Distributor", "Direct customers"):
         assert other not in listed, other
-    for url in ("/console/northwind/devices/", "/console/northwind/plans/", "/manage/northwind/audit/"):
+    for url in (
+        "/console/northwind/devices/",
+        "/console/northwind/plans/",
+        "/manage/northwind/audit/",
+    ):
         page.goto(url)
         text = page.get_by_role("main").inner_text()
         assert "Southridge" not in text and "Tailspin" not in text, url
