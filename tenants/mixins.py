@@ -8,7 +8,8 @@ from rest_framework.views import APIView
 from .audit import Origin
 from .models import AuditEvent
 from .permissions import Action, can
-from .selectors import selector_page, tenant_for
+from .selector_tree import Node, selector_search, selector_tree
+from .selectors import tenant_for
 
 # How many tenants the tenant selector lists before asking for a search.
 SELECTOR_LIMIT = 20
@@ -53,28 +54,55 @@ class TenantScopedMixin(LoginRequiredMixin):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         search = self.request.GET.get("tq", "").strip()[:100]
-        choices, more = selector_page(self.request.user, search=search, limit=SELECTOR_LIMIT)
+        context.update(tenant_selector(self.request.user, self.tenant, self.section, search))
         context.update(
             tenant=self.tenant,
             section=self.section,
-            selector_search=search,
-            selector_more=more,
-            # Offer the search where there is something to search: a partner's customers.
-            selector_searchable=bool(search or more or len(choices) > 2),
-            selector=[
-                {
-                    "tenant": t,
-                    "url": reverse(self.section, kwargs={"tenant_id": t.slug}),
-                    "current": t.pk == self.tenant.pk,
-                }
-                for t in choices
-            ],
+            # Lists at a level with anything below it (All customers, a customer with units)
+            # say where each row lives.
+            where_column=self.tenant.is_partner or self.tenant.has_children,
             can_manage_plans=self.can(Action.MANAGE_PLANS),
             can_view_management=self.can(Action.VIEW_MANAGEMENT),
             can_manage_users=self.can(Action.MANAGE_USERS),
             can_manage_customers=self.can(Action.MANAGE_CUSTOMERS),
         )
         return context
+
+
+def tenant_selector(user, level, section: str, search: str) -> dict:
+    """The tenant selector's context: the tree opened along the path to `level` (or, with
+    `search`, the matching levels with their paths), each entry linking to `section`."""
+    roots, path = selector_tree(user, level, limit=SELECTOR_LIMIT)
+    flat: list[Node] = []
+
+    def visit(node: Node) -> None:
+        node.url = reverse(section, kwargs={"tenant_id": node.tenant.slug})
+        node.current = node.tenant.pk == level.pk
+        flat.append(node)
+        for child in node.children:
+            visit(child)
+
+    for root in roots:
+        visit(root)
+    more = any(node.more for node in flat)
+    matches: list | None = None
+    if search:
+        found, more = selector_search(user, search, limit=SELECTOR_LIMIT)
+        matches = [Node(t) for t in found]
+        for node in matches:
+            node.url = reverse(section, kwargs={"tenant_id": node.tenant.slug})
+            node.current = node.tenant.pk == level.pk
+    listed = flat if matches is None else [*flat[:1], *matches]
+    return {
+        "selector_roots": roots,
+        "selector_path": path,
+        "selector_matches": matches,
+        "selector_search": search,
+        "selector_more": more,
+        # Offer the search where there is something to search: a partner's customers.
+        "selector_searchable": bool(search or more or len(flat) > 2),
+        "selector": [{"tenant": n.tenant, "url": n.url, "current": n.current} for n in listed],
+    }
 
 
 class TenantScopedAPIView(APIView):

@@ -1,10 +1,15 @@
 from django.urls import path
 
-from . import level_security_views, views
+from . import level_security_views, selector_views, views
 from .api_clients import views as api_client_views
 from .audit import views as audit_views
 
 urlpatterns = [
+    path(
+        "selector/",
+        selector_views.SelectorChildrenView.as_view(),
+        name="tenant-selector-children",
+    ),
     path("customers/", views.CustomerListView.as_view(), name="customers"),
     path("customers/new/", views.CustomerCreateView.as_view(), name="customer-create"),
     path("users/", views.UserListView.as_view(), name="users"),

@@ -55,6 +55,13 @@ USE_LIMITS = [
 ]
 
 
+def _user_label(user, level) -> str:
+    """A user of the level as their name; a user of a unit below it with the unit's name."""
+    if level is None or user.tenant_id == level.pk:
+        return user.username
+    return f"{user.username} ({user.tenant.name})"
+
+
 class TokenGenerateForm(forms.Form):
     """What the Generate step asks: lifetime, and for administrators the user and a plan.
 
@@ -101,13 +108,13 @@ class TokenGenerateForm(forms.Form):
         label=_("Allowed networks"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, users=None, plans=None, **kwargs):
+    def __init__(self, *args, users=None, plans=None, level=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.for_others = users is not None
         if self.for_others:
             self.fields["user"].required = True
             self.fields["user"].choices = [("", _("Select a user"))] + [
-                (str(u.pk), u.username) for u in users
+                (str(u.pk), _user_label(u, level)) for u in users
             ]
             self.fields["plan"].choices = [("", _("No plan"))] + [
                 (str(p.id), p.name) for p in plans

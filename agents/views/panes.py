@@ -7,9 +7,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from common.keyset import keyset_page_of
-from tenants.models import User
 from tenants.permissions import Action, can
-from tenants.selectors import covers
+from tenants.selectors import covers, customers_at, users_at
 from tokens import renewal, selectors, services
 from tokens.forms import GRACE_CHOICES, LIFETIME_PRESETS, TokenGenerateForm, preset_for
 from tokens.plans import catalog
@@ -18,6 +17,7 @@ from . import issued as issued_value
 from .commands import register_commands
 
 PANES = {"add", "tokens"}
+PICKER_LIMIT = 50  # customers and units the picker at All customers lists before a search
 
 
 class AddDevicesPaneMixin:
@@ -39,8 +39,10 @@ class AddDevicesPaneMixin:
             return TokenGenerateForm(data=data)
         return TokenGenerateForm(
             data=data,
-            users=User.objects.filter(tenant=self.tenant, is_active=True).order_by("username"),
+            # The level's users and its units' (the token then belongs to the user's unit).
+            users=users_at(actor=user, tenant=self.tenant).filter(is_active=True),
             plans=catalog().choices(self.tenant),
+            level=self.tenant,
         )
 
     def pane_context(self, **kwargs) -> dict:
@@ -58,13 +60,16 @@ class AddDevicesPaneMixin:
         return context
 
     def add_pane_context(self, context: dict, **kwargs) -> dict:
+        picker = {}
         if context["may_generate"] and not self.tenant.is_customer:
             context["generate_refusal"] = _(services.MSG_ALL_CUSTOMERS)
+            picker = self.picker_context()
         issued = None
         if context["step"] == "issued":
             issued = issued_value.take(self.request, self.tenant)
         portal_address = self.request.build_absolute_uri("/").rstrip("/")
         return {
+            **picker,
             "token_form": kwargs.get("token_form") or self.token_form(),
             "issued": issued,
             # A reload of the page that showed the value: say why it is gone.
@@ -74,6 +79,22 @@ class AddDevicesPaneMixin:
                 issued.value if issued else None,
                 plan=bool(issued and issued.token.plan_name),
             ),
+        }
+
+    def picker_context(self) -> dict:
+        """At All customers: the customers and units of the level's subtree the picker under
+        the refusal lists (the first ones, or those matching `tq`), by name."""
+        search = self.request.GET.get("tq", "").strip()[:100]
+        found = customers_at(self.tenant)
+        if search:
+            found = found.filter(name__icontains=search)
+        rows = list(found[: PICKER_LIMIT + 1])
+        more = len(rows) > PICKER_LIMIT
+        return {
+            "picker": rows[:PICKER_LIMIT],
+            "picker_more": more,
+            "picker_search": search,
+            "picker_searchable": bool(search or more or len(rows) > 1),
         }
 
     def tokens_pane_context(self, **kwargs) -> dict:

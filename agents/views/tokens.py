@@ -18,7 +18,7 @@ from django.views.generic import View
 from common.forms import add_service_errors
 from tenants.mixins import TenantScopedMixin
 from tenants.permissions import Action
-from tenants.selectors import covers, selector_page, tenant_for
+from tenants.selectors import covers, customers_at, tenant_for
 from tokens import selectors, services
 
 from . import issued as issued_value
@@ -93,8 +93,8 @@ class TokenCustomerView(TenantScopedMixin, View):
         return redirect(_devices_url(customer, "?pane=add&step=generate#registration-token"))
 
     def find(self, request, search: str):
-        found, _more = selector_page(request.user, search=search, limit=FIND_LIMIT)
-        matches = [t for t in found if t.is_customer and covers(self.tenant, t)]
+        found = customers_at(self.tenant).filter(name__icontains=search)
+        matches = list(found[:FIND_LIMIT])
         exact = [t for t in matches if t.name.casefold() == search.casefold()]
         if search and (len(matches) == 1 or len(exact) == 1):
             customer = matches[0] if len(matches) == 1 else exact[0]

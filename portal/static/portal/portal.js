@@ -58,6 +58,87 @@
     if (pane) window.location = closeUrl(pane);
   });
 
+  // The tenant selector's tree (templates/console/tenant_selector.html): expand buttons that
+  // load a level's children a page at a time, and the arrow keys: Up/Down move between the
+  // visible levels, Right opens a level (or goes to its first child), Left closes it (or
+  // goes to its parent), Home/End; Enter follows the link.
+  var selector = document.querySelector("[data-tenant-selector]");
+  var tree = selector && selector.querySelector("[data-tree]");
+  if (tree) {
+    var childrenUrl = function (slug, offset) {
+      return selector.getAttribute("data-children-url").replace("-slug-", encodeURIComponent(slug)) +
+        "&offset=" + offset;
+    };
+    var wire = function (root) {
+      root.querySelectorAll("[data-tree-toggle], [data-tree-more]").forEach(function (b) { b.hidden = false; });
+    };
+    var load = function (slug, offset, into, before) {
+      return fetch(childrenUrl(slug, offset), { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+        .then(function (html) {
+          var holder = document.createElement("ul");
+          holder.innerHTML = html;
+          wire(holder);
+          Array.prototype.slice.call(holder.children).forEach(function (li) { into.insertBefore(li, before); });
+        });
+    };
+    var setOpen = function (node, open) {
+      var toggle = node.querySelector(":scope > .tree-row [data-tree-toggle]");
+      if (!toggle) return Promise.resolve();
+      var group = node.querySelector(":scope > .tree-group");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      if (group) { group.hidden = !open; return Promise.resolve(); }
+      if (!open) return Promise.resolve();
+      group = document.createElement("ul");
+      group.className = "tree-group";
+      node.appendChild(group);
+      return load(node.getAttribute("data-slug"), 0, group, null);
+    };
+    var links = function () {
+      return Array.prototype.filter.call(tree.querySelectorAll("a"), function (a) { return a.offsetParent !== null; });
+    };
+    wire(tree);
+    tree.addEventListener("click", function (event) {
+      var toggle = event.target.closest("[data-tree-toggle]");
+      if (toggle) {
+        var node = toggle.closest(".tree-node");
+        setOpen(node, toggle.getAttribute("aria-expanded") !== "true");
+        return;
+      }
+      var more = event.target.closest("[data-tree-more]");
+      if (more) {
+        var item = more.closest("li");
+        load(more.getAttribute("data-parent"), more.getAttribute("data-tree-more"), item.parentNode, item)
+          .then(function () { item.remove(); });
+      }
+    });
+    tree.addEventListener("keydown", function (event) {
+      var link = event.target.closest("a");
+      if (!link) return;
+      var all = links(), at = all.indexOf(link);
+      var node = link.closest(".tree-node");
+      var toggle = node && node.querySelector(":scope > .tree-row [data-tree-toggle]");
+      var open = toggle && toggle.getAttribute("aria-expanded") === "true";
+      var target = null;
+      if (event.key === "ArrowDown") target = all[at + 1];
+      else if (event.key === "ArrowUp") target = all[at - 1];
+      else if (event.key === "Home") target = all[0];
+      else if (event.key === "End") target = all[all.length - 1];
+      else if (event.key === "ArrowRight" && toggle) {
+        if (open) target = node.querySelector(":scope > .tree-group a");
+        else setOpen(node, true);
+      } else if (event.key === "ArrowLeft") {
+        if (open) setOpen(node, false);
+        else {
+          var parent = node && node.parentNode.closest(".tree-node");
+          if (parent) target = parent.querySelector(":scope > .tree-row a");
+        }
+      } else return;
+      event.preventDefault();
+      if (target) target.focus();
+    });
+  }
+
   // Copy: each [data-copy-target] button copies its element's text (the token, or one
   // command with its arguments joined by single spaces) and says so in its own status.
   function copyText(source) {
