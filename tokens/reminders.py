@@ -33,6 +33,8 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from tenants.models import Tenant
+
 from .models import RegistrationToken, TokenReminder
 
 logger = logging.getLogger(__name__)
@@ -142,7 +144,7 @@ def _when(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _where(tenant) -> str:
+def _where(tenant: Tenant) -> str:
     """Where the token lives: a customer, or a unit of the tree with the level it is in."""
     if tenant.is_unit and tenant.parent is not None:
         return f"Unit: {tenant.name} (in {tenant.parent.name})"
