@@ -96,6 +96,7 @@ class TenantsApi(VendorAPIView):
         ],
         responses={200: VendorTenantList},
         summary="Tenants by id, or the children of a tenant",
+        operation_id="api_2_tenants_list",
     )
     def get(self, request):
         raw, parent = request.query_params.get("uuids", ""), request.query_params.get("parent_id")
