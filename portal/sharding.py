@@ -7,9 +7,10 @@ schema*: all its tables on one node, as one colocation group. A public table is 
   tenant-schema table may join it and keep a foreign key to it (the only foreign keys out
   of a distributed schema Citus allows);
 - PARTITIONED ("partitioned by tenant"): a distributed table, its rows spread over the
-  nodes by the level they belong to (`family`, the partner's id, so "All customers" stays
-  on one node); a tenant-schema table may neither join it in one statement nor reference
-  it;
+  nodes by the tree they belong to (`family`, the id of the tree's top partner, so a
+  distributor's resellers, folders, customers and units, and every "All customers" of it,
+  stay on one node, and a move inside the tree changes no row's node); a tenant-schema
+  table may neither join it in one statement nor reference it;
 - COORDINATOR ("coordinator only"): operational state never joined with customer data
   (sessions, failed sign-ins, the task queue, the admin's log): a plain table on the
   coordinator node, as procrastinate's functions and LISTEN/NOTIFY need.
@@ -40,8 +41,14 @@ PUBLIC_TABLES: dict[str, tuple[str, str]] = {
     "tokens_agentcredential": (PARTITIONED, "distributed by `family` (needs the column)"),
     "tokens_usageday": (PARTITIONED, "distributed by `family`"),
     "tenants_auditevent": (PARTITIONED, "distributed by `family`"),
-    "agents_directory_deviceentry": (PARTITIONED, "distributed by `partner_id`"),
-    "agents_directory_planentry": (PARTITIONED, "distributed by `partner_id`"),
+    "agents_directory_deviceentry": (
+        PARTITIONED,
+        "distributed by `partner_id` (the tree's top, as `family`)",
+    ),
+    "agents_directory_planentry": (
+        PARTITIONED,
+        "distributed by `partner_id` (the tree's top, as `family`)",
+    ),
     "django_session": (COORDINATOR, "local table"),
     "django_admin_log": (COORDINATOR, "local table"),
     "axes_accessattempt": (COORDINATOR, "local table"),

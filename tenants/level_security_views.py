@@ -48,10 +48,9 @@ class RequirementView(ManagementMixin, FormView):
 
     def get_context_data(self, **kwargs):
         labels = dict(CHOICES)
+        above = inherited_requirement(self.tenant)  # every level up to the top of the tree
         return super().get_context_data(
-            inherited=labels.get(inherited_requirement(self.tenant))
-            if self.tenant.parent_id and inherited_requirement(self.tenant)
-            else None,
+            inherited=labels.get(above) if above else None,
             in_force=labels[level_requirement(self.tenant)],
             **kwargs,
         )

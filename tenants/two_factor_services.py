@@ -13,12 +13,14 @@ from .audit import Origin
 from .authorization import authorize
 from .models import AuditEvent, Tenant, User
 from .permissions import Action
+from .selectors import at_level
 from .two_factor import (
     ADMINS,
     EVERYONE,
     has_second_factor,
     inherited_requirement,
     is_required,
+    level_requirement,
     with_enrolment,
 )
 from .user_sessions import end_other_sessions
@@ -140,28 +142,36 @@ def second_factors_reset(*, actor: User, user: User, origin: Origin) -> int:
 def requirement_set(*, actor: User, tenant: Tenant, value: str, origin: Origin) -> Tenant:
     """Set a level's two-factor requirement ("", "admins" or "everyone"); audited.
 
-    A customer cannot go below its partner's requirement. Users who now fall under a
-    requirement without a second factor are signed out: they enrol at their next sign-in.
+    A level cannot go below what the levels above it require. Users of the level's whole
+    subtree (its sub-partners, customers and units) who now fall under a requirement without
+    a second factor are signed out: they enrol at their next sign-in.
     """
     authorize(actor, Action.MANAGE_USERS, tenant=tenant)
     if value not in _STRICTNESS:
         raise ValidationError({"requirement": _("Choose one of the options.")})
     if _STRICTNESS[value] < _STRICTNESS[inherited_requirement(tenant)]:
         raise ValidationError(
-            {"requirement": _("A customer cannot loosen its partner's requirement.")}
+            {"requirement": _("A level cannot loosen the requirement of the levels above it.")}
         )
     old = tenant.two_factor_required
     if old == value:
         return tenant
     Tenant.objects.filter(pk=tenant.pk).update(two_factor_required=value)
     tenant.two_factor_required = value
-    level = [tenant.pk, *tenant.customers.values_list("pk", flat=True)]
-    unenrolled = with_enrolment(User.objects.filter(tenant__in=level, family=tenant.family))
+    unenrolled = with_enrolment(User.objects.filter(at_level(tenant), family=tenant.family))
+    in_force: dict[int, str] = {}  # by tenant: one look up the path per tenant, not per user
     for user in unenrolled.filter(has_second_factor=False).select_related("tenant__parent"):
-        if user.pk != actor.pk and is_required(user):
+        if user.tenant_id not in in_force:
+            in_force[user.tenant_id] = level_requirement(user.tenant)
+        required = in_force[user.tenant_id]
+        if user.pk != actor.pk and _applies(required, user):
             end_other_sessions(user=user, keep_key=None)
     _record_requirement(actor, tenant, origin, old, value)
     return tenant
+
+
+def _applies(requirement: str, user: User) -> bool:
+    return requirement == EVERYONE or (requirement == ADMINS and user.role != User.Role.USER)
 
 
 def _record_requirement(actor: User, tenant: Tenant, origin: Origin, old: str, new: str) -> None:

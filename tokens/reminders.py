@@ -33,6 +33,8 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from tenants.models import Tenant
+
 from .models import RegistrationToken, TokenReminder
 
 logger = logging.getLogger(__name__)
@@ -66,7 +68,8 @@ def _pending(
     kind: str, now: datetime.datetime, due: QuerySet[RegistrationToken], order: str
 ) -> list[RegistrationToken]:
     """Up to BATCH pending tokens of `due`; those found not due leave the index unmailed."""
-    rows = list(due.select_related("tenant", "user", "created_by").order_by(order)[:BATCH])
+    related = ("tenant__parent", "user", "created_by")  # a unit's mail names its parent too
+    rows = list(due.select_related(*related).order_by(order)[:BATCH])
     mail = [token for token in rows if _is_due(kind, token, now)]
     skipped = [token.pk for token in rows if token not in mail]
     if skipped:
@@ -141,11 +144,18 @@ def _when(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _where(tenant: Tenant) -> str:
+    """Where the token lives: a customer, or a unit of the tree with the level it is in."""
+    if tenant.is_unit and tenant.parent is not None:
+        return f"Unit: {tenant.name} (in {tenant.parent.name})"
+    return f"Customer: {tenant.name}"
+
+
 def compose(token: RegistrationToken, kind: str) -> tuple[str, str]:
     """Subject and text: the token's two visible symbols only, never its value."""
     shown = f"{token.prefix}••"
     description = " ".join(getattr(token, "description", "").split())  # one line, always
-    lines = [f"Customer: {token.tenant.name}", f"User: {token.user.username}"]
+    lines = [_where(token.tenant), f"User: {token.user.username}"]
     if description:
         lines.insert(0, f"Description: {description}")
     lines.append(f"Expires: {_when(token.expires_at)}")

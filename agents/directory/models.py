@@ -22,7 +22,8 @@ class DeviceEntry(models.Model):
     tenant = models.ForeignKey(
         "tenants.Tenant", on_delete=models.CASCADE, related_name="device_entries"
     )
-    # The customer's partner: All customers lists filter on it without a join.
+    # The top of the customer's tree (`Tenant.family`): the top's All customers lists
+    # filter on it without a join (tenants.selectors.at_level, family="partner").
     partner = models.ForeignKey(
         "tenants.Tenant", on_delete=models.CASCADE, related_name="+", null=True
     )

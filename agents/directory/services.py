@@ -22,7 +22,7 @@ def entry_save(tenant: Tenant, device: Device) -> None:
         tenant=tenant,
         device_id=device.pk,
         defaults={
-            "partner_id": tenant.parent_id,
+            "partner_id": tenant.family,
             "agent_id": device.agent_id,
             "hostname": device.hostname,
             "os": device.os,
@@ -80,7 +80,7 @@ def plan_entry_save(tenant: Tenant, plan: ProtectionPlan) -> None:
         tenant=tenant,
         plan_id=plan.pk,
         defaults={
-            "partner_id": tenant.parent_id,
+            "partner_id": tenant.family,
             "name": plan.name,
             "schedule": plan.schedule,
             "what_to_back_up": plan.what_to_back_up,

@@ -152,7 +152,7 @@ def _register_params(
         "owner": user.pk,
         "username": user.username,
         "tenant": tenant.pk,
-        "partner": tenant.parent_id,
+        "partner": tenant.family,
         "family": tenant.family,
         # Monitoring > Usage's counter day (UTC), for the `usage` branch.
         "day": now.astimezone(datetime.UTC).date(),

@@ -1,9 +1,9 @@
 """API clients: scripts of a partner or a customer that call the REST API with an OAuth 2.0
 access token (client credentials, see `tenants.api_clients.oauth`).
 
-A client acts at one level (a partner's All customers, or one customer) with one role
-(administrator or read-only administrator). Its requests are made by a *principal*: an
-unsaved `User` with that tenant and the matching account role, so the role map
+A client acts at one level of the tree (a partner's or folder's All customers, a customer,
+a unit) with one role (administrator or read-only administrator). Its requests are made by
+a *principal*: an unsaved `User` with that tenant and the matching account role, so the role map
 (`tenants.permissions`), the scope (`tenants.selectors`) and every service check it exactly
 as they check a person, through the same code. It has no account of its own: its audit
 events name it "API client <name>" and tokens it generates are made on behalf of the user it
@@ -36,13 +36,23 @@ MSG_ROLE = gettext_noop("role must be administrator or read_only_administrator."
 # a request).
 LAST_USED_EVERY = datetime.timedelta(seconds=60)
 
-# The account role a client's principal has: its role at its level.
-_ROLES: dict[tuple[bool, str], str] = {
-    (True, ApiClient.Role.ADMINISTRATOR): User.Role.PARTNER_ADMIN,
-    (False, ApiClient.Role.ADMINISTRATOR): User.Role.COMPANY_ADMIN,
-    (True, ApiClient.Role.READ_ONLY_ADMINISTRATOR): User.Role.READONLY_ADMIN,
-    (False, ApiClient.Role.READ_ONLY_ADMINISTRATOR): User.Role.READONLY_ADMIN,
+# The account role a client's principal has: its role at its level. A partner's or a
+# folder's client is a partner administrator of that subtree (the scope, `tenants.selectors`,
+# stops it at its level), a customer's a company administrator, a unit's a unit administrator.
+_ROLES: dict[tuple[str, str], str] = {
+    (Tenant.Kind.PARTNER, ApiClient.Role.ADMINISTRATOR): User.Role.PARTNER_ADMIN,
+    (Tenant.Kind.FOLDER, ApiClient.Role.ADMINISTRATOR): User.Role.PARTNER_ADMIN,
+    (Tenant.Kind.CUSTOMER, ApiClient.Role.ADMINISTRATOR): User.Role.COMPANY_ADMIN,
+    (Tenant.Kind.UNIT, ApiClient.Role.ADMINISTRATOR): User.Role.UNIT_ADMIN,
 }
+
+
+def principal_role(tenant: Tenant, role: str) -> str:
+    """The account role of a client with `role` at `tenant`: read-only at any level is a
+    read-only administrator of that level's subtree."""
+    if role == ApiClient.Role.READ_ONLY_ADMINISTRATOR:
+        return User.Role.READONLY_ADMIN
+    return _ROLES[(tenant.kind, role)]
 
 
 def actor_name(client: ApiClient) -> str:
@@ -53,14 +63,16 @@ def actor_name(client: ApiClient) -> str:
 
 def principal(client: ApiClient) -> User:
     """The actor a client's request is made by (never saved): the client's tenant, the
-    account role of its role at that level, and `api_client` set. A read-only client of a
-    partner reaches the partner's customers like a partner administrator
-    (`partner_level`), and may change nothing."""
+    account role of its role at that level, and `api_client` set. Like every administrator
+    it covers its level's subtree (a reseller's client its sub-partners, folders, customers
+    and units; a unit's its unit and the units below); a read-only client may change
+    nothing. `partner_level`: whether it acts at an "All customers" level (partner or
+    folder)."""
     tenant = client.tenant
     user = User(
         username=actor_name(client),
         tenant=tenant,
-        role=_ROLES[(tenant.is_partner, client.role)],
+        role=principal_role(tenant, client.role),
         is_active=True,
     )
     user.family = tenant.family

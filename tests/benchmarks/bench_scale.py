@@ -83,7 +83,7 @@ def build(customers: int) -> dict:
             DeviceEntry.objects.bulk_create(
                 DeviceEntry(
                     tenant=customer,
-                    partner_id=customer.parent_id,
+                    partner_id=customer.family,
                     device_id=n,
                     agent_id=uuid.uuid4(),
                     hostname=f"host-{n:03}",

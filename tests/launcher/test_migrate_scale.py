@@ -60,7 +60,7 @@ def test_schema_visiting_migrations_run_from_zero_at_scale(scale_database):
             "SELECT count(DISTINCT tenant_id), count(*) FROM agents_directory_planentry"
         ).fetchone()
         names = conn.execute(
-            "SELECT e.device_id, e.plan_names, e.customer_slug, e.partner_id = t.parent_id"
+            "SELECT e.device_id, e.plan_names, e.customer_slug, e.partner_id = t.family"
             " FROM agents_directory_deviceentry e JOIN tenants_tenant t ON t.id = e.tenant_id"
             " WHERE t.slug = %s ORDER BY e.device_id",
             [f"scale-{CUSTOMERS}"],

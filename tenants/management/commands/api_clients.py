@@ -23,7 +23,8 @@ class Command(ActingCommand):
         create.add_argument(
             "--tenant",
             required=True,
-            help="Its level: a partner identifier (All customers) or a customer's, e.g. globex.",
+            help="Its level, any tenant of the tree: a partner's or folder's identifier (its All "
+            "customers), a customer's or a unit's, e.g. globex.",
         )
         create.add_argument("--name", required=True, help="Up to 100 characters.")
         create.add_argument(
@@ -65,4 +66,7 @@ class Command(ActingCommand):
 
     @staticmethod
     def _level(client) -> str:
-        return "All customers" if client.tenant.is_partner else client.tenant.name
+        # A partner's or folder's client covers its subtree: name which one (a distributor's
+        # resellers each have an All customers).
+        tenant = client.tenant
+        return f"{tenant.name}: All customers" if tenant.is_partner else tenant.name

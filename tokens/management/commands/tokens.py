@@ -42,7 +42,11 @@ class Command(ActingCommand):
         parser.add_argument("--as", dest="actor", help="Act as this user (default: a superuser).")
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="Generate a token; its value is printed once.")
-        create.add_argument("--tenant", required=True, help="Customer identifier, e.g. globex.")
+        create.add_argument(
+            "--tenant",
+            required=True,
+            help="Customer or unit identifier, e.g. globex; a user of its units may be named.",
+        )
         create.add_argument("--user", required=True, help="Username the machines register under.")
         create.add_argument("--lifetime", default="3d", help="Default 3d (60 s to 1 year).")
         create.add_argument("--plan", help="Name of a protection plan of the customer.")
@@ -105,7 +109,7 @@ class Command(ActingCommand):
         token = issued.token
         self.stdout.write(f"Token:   {issued.value}")
         self.stdout.write(f"Id:      {token.public_id}")
-        self.stdout.write(f"User:    {token.user.username} ({customer.name})")
+        self.stdout.write(f"User:    {token.user.username} ({token.tenant.name})")
         self.stdout.write(f"Expires: {token.expires_at.isoformat()}")
         self.stdout.write(f"Plan:    {token.plan_name or '-'}")
         self.stdout.write(f"About:   {token.description or '-'}")
