@@ -156,7 +156,7 @@ def test_a_customer_moves_to_another_reseller_after_confirmation(login, tenants)
 def test_moving_a_reseller_confirms_how_many_move_with_it(login):
     client = login("distributor-admin")
     confirm = client.post(move_url("demo-distributor", "northwind"), {"to": "direct-customers"})
-    assert "and the 4 tenants below it" in confirm.content.decode()
+    assert "and 4 tenants below it" in confirm.content.decode()
 
 
 @pytest.mark.parametrize(
