@@ -9,6 +9,9 @@ from tokens import apis as token_apis
 
 urlpatterns = [
     path("tenants", tenant_apis.TenantListApi.as_view(), name="api-tenants"),
+    path(
+        "tenants/<slug:tenant_id>/move", tenant_apis.TenantMoveApi.as_view(), name="api-tenant-move"
+    ),
     path("tenants/<slug:tenant_id>/users", tenant_apis.UserListApi.as_view(), name="api-users"),
     path(
         "tenants/<slug:tenant_id>/audit_events",

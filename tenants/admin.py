@@ -4,28 +4,13 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import services, tree
 from .admin_base import ScopedModelAdmin
+from .admin_tree_forms import ChildAddForm, TenantChangeForm
 from .api_clients.services import api_clients_delete
 from .models import ApiClient, AuditEvent, Tenant, User
 from .permissions import Action
-from .selectors import at_level, tenants_visible_to, users_at
-
-
-class CustomerAddForm(forms.ModelForm):
-    request = None  # set per request by TenantAdmin.get_form
-
-    class Meta:
-        model = Tenant
-        fields = ["name"]
-
-    def clean(self):
-        data = super().clean()
-        if "name" in data:
-            services.customer_create_check(
-                actor=self.request.user, partner=self.request.admin_tenant, name=data["name"]
-            )
-        return data
+from .selectors import at_level, in_scope, tenants_visible_to, users_at
 
 
 @admin.register(Tenant)
@@ -41,20 +26,45 @@ class TenantAdmin(ScopedModelAdmin):
         visible = tenants_visible_to(request.user)
         return visible if tenant is None else visible.filter(at_level(tenant, "pk"))
 
+    def _parents(self, request):
+        return self.scoped_queryset(request, getattr(request, "admin_tenant", None))
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
-            return self.form_for(CustomerAddForm, request)
-        return super().get_form(request, obj, change, **kwargs)
+            form = self.form_for(ChildAddForm, request)
+            form.base_fields["parent"] = copy.deepcopy(form.base_fields["parent"])
+            form.base_fields["parent"].queryset = self._parents(request)
+            return form
+        form = super().get_form(request, obj, change, form=TenantChangeForm, **kwargs)
+        form = self.form_for(form, request)
+        if "parent" in form.base_fields:
+            parent = copy.deepcopy(form.base_fields["parent"])  # per request
+            moved = Tenant.objects.select_related("parent").get(pk=obj.pk)
+            destinations = tree.move_destinations(request.user, moved)
+            parent.queryset = destinations | Tenant.objects.filter(pk=obj.parent_id)
+            form.base_fields["parent"] = parent
+        return form
+
+    def get_changeform_initial_data(self, request):
+        tenant = getattr(request, "admin_tenant", None)
+        return {"parent": tenant.pk} if tenant is not None else {}
 
     def get_fields(self, request, obj=None):
-        return ["name"] if obj is None else super().get_fields(request, obj)
+        return ["name", "kind", "parent"] if obj is None else super().get_fields(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
+        if obj is None:
+            return []
+        movable = obj.parent_id is not None and in_scope(request.user, obj.parent)
+        if movable and self.has_change_permission(request, obj):
+            return [f for f in self.readonly_fields if f != "parent"]  # a move
+        return self.readonly_fields
 
     def has_add_permission(self, request):
         tenant = getattr(request, "admin_tenant", None)
-        return bool(tenant and tenant.is_partner and super().has_add_permission(request))
+        if tenant is None:
+            return bool(request.user.is_superuser)
+        return bool(tree.creatable_kinds(request.user, tenant))
 
     def has_delete_permission(self, request, obj=None):
         # Deleting a tenant drops its schema: a platform operation for the command line
@@ -62,19 +72,23 @@ class TenantAdmin(ScopedModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
+        data, origin = form.cleaned_data, self.origin(request)
         if change:
-            services.tenant_rename(
-                actor=request.user,
-                tenant=Tenant.objects.get(pk=obj.pk),
-                name=form.cleaned_data["name"],
-                origin=self.origin(request),
-            )
+            tenant = Tenant.objects.select_related("parent").get(pk=obj.pk)
+            if data["name"] != tenant.name:
+                tenant = services.tenant_rename(
+                    actor=request.user, tenant=tenant, name=data["name"], origin=origin
+                )
+            to = data.get("parent")
+            if to is not None and to.pk != tenant.parent_id:
+                tree.tenant_move(actor=request.user, tenant=tenant, to=to, origin=origin)
             return
-        created = services.customer_create(
+        created = tree.child_create(
             actor=request.user,
-            partner=request.admin_tenant,
-            name=form.cleaned_data["name"],
-            origin=self.origin(request),
+            parent=data["parent"],
+            kind=data["kind"],
+            name=data["name"],
+            origin=origin,
         )
         self.adopt(obj, created)
 

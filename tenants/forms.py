@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import Tenant, User
 from .services import ROLES_FOR_KIND
 
 
@@ -27,3 +27,35 @@ class UserForm(forms.Form):
 
     def clean_tenant(self):
         return self.tenants[self.cleaned_data["tenant"]]
+
+
+# The kinds as a level's creator reads them: a partner under a partner is a sub-partner.
+CHILD_KIND_LABELS = {
+    Tenant.Kind.PARTNER: _("Sub-partner"),
+    Tenant.Kind.FOLDER: _("Folder"),
+    Tenant.Kind.CUSTOMER: _("Customer"),
+    Tenant.Kind.UNIT: _("Unit"),
+}
+
+
+class ChildForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"))
+    name = forms.CharField(label=_("Name"), max_length=100)
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, CHILD_KIND_LABELS[k]) for k in kinds]
+
+
+class MoveForm(forms.Form):
+    to = forms.ChoiceField(label=_("Move to"))
+
+    def __init__(self, *args, destinations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.destinations = {t.slug: t for t in destinations}
+        self.fields["to"].choices = [
+            (t.slug, f"{t.name} ({t.get_kind_display()})") for t in destinations
+        ]
+
+    def clean_to(self):
+        return self.destinations[self.cleaned_data["to"]]

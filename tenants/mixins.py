@@ -65,6 +65,7 @@ class TenantScopedMixin(LoginRequiredMixin):
             can_view_management=self.can(Action.VIEW_MANAGEMENT),
             can_manage_users=self.can(Action.MANAGE_USERS),
             can_manage_customers=self.can(Action.MANAGE_CUSTOMERS),
+            can_manage_units=self.can(Action.MANAGE_UNITS),
         )
         return context
 

@@ -151,6 +151,15 @@ def customers_at(tenant: Tenant) -> QuerySet[Tenant]:
     return customers.order_by(Lower("name"), "id")
 
 
+def levels_at(tenant: Tenant) -> QuerySet[Tenant]:
+    """The Customers page of a level: every tenant of its subtree, of every kind, by name
+    (at a partner or folder, without the level itself: it is the page's "All customers")."""
+    levels = Tenant.objects.select_related("parent").filter(subtree_of(tenant, "pk"))
+    if tenant.is_partner:
+        levels = levels.exclude(pk=tenant.pk)
+    return levels.order_by(Lower("name"), "id")
+
+
 def selector_page(
     user: User | AnonymousUser, *, search: str = "", limit: int | None = None
 ) -> tuple[list[Tenant], bool]:

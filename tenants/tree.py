@@ -14,6 +14,8 @@ the `lineage` of the moved tenants only, in one statement.
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -21,8 +23,8 @@ from . import audit
 from .audit import Origin
 from .authorization import authorize
 from .models import AuditEvent, Tenant, User
-from .permissions import Action
-from .selectors import forget_levels
+from .permissions import Action, can
+from .selectors import forget_levels, tenants_visible_to
 from .services import _create_tenant, _customer_slug
 
 Kind = Tenant.Kind
@@ -48,6 +50,28 @@ MSG_MOVE_OTHER_TREE = gettext_noop("A tenant can only be moved within its own pa
 def _action_under(parent: Tenant) -> Action:
     """Creating below a partner-side level is managing customers; below a customer, units."""
     return Action.MANAGE_CUSTOMERS if parent.is_partner else Action.MANAGE_UNITS
+
+
+def action_under(parent: Tenant) -> Action:
+    """The action that creating (or moving a tenant) under `parent` takes."""
+    return _action_under(parent)
+
+
+def creatable_kinds(actor: User, parent: Tenant) -> tuple[str, ...]:
+    """The kinds the actor's role may create under `parent` (a level already in scope), for
+    forms to offer; `child_create` checks again."""
+    return CHILD_KINDS[parent.kind] if can(actor, _action_under(parent)) else ()
+
+
+def move_destinations(actor: User, tenant: Tenant) -> QuerySet[Tenant]:
+    """Where `tenant` may go, for a picker: the levels of its own tree in the actor's scope
+    that may hold its kind, other than its parent and its own subtree; `move_check` decides."""
+    kinds = [kind for kind, children in CHILD_KINDS.items() if tenant.kind in children]
+    destinations = tenants_visible_to(actor).filter(family=tenant.family, kind__in=kinds)
+    destinations = destinations.exclude(lineage__contains=[tenant.pk])
+    if tenant.parent_id is not None:
+        destinations = destinations.exclude(pk=tenant.parent_id)
+    return destinations.order_by(Lower("name"), "id")
 
 
 def _name_free(parent: Tenant, name: str, exclude: Tenant | None = None) -> None:

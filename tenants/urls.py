@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import level_security_views, selector_views, views
+from . import level_security_views, selector_views, tree_views, views
 from .api_clients import views as api_client_views
 from .audit import views as audit_views
 
@@ -12,6 +12,10 @@ urlpatterns = [
     ),
     path("customers/", views.CustomerListView.as_view(), name="customers"),
     path("customers/new/", views.CustomerCreateView.as_view(), name="customer-create"),
+    path("customers/new-level/", tree_views.ChildCreateView.as_view(), name="child-create"),
+    path(
+        "customers/<slug:child_id>/move/", tree_views.TenantMoveView.as_view(), name="tenant-move"
+    ),
     path("users/", views.UserListView.as_view(), name="users"),
     path("users/new/", views.UserCreateView.as_view(), name="user-create"),
     path(

@@ -9,11 +9,11 @@ from django.views.generic import FormView, TemplateView
 from common.forms import add_service_errors
 from common.paging import page_of
 
-from . import services
+from . import services, tree
 from .forms import CustomerForm, UserForm
 from .mixins import TenantScopedMixin
 from .permissions import Action
-from .selectors import customers_at, users_at
+from .selectors import customers_at, in_scope, levels_at, users_at
 from .two_factor import with_enrolment
 
 
@@ -26,8 +26,22 @@ class CustomerListView(ManagementMixin, TemplateView):
     section = "customers"
 
     def get_context_data(self, **kwargs):
-        page = page_of(customers_at(self.tenant), self.request, count=False)
-        return super().get_context_data(customers=page.object_list, page=page, **kwargs)
+        page = page_of(levels_at(self.tenant), self.request, count=False)
+        movable = {
+            t.pk
+            for t in page.object_list
+            if t.parent is not None
+            and self.can(tree.action_under(t.parent))
+            and in_scope(self.request.user, t.parent)
+        }
+        kinds = tree.creatable_kinds(self.request.user, self.tenant)
+        return super().get_context_data(
+            customers=page.object_list,
+            page=page,
+            movable=movable,
+            new_kinds=kinds,
+            **kwargs,
+        )
 
 
 class CustomerCreateView(ManagementMixin, FormView):
