@@ -105,6 +105,9 @@ class PlanEntry(models.Model):
                 )
             ),
             models.Index("tenant", Lower("name"), "id", name="plan_entry_tenant_by_name"),
+            # The API's plan list pages by (name, id) as stored (a cursor needs a column):
+            # without it the top of a tree sorted every plan of the tree (bench_depth).
+            models.Index("partner", "name", "id", name="plan_partner_by_stored_name"),
         ]
 
     def __str__(self):

@@ -1,0 +1,64 @@
+"""A move costs the same statements whatever the size of the moved subtree (issue 23 item 5).
+
+`tenant_move` rewrites the paths of the moved subtree in one UPDATE; the rows that carry the
+tree's id (users, tokens, directory entries, audit events, usage) are not touched, since a
+move stays in its tree. Counted here with a reseller of 1 customer, then of 21 customers
+with 2 units each (tenant rows without schemas: a move reads none).
+"""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tenants import tree
+from tenants.audit import CLI
+from tenants.models import Tenant
+from tests.factories import make_bare_customers
+
+pytestmark = pytest.mark.django_db
+
+
+def _grow(reseller: Tenant, customers: int, units: int) -> None:
+    """`customers` more customers under the reseller, each with `units` units (the trigger
+    fills their paths)."""
+    for customer in make_bare_customers(reseller, "Grown", customers):
+        Tenant.objects.bulk_create(
+            Tenant(
+                name=f"{customer.name} unit {n}",
+                slug=f"{customer.slug}-u{n}",
+                kind="unit",
+                parent=customer,
+                schema_name=f"{customer.schema_name}_u{n}",
+            )
+            for n in range(units)
+        )
+
+
+def _move_statements(actor, slug: str, to: str) -> tuple[int, list[str]]:
+    tenant = Tenant.objects.select_related("parent").get(slug=slug)
+    with CaptureQueriesContext(connection) as queries:
+        tree.tenant_move(actor=actor, tenant=tenant, to=Tenant.objects.get(slug=to), origin=CLI)
+    return len(queries.captured_queries), [q["sql"] for q in queries.captured_queries]
+
+
+def test_moving_a_reseller_costs_the_same_statements_with_1_or_61_tenants_below(users):
+    admin = users["distributor-admin"]
+    small, _ = _move_statements(admin, "southridge", "direct-customers")
+    _move_statements(admin, "southridge", "demo-distributor")
+    _grow(Tenant.objects.get(slug="southridge"), 20, 2)
+    big, sql = _move_statements(admin, "southridge", "direct-customers")
+    assert big == small, sql
+    # Only the tenants table and the move's audit event are written.
+    written = {
+        found.group(1)
+        for s in sql
+        if (found := re.match(r'\s*(?:INSERT INTO|UPDATE|DELETE FROM) "?(\w+)"?', s))
+    }
+    assert written == {"tenants_tenant", "tenants_auditevent"}, sql
+    folder = Tenant.objects.get(slug="direct-customers")
+    moved = Tenant.objects.filter(lineage__contains=[folder.pk])
+    assert moved.count() == 4 + 20 * 3  # the folder, litware, southridge, tailspin; the grown
+    for tenant in moved.select_related("parent"):
+        assert tenant.lineage == [*tenant.parent.lineage, tenant.pk], tenant.slug
