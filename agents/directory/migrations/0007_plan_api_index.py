@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agents_directory', '0005_sort_indexes'),
+        ('agents_directory', '0006_partner_is_the_family'),
         ('tenants', '0013_tenant_tree'),
     ]
 
