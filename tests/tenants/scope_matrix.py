@@ -240,7 +240,10 @@ def _patterns(patterns, prefix="", namespace=""):
 def unlisted_patterns() -> list[str]:
     """Every resolver pattern the walk neither calls nor excludes with a reason."""
     listed = {p.name for p in PAGES} | set(WALKED_ELSEWHERE) | set(EXCLUDED)
-    return sorted({n for n in _patterns(get_resolver().url_patterns)} - listed)
+    return sorted(set(_patterns(get_resolver().url_patterns)) - listed)
+
+
+ID_KWARGS = {"device": "agent_id", "plan": "plan_id", "user": "user_id", "client": "client_id"}
 
 
 def page_url(page: Page, slug: str, objects: dict) -> str | None:
