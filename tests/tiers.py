@@ -5,7 +5,8 @@ PostgreSQL of their own) and take most of the suite's time, so a plain `pytest` 
 out and the everyday loop stays about a minute. A test is end-to-end when it is filed in one
 of E2E_FOLDERS, or when it asks, directly or through other fixtures, for a fixture that
 starts such a server, wherever it is filed: the folder rule alone would let a live test
-hide among the fast ones (one did, in tests/portal, for 74 s).
+hide among the fast ones (one did, in tests/portal, for 74 s). A test marked `exhaustive`
+(minutes of requests, no server: the whole authorization matrix) goes with them.
 
 - `pytest` (no paths: the configured testpaths): the fast tier, end-to-end tests deselected
   and counted in one line at the end.
@@ -59,6 +60,8 @@ def _defined_in_e2e(item: pytest.Item, root: Path) -> bool:
 
 
 def is_end_to_end(item: pytest.Item) -> bool:
+    if item.get_closest_marker("exhaustive"):  # not live, but minutes long: the --all tier
+        return True
     root = item.config.rootpath.resolve()
     if _under(item.path, root, E2E_FOLDERS):
         return True
