@@ -39,6 +39,7 @@ chain, one more hop), but tests/portal/test_asgi_hops.py fails on it, so it is a
 import asyncio
 import contextlib
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import django
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
@@ -53,16 +54,16 @@ IDLE_THREADS_KEPT = 32
 
 
 class OneHopASGIHandler(ASGIHandler):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         # Only the worker's event loop touches it (no lock): single-thread executors, LIFO.
         self._idle: list[ThreadPoolExecutor] = []
 
-    def load_middleware(self, is_async=False):
+    def load_middleware(self, is_async: bool = False) -> None:
         # The synchronous chain, as the WSGI handler builds it.
         super().load_middleware(is_async=False)
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
         executor = self._idle.pop() if self._idle else ThreadPoolExecutor(1, "request")
@@ -71,7 +72,7 @@ class OneHopASGIHandler(ASGIHandler):
             # Every thread-sensitive call of this request (ours, and any a view makes through
             # async_to_sync/sync_to_async) runs on this executor's one thread.
             async with ThreadSensitiveContext(executor=executor):
-                finished = await self.handle(scope, receive, send)
+                finished = await self._serve(scope, receive, send)
         finally:
             # A request abandoned while its view still runs keeps its thread busy: not reused.
             if finished and len(self._idle) < IDLE_THREADS_KEPT:
@@ -79,7 +80,7 @@ class OneHopASGIHandler(ASGIHandler):
             else:
                 executor.shutdown(wait=False)
 
-    async def handle(self, scope, receive, send) -> bool:
+    async def _serve(self, scope: Any, receive: Any, send: Any) -> bool:
         """Serve one request: True when its thread finished its work (the response was
         produced), False when the client went away first."""
         try:
@@ -108,7 +109,7 @@ class OneHopASGIHandler(ASGIHandler):
         finally:
             body_file.close()
 
-    async def _respond_and_send(self, respond, scope, body_file, send) -> None:
+    async def _respond_and_send(self, respond: Any, scope: Any, body_file: Any, send: Any) -> None:
         response = await respond(scope, body_file)
         # A client that left while the response was sent: nothing to do (as Django's handler).
         with contextlib.suppress(asyncio.CancelledError):
@@ -116,10 +117,11 @@ class OneHopASGIHandler(ASGIHandler):
         if response.streaming:
             await sync_to_async(response.close, thread_sensitive=True)()
 
-    def _respond(self, scope, body_file):
+    def _respond(self, scope: Any, body_file: Any) -> Any:
         """In the request's thread: everything Django's handler does synchronously."""
         signals.request_started.send(sender=self.__class__, scope=scope)
-        request, response = self.create_request(scope, body_file)
+        request, refusal = self.create_request(scope, body_file)
+        response: Any = refusal
         if request is not None:
             # The synchronous get_response (chain, view, error logging).
             response = self.get_response(request)
