@@ -1,5 +1,6 @@
-"""The production server's handler runs the middleware chain and the view in one thread hop
-(portal.asgihandler; issue 19, item 14: registration CPU under ASGI).
+"""The production server's handler runs the middleware chain and the view in one thread hop,
+on a thread kept for the next request (portal.asgihandler; issue 19, item 14: registration
+CPU under ASGI).
 
 Each loop -> thread -> loop hop costs CPU (thread wake-ups, lock hand-overs); Django's own ASGI
 handler made 11 for this request with this MIDDLEWARE. These tests fail when a change brings
@@ -10,11 +11,13 @@ the stock handler in portal/asgi.py.
 import asyncio
 import json
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref import sync
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
+from django.core import signals
 from django.test import override_settings
 
 from portal import asgi
@@ -23,7 +26,7 @@ from tests.portal.test_request_bounds import REGISTER, _scope
 
 # request_started's receivers, the chain with the view, the response's close (Django's
 # handler runs the first and the last in the request's thread in every case).
-HOPS_PER_REQUEST = 3
+HOPS_PER_REQUEST = 1
 
 
 async def _register_with_a_mistyped_token() -> tuple[int, dict]:
@@ -82,3 +85,68 @@ def test_a_request_through_the_production_application_hops_to_a_thread_three_tim
     assert status == 400
     assert body["request_id"]
     assert len(hops) == HOPS_PER_REQUEST, hops
+
+
+class _Threads:
+    """Records the thread of each request_started and request_finished; `barrier` (when set)
+    holds each request in its thread until that many requests are in theirs."""
+
+    def __init__(self, barrier: threading.Barrier | None = None):
+        # Thread objects, kept alive: an ident can be reused once a thread has ended.
+        self.started: list[threading.Thread] = []
+        self.finished: list[threading.Thread] = []
+        self.barrier = barrier
+
+    def on_started(self, **kwargs):
+        self.started.append(threading.current_thread())
+        if self.barrier:
+            self.barrier.wait()
+
+    def on_finished(self, **kwargs):
+        self.finished.append(threading.current_thread())
+
+    def __enter__(self):
+        signals.request_started.connect(self.on_started)
+        signals.request_finished.connect(self.on_finished)
+        return self
+
+    def __exit__(self, *exc):
+        signals.request_started.disconnect(self.on_started)
+        signals.request_finished.disconnect(self.on_finished)
+
+
+def _in_a_thread(coroutine):
+    # In a thread of its own, as tests/portal/test_request_bounds.py explains.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
+def test_requests_one_after_another_reuse_one_thread_and_finish_in_it():
+    """Django's handler started a thread for every request (and another to join it)."""
+
+    async def two_in_a_row():
+        return [await _register_with_a_mistyped_token() for _ in range(2)]
+
+    with _Threads() as seen:
+        answers = _in_a_thread(two_in_a_row())
+    assert [status for status, _ in answers] == [400, 400]
+    assert len(seen.started) == 2
+    assert seen.started[0] is seen.started[1]
+    # request_finished (the connections given back) once per request, in the same thread.
+    assert seen.finished == seen.started
+    assert threading.current_thread() not in seen.started
+
+
+def test_requests_at_the_same_time_run_in_threads_of_their_own():
+    """Each request in flight has a thread: two held until both have started (a barrier of
+    two) would wait for each other if they shared one (the barrier times out and raises)."""
+
+    async def two_at_once():
+        return await asyncio.gather(
+            _register_with_a_mistyped_token(), _register_with_a_mistyped_token()
+        )
+
+    with _Threads(threading.Barrier(2, timeout=5)) as seen:
+        answers = _in_a_thread(two_at_once())
+    assert [status for status, _ in answers] == [400, 400]
+    assert len(set(seen.started)) == 2
