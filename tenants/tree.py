@@ -176,9 +176,14 @@ def tenant_move(*, actor: User, tenant: Tenant, to: Tenant, origin: Origin) -> T
         moved = cursor.fetchall()
         cursor.execute("UPDATE tenants_tenant SET parent_id = %s WHERE id = %s", [to.pk, tenant.pk])
         cursor.execute(_CHILDLESS, [tenant.parent_id])
-    for family, slug in moved:
-        forget_levels(Tenant(family=family, slug=slug))
-    transaction.on_commit(lambda: [forget_levels(Tenant(family=f, slug=s)) for f, s in moved])
+
+    def forget_moved() -> None:
+        for family, slug in moved:
+            forget_levels(Tenant(family=family, slug=slug))
+
+    # Now, and again once committed: a request between the two may cache the old paths.
+    forget_moved()
+    transaction.on_commit(forget_moved)
     forget_levels(to)
     tenant.parent, tenant.lineage = to, new_lineage
     tenant.__dict__.pop("_subtree_ids", None)

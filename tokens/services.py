@@ -23,15 +23,19 @@ from tenants.selectors import covers
 from . import failures, machines, networks, usage, values
 from .descriptions import MAX_DESCRIPTION, MSG_DESCRIPTION  # noqa: F401 - the forms' and API's
 from .descriptions import clean_description as _description
-from .models import MAX_MACHINES, RegistrationToken
+from .limits import (  # noqa: F401 - the forms', API's and command's
+    DEFAULT_LIFETIME,
+    MAX_LIFETIME,
+    MIN_LIFETIME,
+    MSG_LIFETIME,
+    MSG_MAX_MACHINES,
+)
+from .limits import lifetime_of as _lifetime
+from .limits import machine_limit as _machine_limit
+from .models import RegistrationToken
 from .plans import PlanRef, catalog
 
-MIN_LIFETIME = datetime.timedelta(seconds=60)
-MAX_LIFETIME = datetime.timedelta(days=365)
-DEFAULT_LIFETIME = datetime.timedelta(days=3)
-
 MSG_ALL_CUSTOMERS = gettext_noop("You cannot generate a token on the All customers level.")
-MSG_LIFETIME = gettext_noop("The token lifetime must be between 60 seconds and 1 year.")
 MSG_UNKNOWN_USER = gettext_noop("There is no such user in this customer.")
 # API only (a client has no page), so English like every API answer.
 MSG_USER_ID_REQUIRED = "user_id is required: an API client generates tokens for a user it names."
@@ -41,7 +45,6 @@ MSG_OWN_ACCOUNT_ONLY = gettext_noop(
 )
 MSG_PLAN_ADMINS_ONLY = gettext_noop("Only administrators can bind a protection plan to a token.")
 MSG_GONE = gettext_noop("This registration token is no longer active.")
-MSG_MAX_MACHINES = gettext_noop("The machine limit must be a whole number from 1 to 10,000.")
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,12 @@ def _token_owner(*, actor: User, tenant: Tenant, user_id: int | str | None) -> U
     return owner
 
 
-def _bound_plan(*, actor: User, tenant: Tenant, plan_id: int | str | None) -> PlanRef | None:
+def _bound_plan(
+    *, actor: User, tenant: Tenant, plan_id: int | str | None, owner_tenant: Tenant
+) -> PlanRef | None:
+    """`plan_id` names a plan of the level the request is made at (`tenant`); for a user of a
+    unit below it, the unit's plan of the same name (plan ids are per schema: the unit's
+    plan with that id may be another plan)."""
     if plan_id in (None, ""):
         return None
     authorize(actor, Action.ACT_FOR_OTHERS, tenant=tenant, message=_(MSG_PLAN_ADMINS_ONLY))
@@ -78,20 +86,11 @@ def _bound_plan(*, actor: User, tenant: Tenant, plan_id: int | str | None) -> Pl
         plan = catalog().by_id(tenant, int(plan_id))
     except (ValueError, TypeError):
         plan = None
+    if plan is not None and owner_tenant.pk != tenant.pk:
+        plan = catalog().by_name(owner_tenant, plan.name)
     if plan is None:
         raise ValidationError({"plan_id": _(MSG_UNKNOWN_PLAN)})
     return plan
-
-
-def _lifetime(lifetime: datetime.timedelta | int | str) -> datetime.timedelta:
-    if not isinstance(lifetime, datetime.timedelta):
-        try:
-            lifetime = datetime.timedelta(seconds=int(lifetime))
-        except (TypeError, ValueError, OverflowError):
-            raise ValidationError({"expires_in": _(MSG_LIFETIME)}) from None
-    if not MIN_LIFETIME <= lifetime <= MAX_LIFETIME:
-        raise ValidationError({"expires_in": _(MSG_LIFETIME)})
-    return lifetime
 
 
 def token_create_check(*, actor: User, tenant: Tenant) -> None:
@@ -117,12 +116,13 @@ def token_create(
     `max_machines` None is reusable, else at most that many distinct machines."""
     token_create_check(actor=actor, tenant=tenant)
     owner = _token_owner(actor=actor, tenant=tenant, user_id=user_id)
-    tenant = owner.tenant or tenant  # a unit's user: the unit (machines register there)
     lifetime = _lifetime(lifetime)
     description = _description(description)
     limit = _machine_limit(max_machines)
     allowed = networks.parse(allowed_networks)
-    plan = _bound_plan(actor=actor, tenant=tenant, plan_id=plan_id)
+    mine = owner.tenant or tenant  # a unit's user: the unit (machines register there)
+    plan = _bound_plan(actor=actor, tenant=tenant, plan_id=plan_id, owner_tenant=mine)
+    tenant = mine
     value = values.generate()
     normalized = values.normalize(value)
     now = timezone.now()
@@ -179,18 +179,6 @@ def _record(
         on_behalf_of=token.user,
         details=details,
     )
-
-
-def _machine_limit(value: int | str | None) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        limit = int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValidationError({"max_machines": _(MSG_MAX_MACHINES)}) from None
-    if not 1 <= limit <= MAX_MACHINES:
-        raise ValidationError({"max_machines": _(MSG_MAX_MACHINES)})
-    return limit
 
 
 def token_manage_check(*, actor: User, token: RegistrationToken) -> None:

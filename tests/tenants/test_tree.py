@@ -204,3 +204,48 @@ def test_moves_that_would_break_the_tree_are_refused(tenants, users):
             origin=CLI,
         )
     assert Tenant.objects.get(slug="fabrikam").parent == tenants["northwind"]
+
+
+def _plan(tenant, name):
+    from django_tenants.utils import tenant_context
+
+    from agents.directory.services import plan_entry_save
+    from agents.models import ProtectionPlan
+
+    with tenant_context(tenant):
+        plan = ProtectionPlan.objects.create(name=name)
+        plan_entry_save(tenant, plan)
+    return plan
+
+
+def test_a_plan_chosen_at_the_customer_binds_the_units_plan_of_that_name(tenants, users):
+    contoso, sales = tenants["contoso"], tenants["contoso-sales"]
+    level_plan = _plan(contoso, "Laptops")
+    unit_plan = _plan(sales, "Laptops")
+    issued = token_create(
+        actor=users["contoso-admin"],
+        tenant=contoso,
+        user_id=users["contoso-sales-grace"].pk,
+        plan_id=level_plan.pk,
+        origin=CLI,
+    )
+    assert (issued.token.plan_id, issued.token.plan_name) == (unit_plan.pk, "Laptops")
+
+
+def test_a_plan_the_unit_lacks_is_refused_not_swapped_for_the_units_plan_of_that_id(tenants, users):
+    contoso, sales = tenants["contoso"], tenants["contoso-sales"]
+    # Plan ids are per schema: make the unit's next plan share the customer's plan's id.
+    level_plan = _plan(contoso, "Servers only")
+    other = _plan(sales, "Kiosks")
+    while other.pk < level_plan.pk:
+        other = _plan(sales, f"Kiosks {other.pk}")
+    assert other.pk >= level_plan.pk
+    with pytest.raises(ValidationError) as refused:
+        token_create(
+            actor=users["contoso-admin"],
+            tenant=contoso,
+            user_id=users["contoso-sales-grace"].pk,
+            plan_id=level_plan.pk,
+            origin=CLI,
+        )
+    assert "There is no such protection plan in this customer." in str(refused.value)
