@@ -7,10 +7,11 @@ level), or 403 where the role lacks the action; out of scope: 404, never 200 and
 (the tree walked by `parent` and the role map), not from tenants.selectors.
 
 One test per role; each collects every mismatch and fails once with the list. The whole
-matrix takes minutes (about 9,000 requests), so the everyday loop walks it for FAST_ROLES,
-which between them meet every relation (their own level, levels below, their parent, a
-sibling, another tree; 403 of a read-only role; a plain user above units), and `--all`
-walks it for every role."""
+matrix takes minutes (about 9,000 requests), so the everyday loop walks it for FAST_ROLES
+(matrix_roles.py), which between them meet every relation (their own level, levels below,
+their parent, a sibling, another tree; 403 of a read-only role; a plain user above units),
+and `--all` walks it for every role. The tree's own paths: test_scope_matrix_tree.py (GET)
+and test_scope_matrix_changes.py (creates and moves)."""
 
 import pytest
 from django.urls import reverse
