@@ -98,9 +98,15 @@ def selector_tree(
     return roots, path
 
 
-def children_page(parent: Tenant, *, offset: int, limit: int) -> tuple[list[Tenant], bool]:
-    """One page of a level's children, by name (the caller resolved `parent` through
-    `tenant_for`, so it is in scope and so is everything below it)."""
+def children_page(
+    user: User | AnonymousUser, parent: Tenant, *, offset: int, limit: int
+) -> tuple[list[Tenant], bool]:
+    """One page of a level's children, by name. The caller resolved `parent` through
+    `tenant_for`, so it is in scope; below it too where the scope is a subtree (every
+    administrator, the superuser). A plain user's scope is their own tenant only: the units
+    below a customer are not theirs, so nothing is listed (and no query)."""
+    if not (user.is_superuser or covers_subtree(user)):
+        return [], False
     rows = Tenant.objects.filter(parent=parent).order_by(Lower("name"), "id")
     found = list(rows[offset : offset + limit + 1])
     return found[:limit], len(found) > limit

@@ -18,7 +18,9 @@ class SelectorChildrenView(TenantScopedMixin, View):
             offset = max(0, int(request.GET.get("offset", "0")))
         except ValueError:
             offset = 0
-        children, more = children_page(self.tenant, offset=offset, limit=SELECTOR_LIMIT)
+        children, more = children_page(
+            request.user, self.tenant, offset=offset, limit=SELECTOR_LIMIT
+        )
         section = request.GET.get("section", "devices")
         nodes = []
         for child in children:

@@ -55,7 +55,7 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
         [tool.pytest.ini_options]
         testpaths = ["tests"]
         pythonpath = ["tests/live"]
-        markers = ["e2e: end-to-end"]
+        markers = ["e2e: end-to-end", "exhaustive: minutes long"]
         """
     )
     pytester.makeconftest(CONFTEST)
@@ -89,6 +89,41 @@ def test_named_paths_run_as_named_end_to_end_included(project, named, passed):
     result = project.runpytest("-p", "no:django", *named)
     result.assert_outcomes(passed=passed)
     assert "left out" not in result.stdout.str()
+
+
+EXHAUSTIVE = """
+import pytest
+
+
+def test_everyday():
+    pass
+
+
+@pytest.mark.exhaustive
+def test_every_role():
+    pass
+
+
+@pytest.mark.parametrize("role", ["fast", pytest.param("slow", marks=pytest.mark.exhaustive)])
+def test_some_roles(role):
+    pass
+"""
+
+
+def test_an_exhaustive_test_is_left_out_of_the_fast_tier_and_run_by_all(project):
+    """Marked `exhaustive` (the whole authorization matrix: minutes, no server), a test goes
+    with the end-to-end tests: out of a plain run, in with --all, and `-m exhaustive`
+    selects it (and a parametrized case marked so) alone."""
+    (project.path / "tests/fast/test_tier_exhaustive.py").write_text(EXHAUSTIVE)
+    plain = project.runpytest("-p", "no:django", "-p", "no:cacheprovider", "-v")
+    plain.assert_outcomes(passed=3, deselected=5)
+    assert "test_every_role" not in plain.stdout.str()
+    assert "test_some_roles[slow]" not in plain.stdout.str()
+    plain.stdout.fnmatch_lines(["*test_some_roles?fast? PASSED*", "*5 end-to-end tests*"])
+    project.runpytest("-p", "no:django", "--all").assert_outcomes(passed=8)
+    only = project.runpytest("-p", "no:django", "--all", "-m", "exhaustive", "-v")
+    only.assert_outcomes(passed=2, deselected=6)
+    only.stdout.fnmatch_lines(["*test_every_role PASSED*", "*test_some_roles?slow? PASSED*"])
 
 
 def test_the_end_to_end_folders_exist():

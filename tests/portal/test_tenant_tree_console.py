@@ -132,6 +132,14 @@ def test_levels_outside_the_scope_load_nothing(login, username, slug):
     assert login(username).get(children_url(slug)).status_code == 404
 
 
+def test_a_plain_users_level_loads_no_children(login):
+    """A plain user's scope is their own tenant: the units below a customer (Contoso's Sales
+    and Labs for Frank) are not theirs, so the selector lists none of them."""
+    response = login("contoso-frank").get(children_url("contoso"))
+    assert response.status_code == 200 and response.context["nodes"] == []
+    assert "Contoso Sales" not in response.content.decode()
+
+
 def test_search_lists_matches_of_the_tree_with_their_path(login):
     page = login("distributor-admin").get(devices_url("demo-distributor"), {"tq": "sales"})
     html = page.content.decode()

@@ -1,3 +1,5 @@
 """Fixtures shared by this folder's tests."""
 
 from tests.api_client import api  # noqa: F401  (a fixture)
+
+from .matrix_roles import matrix_users  # noqa: F401  (a fixture)

@@ -73,6 +73,14 @@ class Page:
     needs: str = ""
     kwargs: dict = field(default_factory=dict)
     query: str = ""
+    partner_action: Action | None = None
+
+    def at(self, partner_side: bool) -> tuple[Action | None, int]:
+        """The action and the answer at a tenant of this side."""
+        if not partner_side:
+            return self.action, self.answer
+        answer = self.answer if self.partner_answer is None else self.partner_answer
+        return self.partner_action or self.action, answer
 
 
 A = Action
@@ -97,6 +105,11 @@ PAGES = [
     Page("usage", A.VIEW_MANAGEMENT),
     Page("customers", A.VIEW_MANAGEMENT),
     Page("customer-create", A.MANAGE_CUSTOMERS),
+    # A new level: customers, sub-partners, folders under a partner or folder; units under
+    # a customer or unit.
+    Page("child-create", A.MANAGE_UNITS, partner_action=A.MANAGE_CUSTOMERS),
+    # The selector's children of a level (their content: tests/tenants/test_scope_matrix_tree.py).
+    Page("tenant-selector-children", None),
     Page("users", A.VIEW_MANAGEMENT),
     Page("user-create", A.MANAGE_USERS),
     Page("user-delete", A.MANAGE_USERS, needs="user"),
@@ -121,7 +134,14 @@ PAGES = [
 
 # Walked by their own steps of the walk (see tests/tenants/test_scope_matrix.py).
 WALKED_ELSEWHERE = {
-    "api-tenants": "the tenant list: its items must be exactly the actor's scope",
+    "api-tenants": "the tenant list: its items must be exactly the actor's scope; its POST "
+    "(a new level) in test_scope_matrix_changes.py",
+    "api-tenant-move": "POST only: moves in and out of scope, test_scope_matrix_changes.py",
+    "tenant-move": "two tenants in its URL: every pair (GET, test_scope_matrix_tree.py; "
+    "POST, test_scope_matrix_changes.py)",
+    "vendor-tenant": "with its content, test_scope_matrix_tree.py",
+    "vendor-tenant-children": "with its content, test_scope_matrix_tree.py",
+    "vendor-tenants": "?uuids= and ?parent_id= with their content, test_scope_matrix_tree.py",
     "vendor-token-detail": "a token's detail, for a token of every tenant",
     "admin:select_scope": "the admin's level, posted for every tenant",
     "admin:tenants_tenant_changelist": "admin lists at every level in scope",

@@ -7,53 +7,28 @@ level), or 403 where the role lacks the action; out of scope: 404, never 200 and
 (the tree walked by `parent` and the role map), not from tenants.selectors.
 
 One test per role; each collects every mismatch and fails once with the list. The whole
-matrix takes minutes (about 9,000 requests), so the everyday loop walks it for FAST_ROLES,
-which between them meet every relation (their own level, levels below, their parent, a
-sibling, another tree; 403 of a read-only role; a plain user above units), and `--all`
-walks it for every role."""
+matrix takes minutes (about 9,000 requests), so the everyday loop walks it for FAST_ROLES
+(matrix_roles.py), which between them meet every relation (their own level, levels below,
+their parent, a sibling, another tree; 403 of a read-only role; a plain user above units),
+and `--all` walks it for every role. The tree's own paths: test_scope_matrix_tree.py (GET)
+and test_scope_matrix_changes.py (creates and moves)."""
 
 import pytest
 from django.urls import reverse
 from django_tenants.utils import tenant_context
 
 from agents.models import ProtectionPlan
-from tenants import services
 from tenants.api_clients.services import api_client_create
 from tenants.audit import CLI
 from tenants.models import ApiClient, User
 from tenants.permissions import Action
-from tests.conftest import DEMO_PASSWORD
 from tests.factories import make_device, make_token
 
+from .matrix_roles import ROLE_PARAMS
 from .scope_matrix import PAGES, Tree, allowed, page_url, unlisted_patterns
 
 pytestmark = pytest.mark.django_db
 
-# Every depth: the platform, a distributor, its resellers, a customer with units, a unit,
-# a folder's customer, a reseller's other customer, plain users above and in a unit,
-# read-only administrators at a customer and a unit; and the old one-level demo.
-ROLES = [
-    "platform-admin",
-    "distributor-admin",
-    "northwind-admin",
-    "southridge-admin",
-    "contoso-admin",
-    "contoso-reader",
-    "contoso-sales-admin",
-    "contoso-sales-reader",
-    "contoso-sales-grace",
-    "contoso-frank",
-    "fabrikam-admin",
-    "litware-admin",
-    "tailspin-ivan",
-    "msp-admin",
-    "globex-admin",
-    "globex-auditor",
-    "globex-alice",
-    "other-admin",
-]
-FAST_ROLES = {"northwind-admin", "contoso-sales-reader", "contoso-frank"}
-READERS = {"contoso-reader": "contoso", "contoso-sales-reader": "contoso-sales"}
 ADMIN_LISTS = [
     "tenants_tenant",
     "tenants_user",
@@ -69,19 +44,11 @@ def test_every_url_pattern_is_walked_or_excluded_with_a_reason():
 
 
 @pytest.fixture
-def world(tenants, users):
-    """The readers the demo lacks, and one object of each kind at every tenant that can
-    hold it (device, plan, user, API client, token), made by the platform's superuser."""
+def world(tenants, matrix_users):
+    """One object of each kind at every tenant that can hold it (device, plan, user, API
+    client, token), made by the platform's superuser."""
+    users = matrix_users
     root = users["platform-admin"]
-    for username, slug in READERS.items():
-        users[username] = services.user_create(
-            actor=root,
-            tenant=tenants[slug],
-            username=username,
-            password=DEMO_PASSWORD,
-            role=User.Role.READONLY_ADMIN,
-            origin=CLI,
-        )
     objects: dict = {"uuid": {}, "device": {}, "plan": {}, "user": {}, "client": {}, "token": {}}
     for slug, tenant in tenants.items():
         objects["uuid"][slug] = str(tenant.uuid)
@@ -115,13 +82,11 @@ def expect(tree: Tree, scope: set[int], user: User, pk: int, action, answer: int
     return answer
 
 
-@pytest.mark.parametrize(
-    "username",
-    [u if u in FAST_ROLES else pytest.param(u, marks=pytest.mark.exhaustive) for u in ROLES],
-)
+@pytest.mark.parametrize("username", ROLE_PARAMS)
 def test_every_role_gets_its_answer_on_every_page_at_every_tenant(
-    client, tenants, users, world, username
+    client, tenants, matrix_users, world, username
 ):
+    users = matrix_users
     user = users[username]
     tree = Tree()
     scope = tree.scope(user)
@@ -138,12 +103,8 @@ def test_every_role_gets_its_answer_on_every_page_at_every_tenant(
             url = page_url(page, tenant.slug, world)
             if url is None:
                 continue
-            answer = page.answer
-            if page.partner_answer is not None and tree.partner_side(pk):
-                answer = page.partner_answer
-            check(
-                url, client.get(url).status_code, expect(tree, scope, user, pk, page.action, answer)
-            )
+            action, answer = page.at(tree.partner_side(pk))
+            check(url, client.get(url).status_code, expect(tree, scope, user, pk, action, answer))
 
     # Details by an object's own id (no tenant in the path): a token of every customer.
     for slug, (public_id, owner) in world["token"].items():
