@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.pagination import PAGE_PARAMETERS, items, paginated
+from api.serializers import InputSerializer
 from tenants.audit import Origin
 from tenants.mixins import TenantScopedAPIView
 from tenants.models import AuditEvent
@@ -31,7 +32,7 @@ def _error(message: str, code: int) -> Response:
     return Response({"detail": message}, status=code)
 
 
-class RegisterInput(serializers.Serializer):
+class RegisterInput(InputSerializer):
     token = TokenValueField()
     hostname = serializers.CharField(max_length=255)
     os = serializers.CharField(max_length=100)
@@ -165,7 +166,7 @@ class MeApi(AgentView):
         )
 
 
-class PlanTokenInput(serializers.Serializer):
+class PlanTokenInput(InputSerializer):
     token = TokenValueField()
 
 

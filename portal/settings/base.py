@@ -92,8 +92,9 @@ MIDDLEWARE = [
     # X-Forwarded-Proto counts only from TRUSTED_PROXIES (before the HTTPS redirect).
     "portal.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Content-Security-Policy on every response (django-csp; the policy is below).
-    "csp.middleware.CSPMiddleware",
+    # Content-Security-Policy on every response (django-csp; the header is built once,
+    # portal.csp_policy; the policy is below).
+    "portal.csp_policy.CSPMiddleware",
     # Serves the vendored static files from the app itself, in every environment.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Every request starts and ends in the public schema; views select a tenant explicitly.
