@@ -57,6 +57,9 @@ class UserItem(serializers.Serializer):
 
 
 class TenantListApi(APIView):
+    # The create names its parent in the body: a parent outside your scope is 404.
+    error_responses = {404: "Not found, or outside your scope (the parent)."}
+
     @extend_schema(
         responses=items(TenantItem, "TenantList"),
         parameters=PAGE_PARAMETERS,

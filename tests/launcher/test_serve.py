@@ -17,10 +17,13 @@ import psycopg
 import pytest
 from django.conf import settings
 
+from portal.launch.demo import DEMO_LOGINS, banner
 from tests.live.server import ROOT, _server_params, free_port
 
 PASSWORD = "launcher-demo-password"
-LAST = "  platform-admin  platform superuser (Django admin)"
+# The demo-login block's last line, as `serve` prints it (padded to the longest login).
+LAST = banner("127.0.0.1", 8000, PASSWORD).splitlines()[-1]
+assert "platform-admin" in LAST
 
 
 def _env(tmp_path: Path, **extra: str) -> dict:
@@ -123,27 +126,39 @@ def _check_output(lines: list[str], port: int) -> None:
     printed = [line for line in lines if line.strip()]
     assert not [line for line, n in Counter(printed).items() if n > 1], lines
     # Not the 45 lines of migrate, nor runserver's banner; one line a demo login.
-    assert len(printed) <= 20, lines
-    # Each demo login with its role (issue 20).
-    assert lines[-12:] == [
+    assert len(printed) <= 10 + len(DEMO_LOGINS), lines
+    # Each demo login with its role (issue 20), the tree's among them (issue 23).
+    assert lines[-(len(DEMO_LOGINS) + 2) :] == [
         f"Portal: http://127.0.0.1:{port}/  (admin: http://127.0.0.1:{port}/admin/)",
         f"Demo logins, all with password {PASSWORD!r}:",
-        "  msp-admin       partner administrator, Demo MSP (all its customers)",
-        "  globex-admin    company administrator, Globex",
-        "  globex-alice    user, Globex",
-        "  globex-bob      user, Globex",
-        "  globex-auditor  read-only administrator, Globex",
-        "  initech-admin   company administrator, Initech",
-        "  initech-carol   user, Initech",
-        "  other-admin     partner administrator, Other MSP",
-        "  umbrella-dave   user, Umbrella (customer of Other MSP)",
+        "  msp-admin            partner administrator, Demo MSP (all its customers)",
+        "  globex-admin         company administrator, Globex",
+        "  globex-alice         user, Globex",
+        "  globex-bob           user, Globex",
+        "  globex-auditor       read-only administrator, Globex",
+        "  initech-admin        company administrator, Initech",
+        "  initech-carol        user, Initech",
+        "  other-admin          partner administrator, Other MSP",
+        "  umbrella-dave        user, Umbrella (customer of Other MSP)",
+        "  distributor-admin    partner administrator, Demo Distributor (the whole tree)",
+        "  northwind-admin      partner administrator, Northwind Resellers (a reseller)",
+        "  southridge-admin     partner administrator, Southridge Resellers (a reseller)",
+        "  contoso-admin        company administrator, Contoso (and its units)",
+        "  contoso-frank        user, Contoso",
+        "  contoso-sales-admin  unit administrator, Contoso Sales (unit of Contoso)",
+        "  contoso-sales-grace  user, Contoso Sales",
+        "  contoso-labs-heidi   user, Contoso Labs (unit of Contoso)",
+        "  fabrikam-admin       company administrator, Fabrikam",
+        "  tailspin-ivan        user, Tailspin (customer of Southridge)",
+        "  litware-admin        company administrator, Litware (in the folder Direct customers)",
         LAST,
     ], lines
 
 
 FRESH = r"Database: \d+ migrations applied \(public schema and template schema\)\."
 TRANSLATIONS = r"Translations compiled: de, fr \(2 catalogues, \d+ messages\)\."
-UP_TO_DATE = "Database: up to date (public schema, template schema and 5 tenant schemas)."
+# The demo data: 5 tenants of the one-level demo and the 10 of the tree (issue 23).
+UP_TO_DATE = "Database: up to date (public schema, template schema and 15 tenant schemas)."
 
 
 @pytest.fixture
@@ -227,7 +242,7 @@ def test_embedded_postgres_is_shared_and_stops_with_the_last_command(tmp_path, p
         assert second.page() == 200
         dsn = f"host={socket_dir} dbname=portal user=postgres"
         with psycopg.connect(dsn) as conn:
-            assert conn.execute("SELECT count(*) FROM tenants_tenant").fetchone() == (5,)
+            assert conn.execute("SELECT count(*) FROM tenants_tenant").fetchone() == (15,)
 
         # A holder killed outright leaves its file behind, unlocked: it does not count.
         (pgdata.parent / "data.holders" / "999999").write_text("")
