@@ -1,18 +1,7 @@
-"""Replaces django-tenants' `create_tenant`, which saves a tenant as it is told: a tenant made
-that way skips the tree's rules (which kind stands under which), the scope and the audit log.
-"""
+"""Replaces django-tenants' `create_tenant` (see `tenants.management.refused`)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from tenants.management.refused import RefusedTenantCommand
 
 
-class Command(BaseCommand):
-    help = "Not available: use `manage.py tenants create` (the tree's rules, audited)."
-
-    def add_arguments(self, parser):
-        parser.add_argument("args", nargs="*")
-
-    def handle(self, *args, **options):
-        raise CommandError(
-            "Tenants are created with `manage.py tenants create --parent ID --kind KIND "
-            "--name NAME`, under the tree's rules and audited."
-        )
+class Command(RefusedTenantCommand):
+    pass
