@@ -2,4 +2,4 @@
 
 from tests.api_client import api  # noqa: F401  (a fixture)
 
-from .matrix_roles import matrix_users  # noqa: F401  (a fixture)
+from .matrix_roles import matrix_users, world  # noqa: F401  (fixtures)
