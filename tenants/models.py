@@ -58,6 +58,10 @@ class Tenant(TenantMixin):
     # entries and audit events answers the top level, and it is the key a tree's data would be
     # placed by on several database servers; moves stay within one tree, so it never changes.
     family = models.BigIntegerField(null=True, editable=False)
+    # Bumped by the database on every rename and move (tenants migration 0014's trigger, which
+    # owns the column: a save() cannot write it back stale). The vendor's API answers it and
+    # refuses a change made against an older one (409), as the original product does.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
     # Two-factor sign-in required at this level and below (tenants.two_factor): a customer
     # adds to its partner's requirement, never loosens it.
     two_factor_required = models.CharField(

@@ -32,6 +32,7 @@ MSG_PARTNER_ADMIN_ONLY_BY_PARTNER = gettext_noop(
 # name says no more than that: not that it is a user, nor of which tenant or partner.
 MSG_USERNAME_TAKEN = gettext_noop("This username is not available. Choose another.")
 MSG_CUSTOMER_NAME_TAKEN = gettext_noop("This partner already has a customer with that name.")
+MSG_LEVEL_NAME_TAKEN = gettext_noop("This level already has a tenant with that name.")
 
 
 SLUG_SUFFIX = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -238,13 +239,22 @@ def user_update(*, actor: User, user: User, data: dict, origin: Origin) -> User:
 
 @transaction.atomic
 def tenant_rename(*, actor: User, tenant: Tenant, name: str, origin: Origin) -> Tenant:
-    """Rename a tenant (partner: its customers; superuser: any), from the public schema."""
-    action = Action.MANAGE_CUSTOMERS if tenant.is_customer else Action.MANAGE_PARTNERS
-    authorize(actor, action, tenant=tenant)
+    """Rename a tenant, from the public schema. As creating it: whoever manages its parent
+    level (customers, sub-partners and folders under a partner-side level; units under a
+    customer or unit); the top of a tree, only the platform."""
+    parent = tenant.parent
+    if parent is None:
+        authorize(actor, Action.MANAGE_PARTNERS, tenant=tenant)
+    else:
+        action = Action.MANAGE_CUSTOMERS if parent.is_partner else Action.MANAGE_UNITS
+        authorize(actor, action, tenant=parent)
     name = name.strip()
     siblings = Tenant.objects.filter(parent=tenant.parent, name__iexact=name).exclude(pk=tenant.pk)
-    if tenant.is_customer and siblings.exists():
-        raise ValidationError({"name": _(MSG_CUSTOMER_NAME_TAKEN)})
+    if parent is not None and siblings.exists():
+        customer = tenant.kind == Tenant.Kind.CUSTOMER
+        raise ValidationError(
+            {"name": _(MSG_CUSTOMER_NAME_TAKEN if customer else MSG_LEVEL_NAME_TAKEN)}
+        )
     old = tenant.name
     with schema_context(get_public_schema_name()):
         Tenant.objects.filter(pk=tenant.pk).update(name=name)

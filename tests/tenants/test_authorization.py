@@ -2,7 +2,7 @@
 that acts for someone goes through it."""
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django_tenants.utils import tenant_context
 
 from agents.models import Device
@@ -10,6 +10,7 @@ from agents.services.devices import device_unregister
 from tenants import services
 from tenants.audit import CLI
 from tenants.authorization import authorize
+from tenants.models import Tenant
 from tenants.permissions import ROLE_ACTIONS, Action, can
 from tenants.selectors import in_scope, tenants_visible_to
 from tests.factories import make_device
@@ -102,3 +103,29 @@ def test_staff_who_are_not_superusers_have_no_platform_scope(tenants, users, use
         authorize(user, Action.MANAGE_PARTNERS, tenant=None)
     assert set(tenants_visible_to(user)) == visible
     assert tenants["other-msp"] not in visible
+
+
+def test_a_level_is_renamed_by_whoever_manages_its_parent(tenants, users):
+    """Units by their customer's administrators (MANAGE_UNITS), sub-partners and customers by
+    the partner-side level above; never by the renamed level's own administrators."""
+    rename = services.tenant_rename
+    sales = rename(
+        actor=users["contoso-admin"], tenant=tenants["contoso-sales"], name="Sales", origin=CLI
+    )
+    assert Tenant.objects.get(pk=sales.pk).name == "Sales"
+    northwind = rename(
+        actor=users["distributor-admin"], tenant=tenants["northwind"], name="NW", origin=CLI
+    )
+    assert Tenant.objects.get(pk=northwind.pk).name == "NW"
+    for username, slug in (
+        ("contoso-sales-admin", "contoso-sales"),  # its own unit: the customer's to name
+        ("northwind-admin", "northwind"),
+        ("contoso-admin", "contoso"),
+        ("globex-auditor", "globex"),
+    ):
+        with pytest.raises(PermissionDenied):
+            rename(actor=users[username], tenant=tenants[slug], name="Mine", origin=CLI)
+    with pytest.raises(ValidationError):  # a name its level already has, for a unit too
+        rename(
+            actor=users["contoso-admin"], tenant=tenants["contoso-labs"], name="Sales", origin=CLI
+        )
