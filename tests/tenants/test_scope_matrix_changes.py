@@ -1,6 +1,7 @@
-"""The authorization matrix for the tree's changes (POST): a new level (REST
-`POST /api/v1/tenants`, the console's new-level form) and a move (REST
-`POST /api/v1/tenants/{id}/move`, the console's move form, confirmed) by every role under
+"""The authorization matrix for the tree's changes: a new level (REST
+`POST /api/v1/tenants`, the vendor's `POST /api/2/tenants`, the console's new-level form) and
+a move (REST `POST /api/v1/tenants/{id}/move`, the vendor's `PUT /api/2/tenants/{id}` with
+its version, the console's move form, confirmed) by every role under
 every tenant of the demo trees. Out of scope: 404; in scope without the action: 403; both
 change nothing (no tenant, no move, no audit event). Allowed: done, and audited once.
 
@@ -80,6 +81,7 @@ def test_every_role_creates_and_moves_only_where_it_may(client, tenants, matrix_
             for role, kind in (
                 ("to", K.FOLDER if side else K.UNIT),
                 ("api", K.CUSTOMER if side else K.UNIT),
+                ("vendor", K.CUSTOMER if side else K.UNIT),
                 ("console", K.CUSTOMER if side else K.UNIT),
             )
         }
@@ -95,10 +97,10 @@ def test_every_role_creates_and_moves_only_where_it_may(client, tenants, matrix_
     def changes() -> int:
         return AuditEvent.objects.filter(actor=user, action__in=CHANGES).count()
 
-    def post(label: str, url: str, data: dict, want: int, api: bool) -> bool:
+    def post(label: str, url: str, data: dict, want: int, api: bool, method="post") -> bool:
         before = changes()
         extra = {"content_type": "application/json"} if api else {}
-        response = client.post(url, data, **extra)
+        response = getattr(client, method)(url, data, **extra)
         check(label, response.status_code, want)
         done = want in (200, 201, 302)
         check(f"{label} audited", changes() - before, 1 if done else 0)
@@ -106,17 +108,18 @@ def test_every_role_creates_and_moves_only_where_it_may(client, tenants, matrix_
 
     for pk, parent in demo.items():
         kind = K.CUSTOMER if parent.is_partner else K.UNIT
-        # A new level under every tenant, by both doors.
-        for api in (True, False):
-            name = f"Matrix new {'api' if api else 'console'}"
-            if api:
-                url, data = reverse("api-tenants"), {"name": name, "kind": kind}
-                data["parent_id"] = parent.slug
+        # A new level under every tenant, by the three doors.
+        for door in ("api", "vendor", "console"):
+            name = f"Matrix new {door}"
+            data = {"name": name, "kind": kind}
+            if door == "api":
+                url, data["parent_id"] = reverse("api-tenants"), parent.slug
+            elif door == "vendor":
+                url, data["parent_id"] = reverse("vendor-tenants"), str(parent.uuid)
             else:
                 url = reverse("child-create", kwargs={"tenant_id": parent.slug})
-                data = {"name": name, "kind": kind}
-            want = create_answer(tree, scope, user, pk, console=not api)
-            post(f"create under {parent.slug} ({url})", url, data, want, api)
+            want = create_answer(tree, scope, user, pk, console=door == "console")
+            post(f"create under {parent.slug} ({url})", url, data, want, door != "console")
             there = Tenant.objects.filter(parent=parent, name=name).exists()
             check(f"{name} under {parent.slug} exists", there, want in (201, 302))
 
@@ -146,6 +149,22 @@ def test_every_role_creates_and_moves_only_where_it_may(client, tenants, matrix_
             )
             after = Tenant.objects.get(pk=moved.pk).parent_id
             check(f"{moved.slug} under", tree.slug[after], tree.slug[target if done else now])
+
+        # The vendor's door: the same answers (a move is a change of parent at the version
+        # last read).
+        moved = made[pk]["vendor"]
+        for target in [to.pk] + ([away] if away else []):
+            current = Tenant.objects.get(pk=moved.pk)
+            want = move_answer(tree, scope, user, moved.pk, current.parent_id, target)
+            url = reverse("vendor-tenant", kwargs={"tenant_id": str(moved.uuid)})
+            data = {
+                "version": current.version,
+                "parent_id": str(Tenant.objects.get(pk=target).uuid),
+            }
+            done = post(f"vendor move {moved.slug}", url, data, want, api=True, method="put")
+            after = Tenant.objects.get(pk=moved.pk).parent_id
+            want_parent = target if done else current.parent_id
+            check(f"{moved.slug} under", tree.slug[after], tree.slug[want_parent])
 
         moved = made[pk]["console"]
         url = reverse("tenant-move", kwargs={"tenant_id": parent.slug, "child_id": moved.slug})
