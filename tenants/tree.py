@@ -141,6 +141,22 @@ UPDATE tenants_tenant SET lineage = %(prefix)s::bigint[] || lineage[%(after)s:]
  WHERE lineage @> ARRAY[%(id)s]::bigint[]
 RETURNING family, slug
 """
+# Monitoring > Usage's rollups (tokens.UsageRollup): the moved level's rows hold its whole
+# subtree's counters, so they leave the levels only its old path had and join those only the
+# new one has, one upsert in level order (the rollup trigger's order). Run after `_MOVE`:
+# its row locks make counters written meanwhile wait and follow the new path, and every
+# counter committed before is in the moved level's rows. Bounded by the levels that change
+# and the days of usage kept, not by the subtree's size.
+_SHIFT_USAGE = """
+INSERT INTO tokens_usagerollup AS u (level_id, family, day, registrations, failures)
+SELECT l.level, m.family, m.day, l.sign * m.registrations, l.sign * m.failures
+  FROM unnest(%(levels)s::bigint[], %(signs)s::bigint[]) AS l(level, sign)
+  JOIN tokens_usagerollup m ON m.level_id = %(id)s
+ ORDER BY l.level, m.day
+ON CONFLICT (level_id, day) DO UPDATE SET
+    registrations = u.registrations + EXCLUDED.registrations,
+    failures = u.failures + EXCLUDED.failures
+"""
 _CHILDLESS = """
 UPDATE tenants_tenant p SET has_children = EXISTS (
     SELECT 1 FROM tenants_tenant c WHERE c.parent_id = p.id)
@@ -174,6 +190,11 @@ def tenant_move(*, actor: User, tenant: Tenant, to: Tenant, origin: Origin) -> T
         }
         cursor.execute(_MOVE, params)
         moved = cursor.fetchall()
+        left = [level for level in old_lineage[:-1] if level not in to_lineage]
+        joined = [level for level in to_lineage if level not in old_lineage]
+        if left or joined:
+            shift = {"levels": left + joined, "signs": [-1] * len(left) + [1] * len(joined)}
+            cursor.execute(_SHIFT_USAGE, {**shift, "id": tenant.pk})
         cursor.execute("UPDATE tenants_tenant SET parent_id = %s WHERE id = %s", [to.pk, tenant.pk])
         cursor.execute(_CHILDLESS, [tenant.parent_id])
 
