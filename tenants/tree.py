@@ -63,15 +63,28 @@ def creatable_kinds(actor: User, parent: Tenant) -> tuple[str, ...]:
     return CHILD_KINDS[parent.kind] if can(actor, _action_under(parent)) else ()
 
 
-def move_destinations(actor: User, tenant: Tenant) -> QuerySet[Tenant]:
+def move_destinations(actor: User, tenant: Tenant, search: str = "") -> QuerySet[Tenant]:
     """Where `tenant` may go, for a picker: the levels of its own tree in the actor's scope
-    that may hold its kind, other than its parent and its own subtree; `move_check` decides."""
+    that may hold its kind, other than its parent and its own subtree, by name (with
+    `search`, those whose name contains it); `move_check` decides. A distributor has a
+    thousand such places: pickers take the first ones (`destination_page`)."""
     kinds = [kind for kind, children in CHILD_KINDS.items() if tenant.kind in children]
     destinations = tenants_visible_to(actor).filter(family=tenant.family, kind__in=kinds)
     destinations = destinations.exclude(lineage__contains=[tenant.pk])
     if tenant.parent_id is not None:
         destinations = destinations.exclude(pk=tenant.parent_id)
+    if search:
+        destinations = destinations.filter(name__icontains=search)
     return destinations.order_by(Lower("name"), "id")
+
+
+def destination_page(
+    actor: User, tenant: Tenant, *, search: str = "", limit: int
+) -> tuple[list[Tenant], bool]:
+    """The first `limit` destinations by name (matching `search`), and whether there are
+    more: one query of at most `limit` + 1 rows, however big the tree."""
+    found = list(move_destinations(actor, tenant, search)[: limit + 1])
+    return found[:limit], len(found) > limit
 
 
 def _name_free(parent: Tenant, name: str, exclude: Tenant | None = None) -> None:
