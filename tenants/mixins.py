@@ -9,7 +9,7 @@ from .audit import Origin
 from .models import AuditEvent
 from .permissions import Action, can
 from .selector_tree import Node, selector_search, selector_tree
-from .selectors import tenant_for
+from .selectors import paths_below, tenant_for
 
 # How many tenants the tenant selector lists before asking for a search.
 SELECTOR_LIMIT = 20
@@ -50,6 +50,18 @@ class TenantScopedMixin(LoginRequiredMixin):
 
     def origin(self) -> Origin:
         return Origin.from_request(self.request, AuditEvent.Source.UI)
+
+    def with_where(self, rows, tenant_of=lambda row: row.tenant_id) -> list:
+        """A list's rows at this level, each given `where`: the path of its tenant below
+        the level ("Contoso / Contoso Sales" at a reseller), the list's where column. One
+        query for the page; "" at a level with nothing below (the column is not shown)."""
+        rows = list(rows)
+        paths: dict[int, str] = {}
+        if self.tenant.is_partner or self.tenant.has_children:
+            paths = paths_below(self.tenant, (tenant_of(row) for row in rows))
+        for row in rows:
+            row.where = paths.get(tenant_of(row), "")
+        return rows
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

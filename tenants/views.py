@@ -74,6 +74,7 @@ class UserListView(ManagementMixin, TemplateView):
     def get_context_data(self, **kwargs):
         users = with_enrolment(users_at(actor=self.request.user, tenant=self.tenant))
         page = page_of(users, self.request)
+        page.object_list = self.with_where(page.object_list)
         return super().get_context_data(page=page, **kwargs)
 
 
