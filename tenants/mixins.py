@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from .audit import Origin
 from .models import AuditEvent
 from .permissions import Action, can
-from .selector_tree import Node, selector_search, selector_tree
+from .selector_tree import Node, selector_search, selector_tree, tree_level
 from .selectors import paths_below, tenant_for
 
 # How many tenants the tenant selector lists before asking for a search.
@@ -91,6 +91,7 @@ def tenant_selector(user, level, section: str, search: str) -> dict:
     def visit(node: Node) -> None:
         node.url = reverse(section, kwargs={"tenant_id": node.tenant.slug})
         node.current = node.tenant.pk == level.pk
+        node.level = tree_level(user, node.tenant)
         flat.append(node)
         for child in node.children:
             visit(child)
