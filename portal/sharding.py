@@ -40,6 +40,7 @@ PUBLIC_TABLES: dict[str, tuple[str, str]] = {
     "tokens_reminder": (PARTITIONED, "with its token (needs a `family` column)"),
     "tokens_agentcredential": (PARTITIONED, "distributed by `family` (needs the column)"),
     "tokens_usageday": (PARTITIONED, "distributed by `family`"),
+    "tokens_usagerollup": (PARTITIONED, "distributed by `family`"),
     "tenants_auditevent": (PARTITIONED, "distributed by `family`"),
     "agents_directory_deviceentry": (
         PARTITIONED,

@@ -8,8 +8,8 @@ from rest_framework.views import APIView
 from .audit import Origin
 from .models import AuditEvent
 from .permissions import Action, can
-from .selector_tree import Node, selector_search, selector_tree
-from .selectors import tenant_for
+from .selector_tree import Node, selector_search, selector_tree, tree_level
+from .selectors import paths_below, tenant_for
 
 # How many tenants the tenant selector lists before asking for a search.
 SELECTOR_LIMIT = 20
@@ -51,6 +51,18 @@ class TenantScopedMixin(LoginRequiredMixin):
     def origin(self) -> Origin:
         return Origin.from_request(self.request, AuditEvent.Source.UI)
 
+    def with_where(self, rows, tenant_of=lambda row: row.tenant_id) -> list:
+        """A list's rows at this level, each given `where`: the path of its tenant below
+        the level ("Contoso / Contoso Sales" at a reseller), the list's where column. One
+        query for the page; "" at a level with nothing below (the column is not shown)."""
+        rows = list(rows)
+        paths: dict[int, str] = {}
+        if self.tenant.is_partner or self.tenant.has_children:
+            paths = paths_below(self.tenant, (tenant_of(row) for row in rows))
+        for row in rows:
+            row.where = paths.get(tenant_of(row), "")
+        return rows
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         search = self.request.GET.get("tq", "").strip()[:100]
@@ -79,6 +91,7 @@ def tenant_selector(user, level, section: str, search: str) -> dict:
     def visit(node: Node) -> None:
         node.url = reverse(section, kwargs={"tenant_id": node.tenant.slug})
         node.current = node.tenant.pk == level.pk
+        node.level = tree_level(user, node.tenant)
         flat.append(node)
         for child in node.children:
             visit(child)

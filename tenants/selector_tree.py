@@ -29,6 +29,15 @@ class Node:
     more: bool = False
     url: str = ""  # set by the page: the same section at this level
     current: bool = False
+    level: int = 1  # its depth in the selector's tree (aria-level), set with `url`
+
+
+def tree_level(user: User | AnonymousUser, tenant: Tenant) -> int:
+    """How deep `tenant` stands in the actor's selector tree: 1 for its roots (the actor's
+    own tenant; every top for the superuser)."""
+    own = root_of(user)
+    above = len(own.lineage or [own.pk]) - 1 if own is not None else 0
+    return len(tenant.lineage or [tenant.pk]) - above
 
 
 def root_of(user: User | AnonymousUser) -> Tenant | None:

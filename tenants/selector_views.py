@@ -6,7 +6,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.generic import View
 
 from .mixins import SELECTOR_LIMIT, TenantScopedMixin
-from .selector_tree import Node, children_page
+from .selector_tree import Node, children_page, tree_level
 
 
 class SelectorChildrenView(TenantScopedMixin, View):
@@ -28,7 +28,7 @@ class SelectorChildrenView(TenantScopedMixin, View):
                 url = reverse(section, kwargs={"tenant_id": child.slug})
             except NoReverseMatch:
                 url = reverse("devices", kwargs={"tenant_id": child.slug})
-            nodes.append(Node(child, url=url))
+            nodes.append(Node(child, url=url, level=tree_level(request.user, child)))
         context = {
             "nodes": nodes,
             "more": more,

@@ -4,7 +4,10 @@ Every tenant-scoped page, API call and admin screen reaches its tenant through `
 which treats "exists but outside your scope" exactly like "does not exist".
 """
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import Case, Q, QuerySet, When
 from django.db.models.functions import Lower
 from django.http import Http404
@@ -202,3 +205,30 @@ def users_at(*, actor: User, tenant: Tenant) -> QuerySet[User]:
     if not can(actor, Action.VIEW_ALL_USERS):
         users = users.filter(pk=actor.pk)
     return users.order_by("username")
+
+
+# How a path below a level is written in lists, as the selector and the page's path do.
+PATH_SEPARATOR = " / "
+
+_PATHS_BELOW = """
+SELECT t.id, array_agg(a.name ORDER BY p.n)
+  FROM tenants_tenant t
+ CROSS JOIN LATERAL unnest(t.lineage) WITH ORDINALITY AS p(id, n)
+  JOIN tenants_tenant a ON a.id = p.id
+ WHERE t.id = ANY(%(ids)s) AND t.lineage @> ARRAY[%(level)s]::bigint[]
+   AND p.n > array_position(t.lineage, %(level)s::bigint) - (t.id = %(level)s)::int
+ GROUP BY t.id
+"""
+
+
+def paths_below(level: Tenant, tenant_ids: Iterable[int | None]) -> dict[int, str]:
+    """Where rows of a list at `level` live: for each of `tenant_ids` in the level's subtree,
+    the names of its path below the level ("Contoso / Contoso Sales" at Northwind, "Contoso
+    Sales" at Contoso; the level's own rows, its own name). One query for a page's rows,
+    whatever their number; tenants outside the level are left out."""
+    ids = sorted({pk for pk in tenant_ids if pk is not None})
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_PATHS_BELOW, {"ids": ids, "level": level.pk})
+        return {pk: PATH_SEPARATOR.join(names) for pk, names in cursor.fetchall()}

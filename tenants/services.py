@@ -18,7 +18,10 @@ from .selectors import forget_levels
 Role = User.Role
 
 ROLES_FOR_KIND = {
-    Tenant.Kind.PARTNER: {Role.PARTNER_ADMIN},
+    # A partner's (a distributor's, a reseller's) read-only administrator sees its whole
+    # subtree and changes nothing (`permissions.ROLE_ACTIONS`), as a read-only API client
+    # of the partner already does.
+    Tenant.Kind.PARTNER: {Role.PARTNER_ADMIN, Role.READONLY_ADMIN},
     Tenant.Kind.FOLDER: set(),  # partner-side grouping: no accounts of its own
     Tenant.Kind.CUSTOMER: {Role.COMPANY_ADMIN, Role.USER, Role.READONLY_ADMIN},
     Tenant.Kind.UNIT: {Role.UNIT_ADMIN, Role.USER, Role.READONLY_ADMIN},

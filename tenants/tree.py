@@ -63,15 +63,28 @@ def creatable_kinds(actor: User, parent: Tenant) -> tuple[str, ...]:
     return CHILD_KINDS[parent.kind] if can(actor, _action_under(parent)) else ()
 
 
-def move_destinations(actor: User, tenant: Tenant) -> QuerySet[Tenant]:
+def move_destinations(actor: User, tenant: Tenant, search: str = "") -> QuerySet[Tenant]:
     """Where `tenant` may go, for a picker: the levels of its own tree in the actor's scope
-    that may hold its kind, other than its parent and its own subtree; `move_check` decides."""
+    that may hold its kind, other than its parent and its own subtree, by name (with
+    `search`, those whose name contains it); `move_check` decides. A distributor has a
+    thousand such places: pickers take the first ones (`destination_page`)."""
     kinds = [kind for kind, children in CHILD_KINDS.items() if tenant.kind in children]
     destinations = tenants_visible_to(actor).filter(family=tenant.family, kind__in=kinds)
     destinations = destinations.exclude(lineage__contains=[tenant.pk])
     if tenant.parent_id is not None:
         destinations = destinations.exclude(pk=tenant.parent_id)
+    if search:
+        destinations = destinations.filter(name__icontains=search)
     return destinations.order_by(Lower("name"), "id")
+
+
+def destination_page(
+    actor: User, tenant: Tenant, *, search: str = "", limit: int
+) -> tuple[list[Tenant], bool]:
+    """The first `limit` destinations by name (matching `search`), and whether there are
+    more: one query of at most `limit` + 1 rows, however big the tree."""
+    found = list(move_destinations(actor, tenant, search)[: limit + 1])
+    return found[:limit], len(found) > limit
 
 
 def _name_free(parent: Tenant, name: str, exclude: Tenant | None = None) -> None:
@@ -141,6 +154,22 @@ UPDATE tenants_tenant SET lineage = %(prefix)s::bigint[] || lineage[%(after)s:]
  WHERE lineage @> ARRAY[%(id)s]::bigint[]
 RETURNING family, slug
 """
+# Monitoring > Usage's rollups (tokens.UsageRollup): the moved level's rows hold its whole
+# subtree's counters, so they leave the levels only its old path had and join those only the
+# new one has, one upsert in level order (the rollup trigger's order). Run after `_MOVE`:
+# its row locks make counters written meanwhile wait and follow the new path, and every
+# counter committed before is in the moved level's rows. Bounded by the levels that change
+# and the days of usage kept, not by the subtree's size.
+_SHIFT_USAGE = """
+INSERT INTO tokens_usagerollup AS u (level_id, family, day, registrations, failures)
+SELECT l.level, m.family, m.day, l.sign * m.registrations, l.sign * m.failures
+  FROM unnest(%(levels)s::bigint[], %(signs)s::bigint[]) AS l(level, sign)
+  JOIN tokens_usagerollup m ON m.level_id = %(id)s
+ ORDER BY l.level, m.day
+ON CONFLICT (level_id, day) DO UPDATE SET
+    registrations = u.registrations + EXCLUDED.registrations,
+    failures = u.failures + EXCLUDED.failures
+"""
 _CHILDLESS = """
 UPDATE tenants_tenant p SET has_children = EXISTS (
     SELECT 1 FROM tenants_tenant c WHERE c.parent_id = p.id)
@@ -174,6 +203,11 @@ def tenant_move(*, actor: User, tenant: Tenant, to: Tenant, origin: Origin) -> T
         }
         cursor.execute(_MOVE, params)
         moved = cursor.fetchall()
+        left = [level for level in old_lineage[:-1] if level not in to_lineage]
+        joined = [level for level in to_lineage if level not in old_lineage]
+        if left or joined:
+            shift = {"levels": left + joined, "signs": [-1] * len(left) + [1] * len(joined)}
+            cursor.execute(_SHIFT_USAGE, {**shift, "id": tenant.pk})
         cursor.execute("UPDATE tenants_tenant SET parent_id = %s WHERE id = %s", [to.pk, tenant.pk])
         cursor.execute(_CHILDLESS, [tenant.parent_id])
 

@@ -55,9 +55,16 @@ class ChildCreateView(ManagementMixin, FormView):
         return redirect("customers", tenant_id=self.tenant.slug)
 
 
+# How many destinations the Move picker lists before asking for a search (as the tenant
+# selector does): a distributor's tenant has a thousand places it could go.
+DESTINATION_LIMIT = 50
+
+
 class TenantMoveView(ManagementMixin, FormView):
     """Pick a destination, confirm, move: two posts, then back to the list (post/redirect/
-    get). The tenant to move is one of the current level's subtree."""
+    get). The tenant to move is one of the current level's subtree. The picker lists the
+    first destinations by name, or those matching `q`; a post names its destination, which
+    is looked up alone (it may be one a search found)."""
 
     template_name = "tenants/tenant_move.html"
     section = "customers"
@@ -77,12 +84,34 @@ class TenantMoveView(ManagementMixin, FormView):
             self._moved = moved
         return self._moved
 
+    def search(self) -> str:
+        return self.request.GET.get("q", "").strip()[:100]
+
     def get_form_kwargs(self):
-        destinations = list(tree.move_destinations(self.request.user, self.moved()))
+        user, moved = self.request.user, self.moved()
+        chosen = self.request.POST.get("to", "") if self.request.method == "POST" else ""
+        destinations = []
+        if chosen:
+            destinations = list(tree.move_destinations(user, moved).filter(slug=chosen)[:1])
+            self.more = False
+        if not destinations:  # a first visit, a search, or a choice that is not one
+            destinations, self.more = tree.destination_page(
+                user, moved, search=self.search(), limit=DESTINATION_LIMIT
+            )
         return {**super().get_form_kwargs(), "destinations": destinations}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(moved=self.moved(), **kwargs)
+        if "form" not in kwargs:
+            kwargs["form"] = self.get_form()  # first: it finds whether there are more
+        search = self.search()
+        return super().get_context_data(
+            moved=self.moved(),
+            destination_search=search,
+            destinations_more=getattr(self, "more", False),
+            # Offer the search where there is something to search.
+            destinations_searchable=bool(search or getattr(self, "more", False)),
+            **kwargs,
+        )
 
     def form_valid(self, form):
         moved, to = self.moved(), form.cleaned_data["to"]

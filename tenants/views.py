@@ -11,6 +11,7 @@ from common.paging import page_of
 
 from . import services, tree
 from .forms import CustomerForm, UserForm
+from .level_rows import level_rows
 from .mixins import TenantScopedMixin
 from .permissions import Action
 from .selectors import customers_at, in_scope, levels_at, users_at
@@ -37,6 +38,7 @@ class CustomerListView(ManagementMixin, TemplateView):
         kinds = tree.creatable_kinds(self.request.user, self.tenant)
         return super().get_context_data(
             customers=page.object_list,
+            rows=level_rows(page.object_list, self.tenant, movable),
             page=page,
             movable=movable,
             new_kinds=kinds,
@@ -72,6 +74,7 @@ class UserListView(ManagementMixin, TemplateView):
     def get_context_data(self, **kwargs):
         users = with_enrolment(users_at(actor=self.request.user, tenant=self.tenant))
         page = page_of(users, self.request)
+        page.object_list = self.with_where(page.object_list)
         return super().get_context_data(page=page, **kwargs)
 
 

@@ -247,4 +247,4 @@ class TokenReminder(models.Model):
 
 
 # Usage counters and agent credentials: a module of their own, registered with this app here.
-from .other_models import AgentCredential, UsageDay  # noqa: E402, F401
+from .other_models import AgentCredential, UsageDay, UsageRollup  # noqa: E402, F401

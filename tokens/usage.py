@@ -1,7 +1,9 @@
 """Usage counters: machines registered and failed token uses per customer and day (UTC).
 
-Monitoring > Usage reads these rows (`usage_by_day`), never the devices: a partner's All
-customers is one range over the (family, day) index, however many customers and devices.
+Monitoring > Usage reads their rollups (`usage_by_day`), never the devices nor the
+tenants' rows: each level of the tree has its own daily totals (`UsageRollup`, kept by a
+database trigger on these rows and shifted by a move), so a distributor's All customers is
+30 rows of one index, as a single customer's is.
 
 - Registrations are added to by the registration statement itself, in its transaction and
   only when it inserts a device (agents/services/registration_sql.py, the `usage` branch).
@@ -16,13 +18,11 @@ import logging
 from dataclasses import dataclass
 
 from django.db import DatabaseError, connection
-from django.db.models import Sum
 from django.utils import timezone
 
 from tenants.models import Tenant
-from tenants.selectors import at_level
 
-from .models import UsageDay
+from .models import UsageDay, UsageRollup
 
 logger = logging.getLogger(__name__)
 
@@ -64,20 +64,17 @@ def usage_by_day(
     level: Tenant, *, days: int = DAYS, today: datetime.date | None = None
 ) -> list[UsageOfDay]:
     """The last `days` days up to today (oldest first, days without rows as zeros) of a
-    customer, or of all customers of a partner: one indexed query."""
+    level and everything below it (at a partner or folder, All customers): one read of
+    the level's own rollups, at most `days` rows whatever the size of its subtree."""
     today = today or today_utc()
     start = today - datetime.timedelta(days=days - 1)
-    rows = UsageDay.objects.filter(day__gte=start, day__lte=today)
-    rows = rows.filter(at_level(level))  # platform rows (null family) never match
-    sums = {
-        row["day"]: row
-        for row in rows.values("day").annotate(r=Sum("registrations"), f=Sum("failures"))
-    }
+    rows = UsageRollup.objects.filter(level=level, day__gte=start, day__lte=today)
+    sums = {day: (r, f) for day, r, f in rows.values_list("day", "registrations", "failures")}
     return [
         UsageOfDay(
             day=day,
-            registrations=sums.get(day, {}).get("r") or 0,
-            failures=sums.get(day, {}).get("f") or 0,
+            registrations=sums.get(day, (0, 0))[0],
+            failures=sums.get(day, (0, 0))[1],
         )
         for day in (start + datetime.timedelta(days=n) for n in range(days))
     ]

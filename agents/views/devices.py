@@ -37,6 +37,7 @@ class DeviceListView(AddDevicesPaneMixin, TenantScopedMixin, TemplateView):
             actor=self.request.user, tenant=self.tenant, sort=sort, token_id=token_id
         )
         page = keyset_page_of(devices, self.request, size=settings.CONSOLE_PAGE_SIZE)
+        page.object_list = self.with_where(page.object_list)
         context.update(
             page=page,
             sort=sort,

@@ -102,7 +102,7 @@ class AddDevicesPaneMixin:
         tokens = selectors.tokens_active_for(actor=self.request.user, tenant=self.tenant, sort=sort)
         page = keyset_page_of(tokens, self.request, size=settings.CONSOLE_PAGE_SIZE, param="tpage")
         return {
-            "tokens": page.object_list,
+            "tokens": self.with_where(page.object_list),
             "tokens_page": page,
             "token_sort": sort,
             **self.token_actions_context(**kwargs),

@@ -27,6 +27,7 @@ class PlanListView(TenantScopedMixin, TemplateView):
         sort = self.request.GET.get("sort", "name")
         plans = selectors.plans_for(tenant=self.tenant, sort=sort)
         page = keyset_page_of(plans, self.request, size=settings.CONSOLE_PAGE_SIZE)
+        page.object_list = self.with_where(page.object_list)
         context.update(page=page, sort=sort, all_customers=self.tenant.is_partner)
         return context
 

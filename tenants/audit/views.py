@@ -67,7 +67,8 @@ class AuditLogView(ManagementMixin, TemplateView):
         filters = form.filters() if form.is_bound else AuditFilter()
         events = audit_events(actor=self.request.user, tenant=self.tenant, filters=filters)
         page = page_of(events, self.request)
-        rows = [(event, object_label(event), describe(event)) for event in page.object_list]
+        events = self.with_where(page.object_list)
+        rows = [(event, object_label(event), describe(event)) for event in events]
         filtered = filters != AuditFilter()
         # The User filter's suggestions: the first of the level's users this actor may see
         # (an index range; a distributor's 150,000 users made every audit page read them

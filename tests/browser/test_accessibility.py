@@ -87,9 +87,9 @@ def test_tenant_selector_works_by_keyboard(login):
     summary = page.get_by_role("navigation").locator("summary")
     summary.focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_role("link", name="Globex")).to_be_visible()
+    expect(page.get_by_role("treeitem", name="Globex")).to_be_visible()
     page.keyboard.press("Escape")
-    expect(page.get_by_role("link", name="Globex")).to_be_hidden()
+    expect(page.get_by_role("treeitem", name="Globex")).to_be_hidden()
     expect(summary).to_be_focused()
 
 

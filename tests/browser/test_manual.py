@@ -83,7 +83,7 @@ def test_partner_admin_is_refused_at_all_customers_then_selects_a_customer(login
     expect(page.get_by_role("dialog")).to_have_count(0)
 
     page.get_by_role("navigation").locator("summary").click()
-    page.get_by_role("link", name="Initech").click()
+    page.get_by_role("treeitem", name="Initech").click()
     expect(page.get_by_role("navigation").locator("summary")).to_contain_text("Initech")
     pane = open_add_devices(page)
     value = generate(page, pane, user="initech-carol")

@@ -146,9 +146,10 @@ def test_all_customers_device_list_is_paginated_and_sorted(login, tenants, users
     ("username", "slug", "expected"),
     [
         # session, user (with its tenant), count, rows (of the directory); no SET
-        # search_path, no tenant lookup; a partner's selector reads its first customers
+        # search_path, no tenant lookup; a partner's selector reads its first customers, and
+        # its where column the rows' paths below it (one query a page)
         ("globex-admin", "globex", 4),
-        ("msp-admin", "demo-msp", 5),
+        ("msp-admin", "demo-msp", 6),
     ],
 )
 def test_device_list_query_count_is_pinned_at_each_level(

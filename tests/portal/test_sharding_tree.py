@@ -20,10 +20,14 @@ pytestmark = pytest.mark.django_db
 KEYS = {
     "tokens_registrationtoken": "family",
     "tokens_usageday": "family",
+    "tokens_usagerollup": "family",
     "tenants_auditevent": "family",
     "agents_directory_deviceentry": "partner_id",
     "agents_directory_planentry": "partner_id",
 }
+
+# The tenant column of tables that name it otherwise (a rollup's level).
+TENANT_OF = {"tokens_usagerollup": "level_id"}
 
 
 def keys_of_tree(top) -> dict[str, set]:
@@ -33,7 +37,8 @@ def keys_of_tree(top) -> dict[str, set]:
         for table, column in KEYS.items():
             cursor.execute(
                 f"SELECT DISTINCT x.{column} FROM {table} x"  # noqa: S608 - fixed names
-                " JOIN tenants_tenant t ON t.id = x.tenant_id WHERE %s = ANY(t.lineage)",
+                f" JOIN tenants_tenant t ON t.id = x.{TENANT_OF.get(table, 'tenant_id')}"
+                " WHERE %s = ANY(t.lineage)",
                 [top.pk],
             )
             found[table] = {row[0] for row in cursor.fetchall()}
@@ -57,7 +62,12 @@ def test_a_whole_tree_maps_to_one_shard_key_its_top(tenants, users):
         _token, value = make_token(tenants[slug], users[user])
         assert register(value, machine=f"m-{slug}").status_code == 201
     found = keys_of_tree(top)
-    for table in ("tokens_registrationtoken", "tokens_usageday", "tenants_auditevent"):
+    for table in (
+        "tokens_registrationtoken",
+        "tokens_usageday",
+        "tokens_usagerollup",
+        "tenants_auditevent",
+    ):
         assert found[table] == {top.pk}, table
     assert found["agents_directory_deviceentry"] == {top.pk}
     assert found["agents_directory_planentry"] <= {top.pk}

@@ -16,12 +16,13 @@ from tests.factories import make_device, make_token
 
 # The platform, a distributor, its resellers, a customer with units, a unit, a folder's
 # customer, a reseller's other customer, plain users above and in a unit, read-only
-# administrators at a customer and a unit; and the old one-level demo.
+# administrators at a reseller, a customer and a unit; and the old one-level demo.
 ROLES = [
     "platform-admin",
     "distributor-admin",
     "northwind-admin",
     "southridge-admin",
+    "northwind-reader",
     "contoso-admin",
     "contoso-reader",
     "contoso-sales-admin",
@@ -42,7 +43,11 @@ ROLE_PARAMS = [
     u if u in FAST_ROLES else pytest.param(u, marks=pytest.mark.exhaustive) for u in ROLES
 ]
 # The read-only administrators the demo lacks: username -> tenant.
-READERS = {"contoso-reader": "contoso", "contoso-sales-reader": "contoso-sales"}
+READERS = {
+    "northwind-reader": "northwind",
+    "contoso-reader": "contoso",
+    "contoso-sales-reader": "contoso-sales",
+}
 
 
 @pytest.fixture

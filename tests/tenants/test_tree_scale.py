@@ -50,13 +50,14 @@ def test_moving_a_reseller_costs_the_same_statements_with_1_or_61_tenants_below(
     _grow(Tenant.objects.get(slug="southridge"), 20, 2)
     big, sql = _move_statements(admin, "southridge", "direct-customers")
     assert big == small, sql
-    # Only the tenants table and the move's audit event are written.
+    # Only the tenants table, the move's audit event and the levels' usage rollups (the
+    # moved level's rows shifted to the levels it joins) are written.
     written = {
         found.group(1)
         for s in sql
         if (found := re.match(r'\s*(?:INSERT INTO|UPDATE|DELETE FROM) "?(\w+)"?', s))
     }
-    assert written == {"tenants_tenant", "tenants_auditevent"}, sql
+    assert written == {"tenants_tenant", "tenants_auditevent", "tokens_usagerollup"}, sql
     folder = Tenant.objects.get(slug="direct-customers")
     moved = Tenant.objects.filter(lineage__contains=[folder.pk])
     assert moved.count() == 4 + 20 * 3  # the folder, litware, southridge, tailspin; the grown

@@ -107,12 +107,12 @@ def test_usage_page_query_count_is_pinned(tenants, users, login, django_assert_n
         )
     with django_assert_num_queries(len(before)):
         client.get(_usage_url("demo-msp"))
-    usage_reads = [q for q in before.captured_queries if "tokens_usageday" in q["sql"]]
+    usage_reads = [q for q in before.captured_queries if "tokens_usage" in q["sql"]]
     assert len(usage_reads) == 1
 
 
 @pytest.mark.django_db
-def test_all_customers_reads_one_range_of_the_family_day_index(tenants):
+def test_all_customers_reads_one_range_of_the_levels_rollups(tenants):
     with CaptureQueriesContext(connection) as queries:
         usage.usage_by_day(tenants["demo-msp"])
     [query] = queries.captured_queries
@@ -120,7 +120,7 @@ def test_all_customers_reads_one_range_of_the_family_day_index(tenants):
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {query['sql']}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "usage_by_family_day" in plan, plan
+    assert "one_usage_rollup_per_day" in plan, plan
     assert "Seq Scan" not in plan, plan
 
 

@@ -61,7 +61,9 @@
   // The tenant selector's tree (templates/console/tenant_selector.html): expand buttons that
   // load a level's children a page at a time, and the arrow keys: Up/Down move between the
   // visible levels, Right opens a level (or goes to its first child), Left closes it (or
-  // goes to its parent), Home/End; Enter follows the link.
+  // goes to its parent), Home/End; Enter follows the link. Each level's link is a treeitem
+  // (role="tree"); one of them is in the Tab order at a time, the one last focused (at
+  // first the current level), as the WAI-ARIA tree pattern has it.
   var selector = document.querySelector("[data-tenant-selector]");
   var tree = selector && selector.querySelector("[data-tree]");
   if (tree) {
@@ -69,8 +71,15 @@
       return selector.getAttribute("data-children-url").replace("-slug-", encodeURIComponent(slug)) +
         "&offset=" + offset;
     };
+    var items = function (root) { return root.querySelectorAll("[role=treeitem]"); };
     var wire = function (root) {
       root.querySelectorAll("[data-tree-toggle], [data-tree-more]").forEach(function (b) { b.hidden = false; });
+      if (tree.getAttribute("role") === "tree") {
+        items(root).forEach(function (a) { a.tabIndex = -1; });
+      }
+    };
+    var tabTo = function (item) {
+      items(tree).forEach(function (a) { a.tabIndex = a === item ? 0 : -1; });
     };
     var load = function (slug, offset, into, before) {
       return fetch(childrenUrl(slug, offset), { credentials: "same-origin" })
@@ -86,11 +95,14 @@
       var toggle = node.querySelector(":scope > .tree-row [data-tree-toggle]");
       if (!toggle) return Promise.resolve();
       var group = node.querySelector(":scope > .tree-group");
+      var item = node.querySelector(":scope > .tree-row [role=treeitem]");
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      if (item) item.setAttribute("aria-expanded", open ? "true" : "false");
       if (group) { group.hidden = !open; return Promise.resolve(); }
       if (!open) return Promise.resolve();
       group = document.createElement("ul");
       group.className = "tree-group";
+      group.setAttribute("role", "group");
       node.appendChild(group);
       return load(node.getAttribute("data-slug"), 0, group, null);
     };
@@ -98,6 +110,12 @@
       return Array.prototype.filter.call(tree.querySelectorAll("a"), function (a) { return a.offsetParent !== null; });
     };
     wire(tree);
+    if (tree.getAttribute("role") === "tree") {
+      tabTo(tree.querySelector("[role=treeitem][aria-selected=true]") || items(tree)[0]);
+      tree.addEventListener("focusin", function (event) {
+        if (event.target.getAttribute("role") === "treeitem") tabTo(event.target);
+      });
+    }
     tree.addEventListener("click", function (event) {
       var toggle = event.target.closest("[data-tree-toggle]");
       if (toggle) {
