@@ -15,6 +15,7 @@ from django.db import transaction
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from api.fields import StrictIntegerField
 from tenants import services, tree
 from tenants.models import Tenant
 
@@ -33,7 +34,7 @@ class VendorTenantInput(serializers.Serializer):
 
 
 class VendorTenantChange(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1)
+    version = StrictIntegerField(min_value=1)
     name = serializers.CharField(max_length=100, required=False)
     parent_id = serializers.UUIDField(required=False)
 

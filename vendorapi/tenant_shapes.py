@@ -3,6 +3,7 @@
 from django.http import Http404
 from rest_framework import serializers
 
+from api.fields import StrictIntegerField
 from tenants.models import Tenant, User
 from tenants.selectors import tenant_for
 
@@ -16,7 +17,7 @@ class VendorTenant(serializers.Serializer):
     parent_id = serializers.UUIDField(source="parent.uuid", allow_null=True, default=None)
     has_children = serializers.BooleanField()
     enabled = serializers.SerializerMethodField()
-    version = serializers.IntegerField()
+    version = StrictIntegerField()
 
     def get_enabled(self, tenant) -> bool:
         return True  # this portal has no disabled tenants
