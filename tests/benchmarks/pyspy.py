@@ -2,13 +2,14 @@
 
 `Sampler(pids, seconds, out_dir, label)` starts one `py-spy record` per process (collapsed
 stacks, the "raw" format flamegraph tools read; only samples of a thread holding the GIL,
-so threads waiting for a lock, a queue or the network are left out) and `wait()` collects them; `summary(files)`
-folds them into the share of samples under each frame (inclusive) and at the top of the
-stack (exclusive), so a run prints where the CPU went without a viewer. The shares are of
-the time spent running Python code (and C code called with the GIL held): what a worker
-spends in system calls without the GIL is not in them. py-spy pauses the process to read each sample: the CPU figures
-of a profiled window are inflated a little (a few % at 100 samples a second); profile a
-window of its own, not one whose figures are reported.
+so threads waiting for a lock, a queue or the network are left out) and `wait()` collects
+them; `summary(files)` folds them into the share of samples under each frame (inclusive)
+and at the top of the stack (exclusive), so a run prints where the CPU went without a
+viewer. The shares are of the time spent running Python code (and C code called with the
+GIL held): what a worker spends in system calls without the GIL is not in them. py-spy
+pauses the process to read each sample, so a profiled window runs slower and its CPU
+figures are inflated (the sampled milliseconds a request read higher than the unprofiled
+window's CPU): compare shares, and report figures from windows of their own.
 """
 
 import collections
@@ -19,14 +20,18 @@ from pathlib import Path
 PY_SPY = shutil.which("py-spy") or str(Path(__file__).resolve().parents[2] / ".venv/bin/py-spy")
 
 
+def _options(seconds: float, rate: int) -> list[str]:
+    duration = str(max(1, round(seconds)))
+    return ["--duration", duration, "--rate", str(rate), "--gil", "--format", "raw"]
+
+
 class Sampler:
     def __init__(self, pids: list[int], seconds: float, out_dir: Path, label: str, rate: int = 100):
         out_dir.mkdir(parents=True, exist_ok=True)
         self.files = [out_dir / f"{label}-{pid}.txt" for pid in pids]
         self.processes = [
             subprocess.Popen(
-                [PY_SPY, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))),
-                 "--rate", str(rate), "--gil", "--format", "raw", "--output", str(path)],
+                [PY_SPY, "record", "--pid", str(pid), *_options(seconds, rate), "-o", str(path)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
