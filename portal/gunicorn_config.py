@@ -2,7 +2,10 @@
 
 - Its own log lines (start, workers, errors) are JSON objects like the portal's
   (python-json-logger); it writes no access log: the portal logs each request itself,
-  without query strings (portal.requestlog).
+  without query strings (portal.requestlog). gunicorn built an access record for every
+  request all the same (the environ, the atoms, a log record) whenever a logging
+  configuration is given, only for its logger to drop it: `PortalLogger` builds none
+  unless `accesslog` names a log (2-3% of a request's CPU, issue 19 item 14).
 - Metrics shared between worker processes (prometheus_client's multiprocess mode, in
   PROMETHEUS_MULTIPROC_DIR): a worker that exits is marked dead, and when the server stops
   it removes the folder if the launcher made it (PORTAL_METRICS_DIR_OWNED).
@@ -25,8 +28,20 @@ import ipaddress
 import os
 import shutil
 
+from gunicorn.glogging import Logger
+
 from portal.logformat import JSON_LOG_FORMATTER
 
+
+class PortalLogger(Logger):
+    """gunicorn's logger, building access records only for an access log named by
+    `accesslog` (gunicorn: also whenever any logging configuration is given)."""
+
+    def _compute_access_log_enabled(self):
+        return bool(self.cfg.accesslog)
+
+
+logger_class = PortalLogger
 accesslog = None
 logconfig_dict = {
     "version": 1,

@@ -25,7 +25,9 @@ import threading
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 _lock = threading.Lock()
 _pools: dict[tuple, Any] = {}  # a Redis client (with its pool) per server URL and options
@@ -92,12 +94,49 @@ return false
 _SHA = {s: hashlib.sha1(s.encode()).hexdigest() for s in (_COUNT_AND_READ, _COUNT_DOWN)}  # noqa: S324
 
 
-def _run(client, script: str, *keys: str, args: tuple = ()) -> Any:
-    """EVALSHA (one round trip once Redis knows the script), EVAL the first time."""
+def _connection(client):
+    """A connection of the script path's own (`_run`), ready to send: an idle one of this
+    client's, reconnected if Redis closed it meanwhile (as redis-py's pool does), else a
+    new one with the pool's settings (its socket timeouts)."""
+    idle = client.__dict__.setdefault("_script_connections", [])
     try:
-        return client.evalsha(_SHA[script], len(keys), *keys, *args)
-    except NoScriptError:
-        return client.eval(script, len(keys), *keys, *args)
+        conn = idle.pop()  # atomic under the GIL: no two threads get the same one
+    except IndexError:
+        pool = client.connection_pool
+        conn = pool.connection_class(**pool.connection_kwargs)
+    conn.connect()
+    try:
+        stale = conn.can_read()  # a reply nobody read, or the server's end of a closed socket
+    except (ConnectionError, TimeoutError, OSError, RedisConnectionError, RedisTimeoutError):
+        stale = True
+    if stale:
+        conn.disconnect()
+        conn.connect()
+    return conn, idle
+
+
+def _run(client, script: str, *keys: str, args: tuple = ()) -> Any:
+    """EVALSHA (one round trip once Redis knows the script), EVAL the first time.
+
+    Sent on a connection of its own rather than through `client.evalsha`: redis-py's path
+    (its pool's bookkeeping and metrics, the retry wrapper, the reply callbacks) cost as
+    much CPU as the round trip itself, on two calls in every registration. The connection
+    goes back only after a whole reply was read; on any error it is closed (a timed-out
+    reply must never be read by the next call) and the error raised, as redis-py does with
+    no retries (the cache settings' socket timeouts: `common.shared_cache` decides)."""
+    conn, idle = _connection(client)
+    try:
+        try:
+            conn.send_command("EVALSHA", _SHA[script], len(keys), *keys, *args)
+            answer = conn.read_response()
+        except NoScriptError:
+            conn.send_command("EVAL", script, len(keys), *keys, *args)
+            answer = conn.read_response()
+    except BaseException:
+        conn.disconnect()
+        raise
+    idle.append(conn)
+    return answer
 
 
 class SharedPoolRedisCache(RedisCache):

@@ -42,6 +42,9 @@ from django_tenants.postgresql_backend import base
 from django_tenants.utils import quote_schema_name
 from psycopg import pq
 from psycopg._queries import PostgresQuery, _query2pg_nocache
+from psycopg_pool import ConnectionPool
+
+from . import pooling
 
 # PostgreSQL runs these only as a statement of their own ("cannot be executed within a
 # transaction block / from a multi-command string").
@@ -173,6 +176,20 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # own included): a test compares it with Django's count of executed statements.
         self.statements_sent = 0
         super().__init__(*args, **kwargs)
+
+    @property
+    def pool(self):
+        """Django's pool, its health check made only after a connection sat unused
+        (`pooling.check_unless_recent`)."""
+        pool = super().pool
+        if pool is not None and pool._check is ConnectionPool.check_connection:
+            pool._check = pooling.check_unless_recent
+        return pool
+
+    def _close(self):
+        if self.connection is not None and self.pool:
+            pooling.returned(self.connection)
+        return super()._close()
 
     def get_connection_params(self):
         params = super().get_connection_params()

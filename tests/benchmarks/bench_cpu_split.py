@@ -14,7 +14,9 @@ Loopback only, bounded in time.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python -m tests.benchmarks.bench_cpu_split --seconds 10 --workers 4
 
-(`--rounds 3` repeats the two windows on one server and prints each round.)
+(`--rounds 3` repeats the two windows on one server and prints each round. `--profile DIR`
+then runs one more window of each, sampled by py-spy in every worker (tests/benchmarks/
+pyspy.py): collapsed stacks in DIR, for a flamegraph viewer, and the top frames printed.)
 
 The scratch database `portal_cpu` (`BENCH_DATABASE` names another) is dropped at the end.
 """
@@ -37,6 +39,7 @@ import psycopg  # noqa: E402
 
 from portal.launch.production import production_server_command  # noqa: E402
 from tests.benchmarks.bench_scale import REGISTER_LUA, _dsn, _wrk  # noqa: E402
+from tests.benchmarks.pyspy import Sampler, summary  # noqa: E402
 from tests.live.server import free_port, start_gunicorn, stop_gunicorn  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 
@@ -119,12 +122,26 @@ def _production(env: dict, workers: int, cache_url: str, workdir: str):
     return process, f"http://127.0.0.1:{port}"
 
 
+RATE = 200  # samples a second
+
+
+def _profile(out_dir: Path, master: int, seconds: float, runs: dict) -> None:
+    """One more window of each kind with every worker sampled (not a measured window)."""
+    for what, run in runs.items():
+        sampler = Sampler(_workers(master), seconds, out_dir, what, rate=RATE)
+        requests = run() * seconds
+        files = sampler.wait()
+        print(f"profile of {what}, {requests:.0f} requests ({out_dir}/{what}-*.txt):")
+        print(summary(files, per=requests * RATE / 1000))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--server", choices=("production", "wsgi"), default="production")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy each window once more")
     args = parser.parse_args()
     server_url = re.sub(r"/[^/]*$", "/postgres", os.environ["DATABASE_URL"])
     server_dsn = _dsn(server_url)
@@ -177,6 +194,8 @@ def main() -> None:
                     )
                 ratio = app_ms["registration"] / app_ms["ping"]
                 print(f"round {round_}: app CPU registration / ping {ratio:.1f}")
+            if args.profile:
+                _profile(Path(args.profile), server.pid, args.seconds, runs)
         finally:
             stop_gunicorn(server)
     finally:

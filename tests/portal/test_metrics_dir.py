@@ -3,6 +3,9 @@ per start, removed when gunicorn stops; a given one emptied of the last run's co
 
 from pathlib import Path
 
+from gunicorn.config import Config
+from gunicorn.glogging import Logger
+
 from portal import gunicorn_config
 from portal.launch.production import prepare_metrics_dir, production_server_command
 
@@ -37,3 +40,25 @@ def test_the_server_has_no_access_log_and_uses_the_portals_gunicorn_config():
     assert "--access-logfile" not in command
     assert command[command.index("--config") + 1] == "python:portal.gunicorn_config"
     assert gunicorn_config.accesslog is None
+
+
+def _access_log_enabled(logger_class, **settings) -> bool:
+    """Whether a gunicorn logger of `logger_class`, with the portal's configuration and
+    `settings`, builds an access record for each request (set up without configuring this
+    process's logging)."""
+    cfg = Config()
+    cfg.set("logconfig_dict", gunicorn_config.logconfig_dict)
+    for name, value in settings.items():
+        cfg.set(name, value)
+    logger = logger_class.__new__(logger_class)
+    logger.cfg = cfg
+    return logger.access_log_enabled
+
+
+def test_no_access_record_is_built_for_a_request_without_an_access_log():
+    """gunicorn builds (and drops) one for every request when any logging configuration
+    is given; the portal's logger builds none, unless an access log is named."""
+    assert gunicorn_config.logger_class is gunicorn_config.PortalLogger
+    assert _access_log_enabled(Logger)  # gunicorn's own: on for the portal's configuration
+    assert not _access_log_enabled(gunicorn_config.PortalLogger)
+    assert _access_log_enabled(gunicorn_config.PortalLogger, accesslog="-")

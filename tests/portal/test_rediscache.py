@@ -5,6 +5,7 @@ parent's connections."""
 import os
 import threading
 
+import pytest
 import redis
 from django.core.cache import caches
 from django.test import override_settings
@@ -59,3 +60,34 @@ def test_a_forked_child_does_not_use_its_parents_connections(own_redis):
         os.waitpid(pid, 0)
         assert answer == b"1"
         assert parent.get("k") == 1  # the parent's own connection is intact
+
+
+def test_the_throttle_scripts_reconnect_when_redis_closed_their_connection(own_redis):
+    """The scripts' own connections (rediscache._run): one that Redis closed while it sat
+    idle (a restart, CLIENT KILL) is reconnected before use, not an error."""
+    with override_settings(CACHES={"default": cache_config(own_redis.url)}):
+        cache = caches.create_connection("default")
+        assert cache.count_and_read("c", "other", 60) == (1, None)
+        own_redis.stop()
+        own_redis.start()
+        assert cache.count_and_read("c", "other", 60) == (1, None)  # a new, empty server
+        killer = redis.Redis.from_url(own_redis.url)
+        assert killer.client_kill_filter(_type="normal", skipme=True) >= 1
+        killer.close()
+        assert cache.count_and_read("c", "other", 60) == (2, None)
+
+
+def test_a_reply_that_timed_out_is_never_read_by_the_next_call(own_redis):
+    """A script call that timed out closes its connection: its late reply cannot be taken
+    for the next call's."""
+    with override_settings(CACHES={"default": cache_config(own_redis.url)}):
+        cache = caches.create_connection("default")
+        cache.set("seen", "late")
+        assert cache.count_and_read("c", "other", 60) == (1, None)  # the connection exists
+        own_redis.hang()
+        try:
+            with pytest.raises(redis.exceptions.TimeoutError):
+                cache.count_and_read("first", "seen", 60)  # its reply would be (1, "late")
+        finally:
+            own_redis.resume()
+        assert cache.count_and_read("second", "unset", 60) == (1, None)
