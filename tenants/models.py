@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from django_tenants.models import TenantMixin
 from django_tenants.utils import schema_exists
 
+from .depth import PathField, level_indexes
+
 
 class Tenant(TenantMixin):
     class Kind(models.TextChoices):
@@ -174,12 +176,17 @@ class User(AbstractUser):
     personal_tenant_uuid = models.UUIDField(db_default=RandomUUID(), unique=True, editable=False)
     # The tenant's family (its partner level), so a partner's users list is an index range.
     family = models.BigIntegerField(null=True, editable=False)
+    # The tenant's path (tenants.depth): a middle level's users are an index range too.
+    lineage = PathField()
 
     objects = UserManager()
 
     class Meta:
         ordering = ["username"]
-        indexes = [models.Index("family", "username", name="user_level_by_username")]
+        indexes = [
+            models.Index("family", "username", name="user_level_by_username"),
+            *level_indexes("user_level_by_username", "username"),
+        ]
         constraints = [
             # Exactly one tenant and one role, except for the platform superuser.
             models.CheckConstraint(

@@ -7,9 +7,10 @@ Which kind may stand under which, as in the original product:
   customers;
 - under a customer or a unit: units (a customer's departments or sites).
 
-A move stays inside one tree (the top partner's `family`), so every row that carries the
-tree's id (users, tokens, directory entries, audit events) is left as it is: a move rewrites
-the `lineage` of the moved tenants only, in one statement.
+A move stays inside one tree (the top partner's `family`), so the tree's id on the rows
+(users, tokens, directory entries, audit events, usage) is left as it is. A move rewrites
+the `lineage` of the moved tenants in one statement, then the copy of it that the rows of
+the lists carry (tenants.depth), one statement a table.
 """
 
 from django.core.exceptions import ValidationError
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_noop
 from . import audit
 from .audit import Origin
 from .authorization import authorize
+from .depth import rewrite_paths
 from .models import AuditEvent, Tenant, User
 from .permissions import Action, can
 from .selectors import forget_levels, tenants_visible_to
@@ -176,6 +178,13 @@ def tenant_move(*, actor: User, tenant: Tenant, to: Tenant, origin: Origin) -> T
         moved = cursor.fetchall()
         cursor.execute("UPDATE tenants_tenant SET parent_id = %s WHERE id = %s", [to.pk, tenant.pk])
         cursor.execute(_CHILDLESS, [tenant.parent_id])
+    # The moved subtree's rows take the new paths (one UPDATE a table; tenants.depth), and
+    # once more after the commit: a row inserted meanwhile by a transaction that read the
+    # old path (the move's rewrite could not see it) is corrected then. Rows already right
+    # are only read.
+    rewrite_paths(tenant.pk)
+    moved_id = tenant.pk
+    transaction.on_commit(lambda: rewrite_paths(moved_id), robust=True)
 
     def forget_moved() -> None:
         for family, slug in moved:

@@ -1,0 +1,215 @@
+"""A middle level's lists are one range of an index on the rows' copy of their tenant's path
+(tenants.depth): rows of a unit appear at each level above it and at no sibling, follow a
+move, and the query reads an index in the list's order without sorting the subtree.
+
+The demo tree: Demo Distributor > Northwind Resellers > Contoso > Contoso Sales / Contoso Labs,
+Northwind > Fabrikam, Demo Distributor > Southridge Resellers > Tailspin, and the folder
+Direct customers > Litware.
+"""
+
+import datetime
+import uuid
+
+import pytest
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from agents.directory.models import DeviceEntry, PlanEntry
+from agents.selectors import devices_for, plans_for
+from tenants import tree
+from tenants.api_clients.selectors import api_clients_at
+from tenants.api_clients.services import api_client_create
+from tenants.audit import CLI
+from tenants.audit.selectors import AuditFilter, audit_events
+from tenants.depth import path_models
+from tenants.models import Tenant
+from tenants.selectors import at_level, users_at
+from tests.factories import make_token
+from tokens.models import RegistrationToken
+from tokens.selectors import tokens_active_for
+
+pytestmark = pytest.mark.django_db
+
+ABOVE = ("demo-distributor", "northwind", "contoso", "contoso-sales")
+BESIDE = ("southridge", "tailspin", "fabrikam", "contoso-labs", "direct-customers")
+
+
+def _rows_of_sales(tenants, users) -> dict[str, int]:
+    """One row of each list in the unit Contoso Sales: its ids by list."""
+    sales, grace = tenants["contoso-sales"], users["contoso-sales-grace"]
+    token, _ = make_token(sales, grace, actor=users["contoso-admin"])
+    common = {"customer_name": sales.name, "customer_slug": sales.slug, "partner_id": sales.family}
+    device = DeviceEntry.objects.create(
+        tenant=sales,
+        device_id=9001,
+        agent_id=uuid.uuid4(),
+        hostname="sales-host",
+        os="Linux",
+        owner=grace,
+        owner_username=grace.username,
+        registered_at=timezone.now(),
+        **common,
+    )
+    plan = PlanEntry.objects.create(
+        tenant=sales,
+        plan_id=9001,
+        name="Sales plan",
+        schedule="daily",
+        what_to_back_up="files",
+        start_time=datetime.time(2),
+        retention_days=30,
+        encryption=True,
+        updated_at=timezone.now(),
+        **common,
+    )
+    client = api_client_create(
+        actor=users["contoso-admin"],
+        tenant=sales,
+        name="Sales script",
+        role="administrator",
+        origin=CLI,
+    ).client
+    return {
+        "token": token.pk,
+        "device": device.pk,
+        "plan": plan.pk,
+        "client": client.pk,
+        "user": grace.pk,
+    }
+
+
+def _lists_at(level: Tenant, actor) -> dict[str, set[int]]:
+    events = audit_events(actor=actor, tenant=level, filters=AuditFilter())
+    return {
+        "token": {t.pk for t in tokens_active_for(actor=actor, tenant=level)},
+        "device": {e.pk for e in devices_for(actor=actor, tenant=level)},
+        "plan": {e.pk for e in plans_for(tenant=level)},
+        "client": {c.pk for c in api_clients_at(actor=actor, tenant=level)},
+        "user": {u.pk for u in users_at(actor=actor, tenant=level)},
+        "event": {e.tenant_id for e in events},
+    }
+
+
+def _seen(rows: dict[str, int], lists: dict[str, set[int]], sales: Tenant) -> dict[str, bool]:
+    seen = {name: rows[name] in lists[name] for name in rows}
+    seen["event"] = sales.pk in lists["event"]
+    return seen
+
+
+def test_middle_levels_at_depth_2_and_3_read_the_rows_paths(tenants, users):
+    northwind, contoso = tenants["northwind"], tenants["contoso"]
+    assert at_level(northwind, lineage="lineage") == Q(lineage__1=northwind.pk)
+    assert at_level(contoso, lineage="lineage") == Q(lineage__2=contoso.pk)
+    # A leaf its own id, the top its family, tables without a path the subtree's ids.
+    assert at_level(tenants["fabrikam"], lineage="lineage") == Q(tenant=tenants["fabrikam"].pk)
+    assert at_level(tenants["demo-distributor"], lineage="lineage") == Q(
+        family=tenants["demo-distributor"].pk
+    )
+    ((lookup, ids),) = at_level(northwind).children
+    below = Tenant.objects.filter(lineage__contains=[northwind.pk])
+    assert lookup == "tenant__in" and sorted(ids) == sorted(below.values_list("pk", flat=True))
+    # Deeper than the keyed depths: a unit with units (depth 5) is its subtree's ids.
+    inner = tree.child_create(
+        actor=users["distributor-admin"],
+        parent=tenants["contoso-sales"],
+        kind="unit",
+        name="Sales desk",
+        origin=CLI,
+    )
+    sales = Tenant.objects.get(slug="contoso-sales")
+    assert len(sales.lineage) == 4 and sales.has_children
+    ((lookup, ids),) = at_level(sales, lineage="lineage").children
+    assert lookup == "tenant__in" and sorted(ids) == sorted([sales.pk, inner.pk])
+
+
+def test_rows_of_a_unit_appear_at_each_level_above_and_not_beside(tenants, users):
+    rows = _rows_of_sales(tenants, users)
+    actor = users["distributor-admin"]
+    sales = tenants["contoso-sales"]
+    for slug in ABOVE:
+        seen = _seen(rows, _lists_at(tenants[slug], actor), sales)
+        assert all(seen.values()), (slug, seen)
+    for slug in BESIDE:
+        seen = _seen(rows, _lists_at(tenants[slug], actor), sales)
+        assert not any(seen.values()), (slug, seen)
+
+
+def test_rows_follow_a_move(tenants, users):
+    rows = _rows_of_sales(tenants, users)
+    actor = users["distributor-admin"]
+    sales = tenants["contoso-sales"]
+    contoso = Tenant.objects.select_related("parent").get(slug="contoso")
+    tree.tenant_move(actor=actor, tenant=contoso, to=tenants["southridge"], origin=CLI)
+    southridge = Tenant.objects.get(slug="southridge")  # has_children as stored
+    northwind = Tenant.objects.get(slug="northwind")
+    assert all(_seen(rows, _lists_at(southridge, actor), sales).values())
+    assert not any(_seen(rows, _lists_at(northwind, actor), sales).values())
+    contoso = Tenant.objects.get(slug="contoso")
+    assert all(_seen(rows, _lists_at(contoso, actor), sales).values())
+    # Every row of the platform carries its tenant's path (none but tenant-less rows null).
+    for model in path_models():
+        for row in model.objects.select_related("tenant"):
+            assert row.lineage == (row.tenant.lineage if row.tenant_id else None), (model, row.pk)
+
+
+def test_a_row_written_with_the_old_path_during_a_move_is_corrected_after_the_commit(
+    tenants, users, django_capture_on_commit_callbacks
+):
+    rows = _rows_of_sales(tenants, users)
+    old = Tenant.objects.get(slug="contoso-sales").lineage
+    contoso = Tenant.objects.select_related("parent").get(slug="contoso")
+    with django_capture_on_commit_callbacks() as callbacks:
+        tree.tenant_move(
+            actor=users["distributor-admin"], tenant=contoso, to=tenants["southridge"], origin=CLI
+        )
+    # As a registration that read the path before the move committed would have written it.
+    RegistrationToken.objects.filter(pk=rows["token"]).update(lineage=old)
+    for callback in callbacks:
+        callback()
+    token = RegistrationToken.objects.get(pk=rows["token"])
+    assert token.lineage == Tenant.objects.get(slug="contoso-sales").lineage != old
+
+
+def test_a_full_save_of_a_row_that_never_read_its_path_keeps_it(tenants, users):
+    """The path is written by the database: an instance saved twice (an INSERT, then an
+    UPDATE of every column with the instance's empty path) still has it."""
+    grace = users["contoso-sales-grace"]
+    grace.first_name = "Grace"
+    grace.lineage = None
+    grace.save()
+    grace.refresh_from_db()
+    assert grace.lineage == tenants["contoso-sales"].lineage
+
+
+def _plan(sql: str, params) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize("slug,index", [("northwind", "_d2"), ("contoso", "_d3")])
+def test_a_middle_level_page_is_an_index_range_without_a_sort(tenants, users, slug, index):
+    """2,000 tokens below Northwind (its customers and Contoso's units), analysed: the first
+    page at Northwind and at Contoso reads the path index in the list's order; no Sort."""
+    below = [tenants[s] for s in ("contoso", "contoso-sales", "contoso-labs", "fabrikam")]
+    grace = users["contoso-sales-grace"]
+    with connection.cursor() as cursor:
+        for tenant in below:
+            cursor.execute(
+                "INSERT INTO tokens_registrationtoken (public_id, tenant_id, family,"
+                " customer_name, user_id, user_username, created_at, expires_at, plan_name,"
+                " digest, prefix, registrations, machines, allowed_networks)"
+                " SELECT gen_random_uuid(), %s, %s, 'c', %s, 'u', now() - i * interval '1 minute',"
+                " now() + interval '7 days', '', md5(random()::text) || md5(random()::text),"
+                " 'AB', 0, 0, '{}' FROM generate_series(1, 500) i",
+                [tenant.pk, tenant.family, grace.pk],
+            )
+        cursor.execute("ANALYZE tokens_registrationtoken")
+    level = tenants[slug]
+    page = tokens_active_for(actor=users["distributor-admin"], tenant=level)[:25]
+    sql, params = page.query.sql_with_params()
+    plan = _plan(sql, params)
+    assert f"token_active_by_level{index}" in plan, plan
+    assert "Sort" not in plan, plan
+    assert len(list(page)) == 25
