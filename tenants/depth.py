@@ -9,14 +9,14 @@ carry a copy of their tenant's `lineage` (`PathField`, filled by the database on
 `lineage[3]` (`level_indexes`): a level at depth 2 or 3 reads `lineage[depth] = its id`,
 one range in the list's order. Deeper levels keep the ids (`tenants.selectors.subtree_of`).
 
-A move rewrites the copies of the moved subtree's rows in its transaction
-(`rewrite_paths`), one UPDATE a table driven by the tenants' GIN index and each table's
-tenant index.
+A move queues the rewrite of the copies of the moved subtree's rows (`PathRewrite`); the
+worker runs `rewrite_queued` (one UPDATE a table driven by the tenants' GIN index and each
+table's tenant index) within the minute. Until then the tree's middle levels read ids.
 """
 
 from django.apps import apps
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import F, Q
 
 # The depths (ids in the level's lineage) whose levels are an index range of the rows.
@@ -125,10 +125,9 @@ def path_models() -> list[type[models.Model]]:
 
 
 def rewrite_paths(moved_id: int) -> None:
-    """After a move (inside its transaction, the tenants' paths already rewritten): each
-    row of the moved subtree takes its tenant's new path. One UPDATE a table: the subtree's
-    tenants by the GIN index, their rows by the table's tenant index; statements do not
-    grow with the subtree."""
+    """Each row of the moved subtree takes its tenant's path as it is now. One UPDATE a
+    table: the subtree's tenants by the GIN index, their rows by the table's tenant index;
+    statements do not grow with the subtree."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         for model in path_models():
@@ -139,3 +138,23 @@ def rewrite_paths(moved_id: int) -> None:
                 " AND d.lineage IS DISTINCT FROM t.lineage",
                 [moved_id],
             )
+
+
+def rewrite_queued() -> int:
+    """Rewrite the rows of every queued move, oldest first, each in a transaction that
+    holds its tree's move lock (a move meanwhile would compute from paths half rewritten)
+    and deletes the queue entries it covers: the tree's middle levels read the rows' paths
+    again from that commit on. How many were done."""
+    from .path_models import PathRewrite  # noqa: PLC0415 - models import this module
+
+    done = 0
+    for queued in PathRewrite.objects.order_by("id"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('tenants.tree'), %s)", [queued.family]
+            )
+            if PathRewrite.objects.filter(pk=queued.pk).select_for_update().exists():
+                rewrite_paths(queued.root)
+                PathRewrite.objects.filter(pk=queued.pk).delete()
+                done += 1
+    return done

@@ -206,3 +206,4 @@ class User(AbstractUser):
 from .account_models import RecoveryCodes, UserSession  # noqa: E402, F401
 from .api_client_models import ApiClient  # noqa: E402, F401
 from .audit_models import AuditEvent  # noqa: E402, F401
+from .path_models import PathRewrite  # noqa: E402, F401

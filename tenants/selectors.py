@@ -5,14 +5,14 @@ which treats "exists but outside your scope" exactly like "does not exist".
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, Q, QuerySet, When
+from django.db.models import Case, Exists, Q, QuerySet, When
 from django.db.models.functions import Lower
 from django.http import Http404
 
 from common.shared_cache import guarded
 
 from .depth import KEYED_DEPTHS, depth_key
-from .models import Tenant, User
+from .models import PathRewrite, Tenant, User
 from .permissions import Action, can
 
 
@@ -60,15 +60,33 @@ def subtree_of(
     without children is its own id (`field`). A middle level at depth 2 or 3 (a reseller, a
     folder, a customer with units) is its id at that place of the rows' copy of their
     tenant's path, when they carry one (`lineage` names it; see tenants.depth): one range of
-    the list's index, in the list's order. Deeper levels are the ids of their subtree."""
+    the list's index, in the list's order; until the worker has rewritten the rows of a
+    move, the tree's middle levels read ids. Deeper levels are the ids of their subtree."""
     if tenant.is_top:
         return Q(**{family: tenant.pk})
     if not tenant.has_children:
         return Q(**{field: tenant.pk})
     depth = len(tenant.lineage or ())
-    if lineage is not None and depth in KEYED_DEPTHS:
-        return Q(**{depth_key(depth, lineage): tenant.pk})
+    if lineage is not None and depth in KEYED_DEPTHS and not paths_pending(tenant):
+        # In the same statement, no rewrite queued since: a move committed between the
+        # check and the read gives an empty page for a moment, never another level's rows.
+        return Q(**{depth_key(depth, lineage): tenant.pk}) & ~Q(_queued(tenant))
     return Q(**{f"{field}__in": subtree_ids(tenant)})
+
+
+def _queued(tenant: Tenant) -> Exists:
+    return Exists(PathRewrite.objects.filter(family=tenant.family))
+
+
+def paths_pending(tenant: Tenant) -> bool:
+    """Whether a move in the tenant's tree still has rows to rewrite (tenants.depth): one
+    indexed read of a table that is empty but for a minute after a move, kept on the
+    instance for the rest of the request."""
+    pending = tenant.__dict__.get("_paths_pending")
+    if pending is None:
+        pending = PathRewrite.objects.filter(family=tenant.family).exists()
+        tenant.__dict__["_paths_pending"] = pending
+    return pending
 
 
 def at_level(

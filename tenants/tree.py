@@ -9,8 +9,8 @@ Which kind may stand under which, as in the original product:
 
 A move stays inside one tree (the top partner's `family`), so the tree's id on the rows
 (users, tokens, directory entries, audit events, usage) is left as it is. A move rewrites
-the `lineage` of the moved tenants in one statement, then the copy of it that the rows of
-the lists carry (tenants.depth), one statement a table.
+the `lineage` of the moved tenants in one statement and queues the rewrite of the copy of
+it that the rows of the lists carry (tenants.depth), which the worker does.
 """
 
 from django.core.exceptions import ValidationError
@@ -23,8 +23,7 @@ from django.utils.translation import gettext_noop
 from . import audit
 from .audit import Origin
 from .authorization import authorize
-from .depth import rewrite_paths
-from .models import AuditEvent, Tenant, User
+from .models import AuditEvent, PathRewrite, Tenant, User
 from .permissions import Action, can
 from .selectors import forget_levels, tenants_visible_to
 from .services import _create_tenant, _customer_slug
@@ -178,13 +177,9 @@ def tenant_move(*, actor: User, tenant: Tenant, to: Tenant, origin: Origin) -> T
         moved = cursor.fetchall()
         cursor.execute("UPDATE tenants_tenant SET parent_id = %s WHERE id = %s", [to.pk, tenant.pk])
         cursor.execute(_CHILDLESS, [tenant.parent_id])
-    # The moved subtree's rows take the new paths (one UPDATE a table; tenants.depth), and
-    # once more after the commit: a row inserted meanwhile by a transaction that read the
-    # old path (the move's rewrite could not see it) is corrected then. Rows already right
-    # are only read.
-    rewrite_paths(tenant.pk)
-    moved_id = tenant.pk
-    transaction.on_commit(lambda: rewrite_paths(moved_id), robust=True)
+    # The moved subtree's rows keep their old paths until the worker rewrites them
+    # (tenants.tasks); meanwhile the tree's middle levels read ids (subtree_of).
+    PathRewrite.objects.create(family=tenant.family, root=tenant.pk)
 
     def forget_moved() -> None:
         for family, slug in moved:

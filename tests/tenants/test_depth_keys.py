@@ -22,9 +22,9 @@ from tenants.api_clients.selectors import api_clients_at
 from tenants.api_clients.services import api_client_create
 from tenants.audit import CLI
 from tenants.audit.selectors import AuditFilter, audit_events
-from tenants.depth import path_models
+from tenants.depth import path_models, rewrite_queued
 from tenants.models import Tenant
-from tenants.selectors import at_level, users_at
+from tenants.selectors import at_level, paths_pending, users_at
 from tests.factories import make_token
 from tokens.models import RegistrationToken
 from tokens.selectors import tokens_active_for
@@ -99,8 +99,9 @@ def _seen(rows: dict[str, int], lists: dict[str, set[int]], sales: Tenant) -> di
 
 def test_middle_levels_at_depth_2_and_3_read_the_rows_paths(tenants, users):
     northwind, contoso = tenants["northwind"], tenants["contoso"]
-    assert at_level(northwind, lineage="lineage") == Q(lineage__1=northwind.pk)
-    assert at_level(contoso, lineage="lineage") == Q(lineage__2=contoso.pk)
+    # The key, and (the same statement) no rewrite queued in the tree.
+    assert at_level(northwind, lineage="lineage").children[0] == ("lineage__1", northwind.pk)
+    assert at_level(contoso, lineage="lineage").children[0] == ("lineage__2", contoso.pk)
     # A leaf its own id, the top its family, tables without a path the subtree's ids.
     assert at_level(tenants["fabrikam"], lineage="lineage") == Q(tenant=tenants["fabrikam"].pk)
     assert at_level(tenants["demo-distributor"], lineage="lineage") == Q(
@@ -141,11 +142,26 @@ def test_rows_follow_a_move(tenants, users):
     sales = tenants["contoso-sales"]
     contoso = Tenant.objects.select_related("parent").get(slug="contoso")
     tree.tenant_move(actor=actor, tenant=contoso, to=tenants["southridge"], origin=CLI)
-    southridge = Tenant.objects.get(slug="southridge")  # has_children as stored
-    northwind = Tenant.objects.get(slug="northwind")
+
+    def levels():
+        return [Tenant.objects.get(slug=s) for s in ("southridge", "northwind", "contoso")]
+
+    # Before the worker: the rows still carry the old path, the tree's middle levels read
+    # ids, and every list is right already.
+    southridge, northwind, contoso = levels()
+    assert paths_pending(southridge)
+    assert at_level(southridge, lineage="lineage").children[0][0] == "tenant__in"
+    moved = Tenant.objects.get(slug="contoso-sales").lineage
+    assert RegistrationToken.objects.get(pk=rows["token"]).lineage == sales.lineage != moved
     assert all(_seen(rows, _lists_at(southridge, actor), sales).values())
     assert not any(_seen(rows, _lists_at(northwind, actor), sales).values())
-    contoso = Tenant.objects.get(slug="contoso")
+    # The worker's rewrite: the rows follow, and the levels are index ranges again.
+    assert rewrite_queued() == 1
+    southridge, northwind, contoso = levels()
+    assert not paths_pending(southridge)
+    assert at_level(southridge, lineage="lineage").children[0] == ("lineage__1", southridge.pk)
+    assert all(_seen(rows, _lists_at(southridge, actor), sales).values())
+    assert not any(_seen(rows, _lists_at(northwind, actor), sales).values())
     assert all(_seen(rows, _lists_at(contoso, actor), sales).values())
     # Every row of the platform carries its tenant's path (none but tenant-less rows null).
     for model in path_models():
@@ -153,22 +169,17 @@ def test_rows_follow_a_move(tenants, users):
             assert row.lineage == (row.tenant.lineage if row.tenant_id else None), (model, row.pk)
 
 
-def test_a_row_written_with_the_old_path_during_a_move_is_corrected_after_the_commit(
-    tenants, users, django_capture_on_commit_callbacks
-):
+def test_a_move_between_the_check_and_the_read_gives_no_other_levels_rows(tenants, users):
+    """A level checked before a move and read after it (the rows still with their old paths)
+    shows nothing rather than the rows of a customer that has left it."""
     rows = _rows_of_sales(tenants, users)
-    old = Tenant.objects.get(slug="contoso-sales").lineage
+    actor = users["distributor-admin"]
+    northwind = Tenant.objects.get(slug="northwind")
+    assert not paths_pending(northwind)  # checked, kept on the instance
     contoso = Tenant.objects.select_related("parent").get(slug="contoso")
-    with django_capture_on_commit_callbacks() as callbacks:
-        tree.tenant_move(
-            actor=users["distributor-admin"], tenant=contoso, to=tenants["southridge"], origin=CLI
-        )
-    # As a registration that read the path before the move committed would have written it.
-    RegistrationToken.objects.filter(pk=rows["token"]).update(lineage=old)
-    for callback in callbacks:
-        callback()
-    token = RegistrationToken.objects.get(pk=rows["token"])
-    assert token.lineage == Tenant.objects.get(slug="contoso-sales").lineage != old
+    tree.tenant_move(actor=actor, tenant=contoso, to=tenants["southridge"], origin=CLI)
+    assert rows["token"] not in {t.pk for t in tokens_active_for(actor=actor, tenant=northwind)}
+    assert RegistrationToken.objects.get(pk=rows["token"]).lineage[1] == northwind.pk
 
 
 def test_a_full_save_of_a_row_that_never_read_its_path_keeps_it(tenants, users):
@@ -282,3 +293,13 @@ def test_every_keyed_list_reads_its_range_in_order(tenants, users, name, slug, d
     assert f"{index}{depth}" in plan, plan
     assert "Sort" not in plan, plan
     assert len(list(page)) == (25 if name == "plans" else 50)
+
+
+def test_the_worker_rewrites_queued_moves_every_minute():
+    """Registered as a periodic task of the worker (it runs `rewrite_queued`, tested above;
+    the task closes the thread's connections, which a test transaction cannot have)."""
+    from procrastinate.contrib.django import app
+
+    periodic = {p.periodic_id: p for p in app.periodic_registry.periodic_tasks.values()}
+    assert periodic["rewrite-paths"].cron == "* * * * *"
+    assert periodic["rewrite-paths"].task.name == "tenants.rewrite_paths"
