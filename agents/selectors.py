@@ -61,7 +61,7 @@ def devices_for(
     Without VIEW_ALL_DEVICES only the actor's own devices. `token_id` (a token's public id)
     keeps the devices registered with that token.
     """
-    entries = DeviceEntry.objects.filter(at_level(tenant, family="partner"))
+    entries = DeviceEntry.objects.filter(at_level(tenant, family="partner", lineage="lineage"))
     if not can(actor, Action.VIEW_ALL_DEVICES):
         entries = entries.filter(owner=actor)
     if token_id:
@@ -101,7 +101,7 @@ _DEVICE_COUNT = RawSQL(
 def plans_for(*, tenant: Tenant, sort: str = "name") -> QuerySet[PlanEntry]:
     """Protection plans at this level as directory entries (one row shape at a customer and
     at All customers), each with `device_count`."""
-    entries = PlanEntry.objects.filter(at_level(tenant, family="partner"))
+    entries = PlanEntry.objects.filter(at_level(tenant, family="partner", lineage="lineage"))
     return _ordered(entries.annotate(device_count=_DEVICE_COUNT), sort, PLAN_SORTS)
 
 

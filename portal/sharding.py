@@ -35,6 +35,11 @@ PUBLIC_TABLES: dict[str, tuple[str, str]] = {
     "auth_permission": (REPLICATED, "reference table (fixed by the code)"),
     "django_content_type": (REPLICATED, "reference table (fixed by the code)"),
     "django_migrations": (REPLICATED, "reference table (fixed by the code)"),
+    "tenants_pathrewrite": (
+        REPLICATED,
+        "reference table (moves whose rows' paths are still to rewrite: empty but for a"
+        " minute after a move; read in the same statement as the lists)",
+    ),
     "tokens_registrationtoken": (PARTITIONED, "distributed by `family`"),
     "tokens_tokenmachine": (PARTITIONED, "with its token (needs a `family` column)"),
     "tokens_reminder": (PARTITIONED, "with its token (needs a `family` column)"),

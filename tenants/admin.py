@@ -223,7 +223,7 @@ class AuditEventAdmin(ScopedModelAdmin):
 
     def scoped_queryset(self, request, tenant):
         events = AuditEvent.objects.select_related("tenant")
-        return events if tenant is None else events.filter(at_level(tenant))
+        return events if tenant is None else events.filter(at_level(tenant, lineage="lineage"))
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .depth import PathField, level_indexes
+
 
 class ApiClient(models.Model):
     """A partner's or customer's script: an OAuth 2.0 client (client credentials) that acts
@@ -30,6 +32,8 @@ class ApiClient(models.Model):
     )
     # The tenant's family (its partner level), so a partner's list is an index range.
     family = models.BigIntegerField(editable=False)
+    # The tenant's path (tenants.depth): a middle level's clients are an index range too.
+    lineage = PathField()
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     application = models.OneToOneField(
         "oauth2_provider.Application", on_delete=models.CASCADE, related_name="api_client"
@@ -45,7 +49,10 @@ class ApiClient(models.Model):
     class Meta:
         ordering = ["name", "id"]
         verbose_name = _("API client")
-        indexes = [models.Index("family", "name", "id", name="api_client_level_by_name")]
+        indexes = [
+            models.Index("family", "name", "id", name="api_client_level_by_name"),
+            *level_indexes("api_client_level_by_name", "name", "id"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "name"], name="api_client_name_per_level"),
         ]

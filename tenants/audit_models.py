@@ -2,9 +2,11 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .depth import PathField, level_indexes
 
 
 class AuditEvent(models.Model):
@@ -59,6 +61,8 @@ class AuditEvent(models.Model):
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     # The tenant's family (its partner level), so a partner's audit log is an index range.
     family = models.BigIntegerField(null=True, editable=False)
+    # The tenant's path (tenants.depth): a middle level's log is an index range too.
+    lineage = PathField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -103,6 +107,7 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["tenant", "-at", "-id"], name="audit_tenant_by_time"),
             models.Index(fields=["family", "-at", "-id"], name="audit_level_by_time"),
+            *level_indexes("audit_level_by_time", F("at").desc(), F("id").desc()),
             models.Index(fields=["family", "action", "-at", "-id"], name="audit_level_by_action"),
             models.Index(fields=["tenant", "action", "-at", "-id"], name="audit_tenant_by_action"),
             models.Index(

@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from django_tenants.models import TenantMixin
 from django_tenants.utils import schema_exists
 
+from .depth import PathField, level_indexes
+
 
 class Tenant(TenantMixin):
     class Kind(models.TextChoices):
@@ -58,7 +60,7 @@ class Tenant(TenantMixin):
     # entries and audit events answers the top level, and it is the key a tree's data would be
     # placed by on several database servers; moves stay within one tree, so it never changes.
     family = models.BigIntegerField(null=True, editable=False)
-    # Bumped by the database on every rename and move (tenants migration 0014's trigger, which
+    # Bumped by the database on every rename and move (tenants migration 0016's trigger, which
     # owns the column: a save() cannot write it back stale). The vendor's API answers it and
     # refuses a change made against an older one (409), as the original product does.
     version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
@@ -178,12 +180,17 @@ class User(AbstractUser):
     personal_tenant_uuid = models.UUIDField(db_default=RandomUUID(), unique=True, editable=False)
     # The tenant's family (its partner level), so a partner's users list is an index range.
     family = models.BigIntegerField(null=True, editable=False)
+    # The tenant's path (tenants.depth): a middle level's users are an index range too.
+    lineage = PathField()
 
     objects = UserManager()
 
     class Meta:
         ordering = ["username"]
-        indexes = [models.Index("family", "username", name="user_level_by_username")]
+        indexes = [
+            models.Index("family", "username", name="user_level_by_username"),
+            *level_indexes("user_level_by_username", "username"),
+        ]
         constraints = [
             # Exactly one tenant and one role, except for the platform superuser.
             models.CheckConstraint(
@@ -203,3 +210,4 @@ class User(AbstractUser):
 from .account_models import RecoveryCodes, UserSession  # noqa: E402, F401
 from .api_client_models import ApiClient  # noqa: E402, F401
 from .audit_models import AuditEvent  # noqa: E402, F401
+from .path_models import PathRewrite  # noqa: E402, F401

@@ -8,13 +8,14 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Case, Q, QuerySet, When
+from django.db.models import Case, Exists, Q, QuerySet, When
 from django.db.models.functions import Lower
 from django.http import Http404
 
 from common.shared_cache import guarded
 
-from .models import Tenant, User
+from .depth import KEYED_DEPTHS, depth_key
+from .models import PathRewrite, Tenant, User
 from .permissions import Action, can
 
 
@@ -54,22 +55,51 @@ def subtree_ids(tenant: Tenant) -> list[int]:
     return ids
 
 
-def subtree_of(tenant: Tenant, field: str = "tenant", family: str = "family") -> Q:
+def subtree_of(
+    tenant: Tenant, field: str = "tenant", family: str = "family", lineage: str | None = None
+) -> Q:
     """Rows of a tenant and everything below it. The top of a tree is its `family` (a column
     of tenants, users, tokens, directory entries and audit events: one index range); a tenant
-    without children is its own id (`field`); any other level is the ids of its subtree."""
+    without children is its own id (`field`). A middle level at depth 2 or 3 (a reseller, a
+    folder, a customer with units) is its id at that place of the rows' copy of their
+    tenant's path, when they carry one (`lineage` names it; see tenants.depth): one range of
+    the list's index, in the list's order; until the worker has rewritten the rows of a
+    move, the tree's middle levels read ids. Deeper levels are the ids of their subtree."""
     if tenant.is_top:
         return Q(**{family: tenant.pk})
     if not tenant.has_children:
         return Q(**{field: tenant.pk})
+    depth = len(tenant.lineage or ())
+    if lineage is not None and depth in KEYED_DEPTHS and not paths_pending(tenant):
+        # In the same statement, no rewrite queued since: a move committed between the
+        # check and the read gives an empty page for a moment, never another level's rows.
+        return Q(**{depth_key(depth, lineage): tenant.pk}) & ~Q(_queued(tenant))
     return Q(**{f"{field}__in": subtree_ids(tenant)})
 
 
-def at_level(tenant: Tenant, field: str = "tenant", family: str = "family") -> Q:
+def _queued(tenant: Tenant) -> Exists:
+    return Exists(PathRewrite.objects.filter(family=tenant.family))
+
+
+def paths_pending(tenant: Tenant) -> bool:
+    """Whether a move in the tenant's tree still has rows to rewrite (tenants.depth): one
+    indexed read of a table that is empty but for a minute after a move, kept on the
+    instance for the rest of the request."""
+    pending = tenant.__dict__.get("_paths_pending")
+    if pending is None:
+        pending = PathRewrite.objects.filter(family=tenant.family).exists()
+        tenant.__dict__["_paths_pending"] = pending
+    return pending
+
+
+def at_level(
+    tenant: Tenant, field: str = "tenant", family: str = "family", lineage: str | None = None
+) -> Q:
     """Rows of a level: a partner or folder ("All customers") covers its whole subtree, a
     customer itself and its units, a unit itself and the units below it. `field` names the
-    tenant column (`"pk"` when filtering tenants themselves), `family` the tree's."""
-    return subtree_of(tenant, field, family)
+    tenant column (`"pk"` when filtering tenants themselves), `family` the tree's, and
+    `lineage` the rows' copy of their tenant's path if they carry one."""
+    return subtree_of(tenant, field, family, lineage)
 
 
 def covers(level: Tenant, tenant: Tenant) -> bool:
@@ -201,7 +231,7 @@ def users_at(*, actor: User, tenant: Tenant) -> QuerySet[User]:
     """Users of a level the actor has already been scoped to: at a partner, the partner's
     own administrators and every user of its customers. Without VIEW_ALL_USERS, only the
     actor."""
-    users = User.objects.select_related("tenant").filter(at_level(tenant))
+    users = User.objects.select_related("tenant").filter(at_level(tenant, lineage="lineage"))
     if not can(actor, Action.VIEW_ALL_USERS):
         users = users.filter(pk=actor.pk)
     return users.order_by("username")

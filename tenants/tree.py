@@ -7,9 +7,10 @@ Which kind may stand under which, as in the original product:
   customers;
 - under a customer or a unit: units (a customer's departments or sites).
 
-A move stays inside one tree (the top partner's `family`), so every row that carries the
-tree's id (users, tokens, directory entries, audit events) is left as it is: a move rewrites
-the `lineage` of the moved tenants only, in one statement.
+A move stays inside one tree (the top partner's `family`), so the tree's id on the rows
+(users, tokens, directory entries, audit events, usage) is left as it is. A move rewrites
+the `lineage` of the moved tenants in one statement and queues the rewrite of the copy of
+it that the rows of the lists carry (tenants.depth), which the worker does.
 """
 
 from django.core.exceptions import ValidationError
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_noop
 from . import audit
 from .audit import Origin
 from .authorization import authorize
-from .models import AuditEvent, Tenant, User
+from .models import AuditEvent, PathRewrite, Tenant, User
 from .permissions import Action, can
 from .selectors import forget_levels, tenants_visible_to
 from .services import _create_tenant, _customer_slug
@@ -210,6 +211,9 @@ def tenant_move(*, actor: User, tenant: Tenant, to: Tenant, origin: Origin) -> T
             cursor.execute(_SHIFT_USAGE, {**shift, "id": tenant.pk})
         cursor.execute("UPDATE tenants_tenant SET parent_id = %s WHERE id = %s", [to.pk, tenant.pk])
         cursor.execute(_CHILDLESS, [tenant.parent_id])
+    # The moved subtree's rows keep their old paths until the worker rewrites them
+    # (tenants.tasks); meanwhile the tree's middle levels read ids (subtree_of).
+    PathRewrite.objects.create(family=tenant.family, root=tenant.pk)
 
     def forget_moved() -> None:
         for family, slug in moved:

@@ -158,7 +158,9 @@ def requirement_set(*, actor: User, tenant: Tenant, value: str, origin: Origin) 
         return tenant
     Tenant.objects.filter(pk=tenant.pk).update(two_factor_required=value)
     tenant.two_factor_required = value
-    unenrolled = with_enrolment(User.objects.filter(at_level(tenant), family=tenant.family))
+    unenrolled = with_enrolment(
+        User.objects.filter(at_level(tenant, lineage="lineage"), family=tenant.family)
+    )
     in_force: dict[int, str] = {}  # by tenant: one look up the path per tenant, not per user
     for user in unenrolled.filter(has_second_factor=False).select_related("tenant__parent"):
         if user.tenant_id not in in_force:

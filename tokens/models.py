@@ -15,6 +15,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenants.depth import PathField, level_indexes
+
 from . import values
 
 MAX_MACHINES = 10_000
@@ -79,6 +81,8 @@ class RegistrationToken(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # The customer's family (its partner level): All customers lists are an index range.
     family = models.BigIntegerField(null=True, editable=False)
+    # The customer's path (tenants.depth): a middle level's tokens are an index range too.
+    lineage = PathField()
     expires_at = models.DateTimeField(_("expires"))
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
     # A plan in the tenant's schema; its name is kept here so lists need no schema hop.
@@ -148,6 +152,12 @@ class RegistrationToken(models.Model):
             models.Index(
                 fields=["family", "-created_at", "-id"],
                 name="token_active_by_family",
+                condition=Q(deleted_at__isnull=True),
+            ),
+            *level_indexes(
+                "token_active_by_level",
+                F("created_at").desc(),
+                F("id").desc(),
                 condition=Q(deleted_at__isnull=True),
             ),
             models.Index(

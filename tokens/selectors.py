@@ -128,7 +128,7 @@ def tokens_active_for(
     tokens = RegistrationToken.objects.active().select_related(
         "user", "created_by", "tenant", "replaced_by"
     )
-    tokens = tokens.filter(at_level(tenant))
+    tokens = tokens.filter(at_level(tenant, lineage="lineage"))
     if not can(actor, Action.VIEW_ALL_TOKENS):
         tokens = tokens.filter(user=actor)
     key, descending = parse_sort(sort, TOKEN_SORTS, "-created")

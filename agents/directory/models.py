@@ -15,6 +15,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Lower
 
+from tenants.depth import PathField, level_indexes
+
 from ..models import ProtectionPlan
 
 
@@ -27,6 +29,8 @@ class DeviceEntry(models.Model):
     partner = models.ForeignKey(
         "tenants.Tenant", on_delete=models.CASCADE, related_name="+", null=True
     )
+    # The customer's path (tenants.depth): a middle level's devices are an index range too.
+    lineage = PathField()
     device_id = models.BigIntegerField()
     agent_id = models.UUIDField(unique=True)
     hostname = models.CharField(max_length=255)
@@ -51,6 +55,7 @@ class DeviceEntry(models.Model):
         # is an index range of the partner's entries and a keyset page a seek in it.
         indexes = [
             models.Index("partner", Lower("hostname"), "id", name="entry_partner_by_name"),
+            *level_indexes("entry_level_by_name", Lower("hostname"), "id"),
             *(
                 models.Index("partner", column, "id", name=f"entry_partner_by_{name}")
                 for name, column in (
@@ -77,6 +82,7 @@ class PlanEntry(models.Model):
     partner = models.ForeignKey(
         "tenants.Tenant", on_delete=models.CASCADE, related_name="+", null=True
     )
+    lineage = PathField()  # as DeviceEntry's
     plan_id = models.BigIntegerField()
     name = models.CharField(max_length=100)
     schedule = models.CharField(max_length=10)
@@ -94,6 +100,7 @@ class PlanEntry(models.Model):
         ]
         indexes = [
             models.Index("partner", Lower("name"), "id", name="plan_entry_partner_by_name"),
+            *level_indexes("plan_entry_level_by_name", Lower("name"), "id"),
             # Protection plans at All customers, by each offered sort (as devices).
             *(
                 models.Index("partner", column, "id", name=f"plan_partner_by_{name}")
@@ -108,6 +115,7 @@ class PlanEntry(models.Model):
             # The API's plan list pages by (name, id) as stored (a cursor needs a column):
             # without it the top of a tree sorted every plan of the tree (bench_depth).
             models.Index("partner", "name", "id", name="plan_partner_by_stored_name"),
+            *level_indexes("plan_level_by_stored_name", "name", "id"),
         ]
 
     def __str__(self):

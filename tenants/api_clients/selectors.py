@@ -12,7 +12,7 @@ from tenants.selectors import at_level, in_scope
 def api_clients_at(*, actor: User, tenant: Tenant) -> QuerySet[ApiClient]:
     """The clients of a level (at a partner: its own and its customers'), by name."""
     authorize(actor, Action.VIEW_MANAGEMENT, tenant=tenant)
-    clients = ApiClient.objects.filter(at_level(tenant)).select_related(
+    clients = ApiClient.objects.filter(at_level(tenant, lineage="lineage")).select_related(
         "tenant", "application", "created_by"
     )
     return clients.order_by("name", "id")

@@ -41,7 +41,9 @@ def audit_events(*, actor: User, tenant: Tenant, filters: AuditFilter) -> QueryS
     """The level's events the filters select, newest first. Raises PermissionDenied
     unless the actor's role may see the audit log (the tenant is already in scope)."""
     authorize(actor, VIEW_AUDIT, tenant=tenant)
-    events = AuditEvent.objects.filter(at_level(tenant)).select_related("tenant", "on_behalf_of")
+    events = AuditEvent.objects.filter(at_level(tenant, lineage="lineage")).select_related(
+        "tenant", "on_behalf_of"
+    )
     if filters.action:
         events = events.filter(action=filters.action)
     if filters.user:

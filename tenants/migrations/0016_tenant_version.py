@@ -24,7 +24,7 @@ DROP FUNCTION IF EXISTS tenants_tenant_version();
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tenants", "0013_tenant_tree"),
+        ("tenants", "0015_path_rewrites"),
     ]
 
     operations = [
