@@ -11,7 +11,9 @@ one range in the list's order. Deeper levels keep the ids (`tenants.selectors.su
 
 A move queues the rewrite of the copies of the moved subtree's rows (`PathRewrite`); the
 worker runs `rewrite_queued` (one UPDATE a table driven by the tenants' GIN index and each
-table's tenant index) within the minute. Until then the tree's middle levels read ids.
+table's tenant index) within the minute, and deletes the entry on a later run once no
+transaction older than its first rewrite is open. Until then the tree's middle levels read
+ids.
 """
 
 from django.apps import apps
@@ -140,11 +142,26 @@ def rewrite_paths(moved_id: int) -> None:
             )
 
 
+# Whether a transaction other than this one began before the given moment and is still
+# open: it may have read a tenant's old path before the move committed and not yet committed
+# the row it copied it to.
+_OLDER_OPEN = """
+SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid()
+                  AND xact_start < %s)
+"""
+
+
 def rewrite_queued() -> int:
     """Rewrite the rows of every queued move, oldest first, each in a transaction that
-    holds its tree's move lock (a move meanwhile would compute from paths half rewritten)
-    and deletes the queue entries it covers: the tree's middle levels read the rows' paths
-    again from that commit on. How many were done."""
+    holds its tree's move lock (a move meanwhile would compute from paths half rewritten).
+
+    An entry goes in two runs of the worker, so that no row keeps an old path: a
+    transaction that read the tenant's path before the move committed may insert its row
+    after the first rewrite. The first run rewrites and notes when (`seen_at`, after the
+    move's commit); a later run, once no transaction older than that is still open, rewrites
+    what such transactions added and deletes the entry: the tree's middle levels read the
+    rows' paths again from that commit on. How many entries were done."""
     from .path_models import PathRewrite  # noqa: PLC0415 - models import this module
 
     done = 0
@@ -153,8 +170,21 @@ def rewrite_queued() -> int:
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(hashtext('tenants.tree'), %s)", [queued.family]
             )
-            if PathRewrite.objects.filter(pk=queued.pk).select_for_update().exists():
-                rewrite_paths(queued.root)
-                PathRewrite.objects.filter(pk=queued.pk).delete()
+            entry = PathRewrite.objects.filter(pk=queued.pk).select_for_update().first()
+            if entry is None:
+                continue
+            settled = False
+            if entry.seen_at is not None:
+                # The activity view is a snapshot kept for the transaction once read.
+                cursor.execute("SELECT pg_stat_clear_snapshot()")
+                cursor.execute(_OLDER_OPEN, [entry.seen_at])
+                settled = not cursor.fetchone()[0]
+            rewrite_paths(entry.root)
+            if settled:
+                entry.delete()
                 done += 1
+            elif entry.seen_at is None:
+                cursor.execute("SELECT transaction_timestamp()")
+                entry.seen_at = cursor.fetchone()[0]
+                entry.save(update_fields=["seen_at"])
     return done

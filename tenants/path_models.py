@@ -14,6 +14,10 @@ class PathRewrite(models.Model):
     family = models.BigIntegerField(db_index=True)
     root = models.BigIntegerField()  # the moved tenant
     queued_at = models.DateTimeField(default=timezone.now)
+    # When the worker first rewrote the rows (its transaction's start, after the move's
+    # commit): the entry goes once no transaction older than that is still open, since only
+    # such a transaction can still add a row with the old path (tenants.depth).
+    seen_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"paths below {self.root}"

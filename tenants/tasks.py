@@ -10,7 +10,7 @@ from .depth import rewrite_queued
 @app.task(name="tenants.rewrite_paths", queue="maintenance", lock="rewrite-paths")
 def rewrite_paths(timestamp: int) -> int:
     """The rows of moved subtrees take their new paths (tenants.depth): within a minute of
-    a move, after which the tree's middle levels are index ranges again."""
+    a move; a minute or so later the tree's middle levels are index ranges again."""
     close_old_connections()
     try:
         return rewrite_queued()

@@ -18,6 +18,7 @@ class Migration(migrations.Migration):
                 ('family', models.BigIntegerField(db_index=True)),
                 ('root', models.BigIntegerField()),
                 ('queued_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('seen_at', models.DateTimeField(blank=True, null=True)),
             ],
         ),
     ]
