@@ -118,7 +118,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The designed 404, 400 and 405 pages also while DEBUG is on (portal.error_pages).
     "portal.error_pages.DesignedErrorPagesMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "portal.metrics_middleware.PrometheusAfterMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into its 429 page.
     "axes.middleware.AxesMiddleware",
 ]
