@@ -99,26 +99,29 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Every request starts and ends in the public schema; views select a tenant explicitly.
     "portal.middleware.PublicSchemaMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # portal.console_middleware.*: the named middleware (Django's, django-otp's, the
+    # portal's), passing the agent API's requests by (no session, language, user or
+    # messages there); every other path gets it unchanged.
+    "portal.console_middleware.SessionMiddleware",
     # The page's language (after sessions, before CommonMiddleware, as Django asks): the
     # footer's choice (cookie), else Accept-Language; /api/ always answers in English.
-    "portal.middleware.PortalLocaleMiddleware",
+    "portal.console_middleware.PortalLocaleMiddleware",
     # A Host outside ALLOWED_HOSTS: the designed 400 also while DEBUG is on (portal.error_pages).
     "portal.error_pages.DesignedBadHostMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.console_middleware.AuthenticationMiddleware",
     # user.is_verified(): whether this session passed a second factor (django-otp).
-    "django_otp.middleware.OTPMiddleware",
+    "portal.console_middleware.OTPMiddleware",
     # A signed-in user owing a second factor, or an enrolment a level requires, reaches only
     # that page (tenants.two_factor_middleware); then the session record's "last seen".
-    "tenants.two_factor_middleware.TwoFactorMiddleware",
-    "tenants.user_sessions.SessionRecordMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.console_middleware.TwoFactorMiddleware",
+    "portal.console_middleware.SessionRecordMiddleware",
+    "portal.console_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The designed 404, 400 and 405 pages also while DEBUG is on (portal.error_pages).
     "portal.error_pages.DesignedErrorPagesMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "portal.metrics_middleware.PrometheusAfterMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into its 429 page.
     "axes.middleware.AxesMiddleware",
 ]
