@@ -22,19 +22,12 @@
   (`FORWARDED_ALLOW_IPS`, else 127.0.0.1 and ::1) believed any local peer whatever the
   portal was told, so with TRUSTED_PROXIES empty a local client's `X-Forwarded-Proto:
   https` skipped the HTTPS redirect. Empty: no peer (on a TCP address) sets them.
-- The event loop: uvloop (`asgi_loop`, a requirement). gunicorn's default ("auto") takes
-  uvloop when it is importable and asyncio otherwise, and its "uvloop" only logs a warning
-  before falling back, so a deployment without it would silently be slower; importing it
-  here stops the server at start instead. The loop runs the request's I/O (parsing, body
-  reading, sending, the hop to the request's thread): a smaller share of a registration's
-  CPU than asyncio's pure-Python loop (docs/scaling.md).
 """
 
 import ipaddress
 import os
 import shutil
 
-import uvloop  # noqa: F401  (a missing event loop stops the server here, see asgi_loop)
 from gunicorn.glogging import Logger
 
 from portal.logformat import JSON_LOG_FORMATTER
@@ -48,7 +41,6 @@ class PortalLogger(Logger):
         return bool(self.cfg.accesslog)
 
 
-asgi_loop = "uvloop"
 logger_class = PortalLogger
 accesslog = None
 logconfig_dict = {

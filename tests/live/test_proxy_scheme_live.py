@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -100,18 +99,3 @@ def test_the_configuration_follows_trusted_proxies():
             [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
         )
         assert result.stdout.strip() == expected, result.stderr
-
-
-def test_the_production_workers_run_uvloop(tmp_path):
-    """The served worker has uvloop's extension loaded (gunicorn's "auto" would fall back to
-    asyncio's loop without a word: portal/gunicorn_config.py asks for it)."""
-    process, port = _serve(tmp_path, "")
-    try:
-        assert _get(port, {})[0] == 301
-        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-        assert len(children) == 1
-        maps = Path(f"/proc/{children[0]}/maps").read_text()
-        assert "uvloop/loop." in maps
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
