@@ -92,3 +92,12 @@ def test_moments_are_written_as_date_format_writes_them(language):
             written = moment_format(name)
             for moment in moments + moments:  # the second time from what it kept
                 assert written(moment) == date_format(moment, name), (name, moment)
+
+
+def test_names_are_escaped_in_the_rows_markup(login):
+    Tenant.objects.filter(slug="tailspin").update(name="Tail <b>&\"spin'")
+    html = login("distributor-admin").get(customers("demo-distributor")).content.decode()
+    written = "Tail &lt;b&gt;&amp;&quot;spin&#x27;"
+    assert f">{written}</a></td><td>Customer</td>" in html
+    assert f'aria-label="Move {written}">Move</a>' in html
+    assert "<b>" not in html
