@@ -11,7 +11,7 @@ from common.paging import page_of
 
 from . import services, tree
 from .forms import CustomerForm, UserForm
-from .level_rows import level_rows
+from .level_rows import as_levels, level_rows, levels_shown, movable_levels
 from .mixins import TenantScopedMixin
 from .permissions import Action
 from .selectors import customers_at, in_scope, levels_at, users_at
@@ -27,14 +27,14 @@ class CustomerListView(ManagementMixin, TemplateView):
     section = "customers"
 
     def get_context_data(self, **kwargs):
-        page = page_of(levels_at(self.tenant), self.request, count=False)
-        movable = {
-            t.pk
-            for t in page.object_list
-            if t.parent is not None
-            and self.can(tree.action_under(t.parent))
-            and in_scope(self.request.user, t.parent)
-        }
+        page = page_of(levels_shown(levels_at(self.tenant)), self.request, count=False)
+        page.object_list = as_levels(page.object_list)
+        movable = movable_levels(
+            page.object_list,
+            lambda parent: (
+                self.can(tree.action_under(parent)) and in_scope(self.request.user, parent)
+            ),
+        )
         kinds = tree.creatable_kinds(self.request.user, self.tenant)
         return super().get_context_data(
             customers=page.object_list,

@@ -68,3 +68,36 @@ def test_a_unit_administrator_sees_no_move_link_on_their_rows(login):
     assert row.tenant.slug == "contoso-sales" and row.move_url == "" and row.parent == "Contoso"
     assert "tenant-move" not in response.content.decode() and "/move/" not in row.url
     assert Tenant.objects.get(slug="contoso-sales").parent.name == row.parent
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "de"])
+def test_moments_are_written_as_date_format_writes_them(language):
+    """The page's formatter keeps pieces of one day or minute: each moment still reads as
+    Django's own `date_format` writes it (midnight, noon, seconds apart, a DST change)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import translation
+
+    from tenants.level_rows import moment_format
+
+    paris = ZoneInfo("Europe/Paris")
+    start = datetime(2026, 10, 24, 23, 58, 7, tzinfo=paris)
+    moments = [start + timedelta(minutes=m, seconds=m % 3) for m in range(0, 60 * 40, 37)]
+    moments += [datetime(2026, 10, 25, 2, 30, fold=f, tzinfo=paris) for f in (0, 1)]
+    moments += [datetime(2026, 1, 1, 0, 0, tzinfo=paris), datetime(2026, 1, 1, 12, 0, tzinfo=paris)]
+    with translation.override(language):
+        # The last, a format of its own: seconds and the zone are not kept by the minute.
+        for name in ("DATETIME_FORMAT", "SHORT_DATETIME_FORMAT", r"D \\j H:i:s O e I"):
+            written = moment_format(name)
+            for moment in moments + moments:  # the second time from what it kept
+                assert written(moment) == date_format(moment, name), (name, moment)
+
+
+def test_names_are_escaped_in_the_rows_markup(login):
+    Tenant.objects.filter(slug="tailspin").update(name="Tail <b>&\"spin'")
+    html = login("distributor-admin").get(customers("demo-distributor")).content.decode()
+    written = "Tail &lt;b&gt;&amp;&quot;spin&#x27;"
+    assert f">{written}</a></td><td>Customer</td>" in html
+    assert f'aria-label="Move {written}">Move</a>' in html
+    assert "<b>" not in html
