@@ -13,8 +13,23 @@ from dataclasses import dataclass, field
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from portal.management.commands.seed_demo import DEMO, DEMO_TREE
 from tenants.models import Tenant, User
 from tenants.permissions import ROLE_ACTIONS, Action
+
+
+def demo_slugs() -> list[str]:
+    """Every tenant `seed_demo` makes, from its own tables: the one-level partners and their
+    customers, then the tree, parents first."""
+    slugs = []
+    for _name, slug, _admin, customers in DEMO:
+        slugs += [slug, *(customer[1] for customer in customers)]
+    nodes = [DEMO_TREE]
+    while nodes:
+        _name, slug, _kind, _users, _plans, children = nodes.pop(0)
+        slugs.append(slug)
+        nodes += children
+    return slugs
 
 
 class Tree:

@@ -18,29 +18,13 @@ from tenants.audit import CLI
 from tenants.models import ApiClient, Tenant
 from tests.tenants.api_clients.test_apis import access_token, bearer
 
-from .scope_matrix import PAGES, Tree, allowed, page_url
+from .scope_matrix import PAGES, Tree, allowed, demo_slugs, page_url
 
 pytestmark = pytest.mark.django_db
 
 API_PAGES = [page for page in PAGES if page.name.startswith(("api-", "vendor-"))]
 API_PREFIX = "/api/"  # the REST API and the vendor's; "api-clients" is a console page
-DEMO_TREES = [
-    "demo-msp",
-    "globex",
-    "initech",
-    "other-msp",
-    "umbrella",
-    "demo-distributor",
-    "northwind",
-    "contoso",
-    "contoso-sales",
-    "contoso-labs",
-    "fabrikam",
-    "southridge",
-    "tailspin",
-    "direct-customers",
-    "litware",
-]
+DEMO_TREES = demo_slugs()
 ROLES = [ApiClient.Role.ADMINISTRATOR, ApiClient.Role.READ_ONLY_ADMINISTRATOR]
 FAST_PLACES = {
     ("northwind", ApiClient.Role.ADMINISTRATOR),
