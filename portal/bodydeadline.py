@@ -32,9 +32,10 @@ class BodyDeadline:
             nonlocal body_done
             if body_done:
                 return await receive()
-            remaining = max(deadline - asyncio.get_running_loop().time(), 0)
+            # asyncio.timeout_at, not wait_for: no task of its own for each body read.
             try:
-                message = await asyncio.wait_for(receive(), remaining)
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
             except TimeoutError:
                 body_done = True
                 await _too_slow(send)
