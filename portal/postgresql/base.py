@@ -145,12 +145,21 @@ class _QueryConvertedOnce(PostgresQuery):
 
 
 class PreparedCursor(psycopg.Cursor):
-    """Server-side binding, every statement prepared (once per connection and text)."""
+    """Server-side binding, every statement prepared (once per connection and text), its
+    results in PostgreSQL's binary format.
+
+    Binary, because Django's loader for `timestamptz` text (the one Django registers, to set
+    the connection's time zone) parses each value in Python, and makes a new loader, reading
+    the connection's settings, for every such column of every statement; psycopg's binary
+    loaders are its C ones, and give the same values in the same UTC. Only the types Django
+    leaves to psycopg can come back so (tests/agents/test_registration_cost.py): `jsonb`,
+    `inet` and `cidr` would come back as Python objects where Django's text loaders give
+    strings, so a statement sent here must not return them."""
 
     _query_cls = _QueryConvertedOnce
     wrapper: "DatabaseWrapper"
 
-    def execute(self, query, params=None, *, prepare=None, binary=None):
+    def execute(self, query, params=None, *, prepare=None, binary=True):
         self.wrapper.statements_sent += 1
         return super().execute(query, params, prepare=True, binary=binary)
 

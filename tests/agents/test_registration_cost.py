@@ -4,11 +4,17 @@ pinned and a change that adds one fails here (the statement count is pinned besi
 API's tests: tests/agents/test_api_register.py::test_registration_query_count_is_constant).
 """
 
+import datetime
+
 import redis
 from django.db import connection
+from django.utils import timezone
+from psycopg import pq
 
 from tests.agents.helpers import register, unknown_but_well_formed
 from tests.factories import make_token
+from tokens.models import RegistrationToken
+from tokens.selectors import token_by_value
 
 
 def _commands(server: redis.Redis) -> dict[str, int]:
@@ -78,3 +84,22 @@ def test_behind_a_transaction_pooler_nothing_is_prepared(tenants, users, monkeyp
     monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepare_threshold", None)
     assert register(value, machine="pooled").status_code == 201
     assert _prepared_runs(tenants["globex"]) == before
+
+
+def test_the_prepared_statements_answer_in_binary_with_the_orms_values(tenants, users):
+    """The token lookup and the write are read in PostgreSQL's binary format (psycopg's C
+    loaders, not Django's per-value Python parsing of `timestamptz` text), and a token
+    looked up so has exactly the values, types and time zone the ORM reads for it."""
+    token, value = make_token(tenants["globex"], users["globex-alice"])
+    with connection.prepared_cursor() as cursor:
+        cursor.execute("SELECT %s::timestamptz, %s::text", [timezone.now(), "x"])
+        assert cursor.cursor.pgresult.fformat(0) == pq.Format.BINARY
+        assert cursor.fetchone()[0].tzinfo is datetime.UTC
+    found = token_by_value(value)
+    orm = RegistrationToken.objects.select_related("tenant", "user").get(pk=token.pk)
+    for looked_up, read in ((found, orm), (found.tenant, orm.tenant), (found.user, orm.user)):
+        for field in type(read)._meta.concrete_fields:
+            mine, theirs = getattr(looked_up, field.attname), getattr(read, field.attname)
+            assert (mine, type(mine)) == (theirs, type(theirs)), field.attname
+            if isinstance(theirs, datetime.datetime):
+                assert mine.tzinfo is theirs.tzinfo, field.attname
