@@ -91,3 +91,18 @@ def test_a_reply_that_timed_out_is_never_read_by_the_next_call(own_redis):
         finally:
             own_redis.resume()
         assert cache.count_and_read("second", "unset", 60) == (1, None)
+
+
+def test_the_scripts_commands_carry_any_key_intact(own_redis):
+    """The scripts' commands are written in Redis' protocol by rediscache itself: keys with
+    non-ASCII letters reach Redis whole (bulk lengths in bytes), as the cache API's own
+    calls see them."""
+    with override_settings(CACHES={"default": cache_config(own_redis.url)}):
+        cache = caches.create_connection("default")
+        counter, other = "pending:10.0.0.1:ü", "failures:straße:€"
+        cache.set(other, 7)
+        assert cache.count_and_read(counter, other, 60) == (1, 7)
+        assert cache.count_and_read(counter, other, 60) == (2, 7)
+        assert cache.count_down(counter)
+        assert cache.get(counter) == 1
+        assert rediscache._packed("GET", "ü") == b"*2\r\n$3\r\nGET\r\n$2\r\n\xc3\xbc\r\n"
