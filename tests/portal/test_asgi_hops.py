@@ -66,17 +66,22 @@ def test_no_middleware_makes_django_adapt_the_chain(caplog):
     assert len(settings.MIDDLEWARE) > 10  # the real chain was built
 
 
-def test_a_request_through_the_production_application_hops_to_a_thread_three_times(
-    monkeypatch,
-):
+def test_a_request_through_the_production_application_hops_to_a_thread_once(monkeypatch):
+    """Every hop counts: the handler's own (`in_thread`) and any through asgiref."""
     hops = []
     original = sync.SyncToAsync.__call__
+    original_in_thread = OneHopASGIHandler.in_thread
 
     async def counted(self, *args, **kwargs):
         hops.append(getattr(self.func, "__qualname__", repr(self.func)))
         return await original(self, *args, **kwargs)
 
+    def counted_in_thread(executor, function, *args):
+        hops.append(function.__qualname__)
+        return original_in_thread(executor, function, *args)
+
     monkeypatch.setattr(sync.SyncToAsync, "__call__", counted)
+    monkeypatch.setattr(OneHopASGIHandler, "in_thread", staticmethod(counted_in_thread))
     # In a thread of its own, as tests/portal/test_request_bounds.py explains.
     with ThreadPoolExecutor(max_workers=1) as thread:
         status, body = thread.submit(asyncio.run, _register_with_a_mistyped_token()).result()
@@ -150,3 +155,37 @@ def test_requests_at_the_same_time_run_in_threads_of_their_own():
         answers = _in_a_thread(two_at_once())
     assert [status for status, _ in answers] == [400, 400]
     assert len(set(seen.started)) == 2
+
+
+def test_a_client_gone_while_the_view_runs_gets_nothing_and_its_thread_is_not_reused():
+    """As Django's handler: a client that disconnects while the view runs is sent nothing
+    (the view's thread runs to its end, its answer dropped), request_finished is sent, and
+    that thread is not given to another request."""
+    release = threading.Event()
+    handler = OneHopASGIHandler()
+
+    def held(**kwargs):
+        assert release.wait(10)
+
+    async def leave_while_held():
+        payload = json.dumps({"token": "not-a-token", "hostname": "h", "os": "linux"}).encode()
+        headers = [(b"content-type", b"application/json")]
+        communicator = ApplicationCommunicator(handler, _scope(REGISTER, headers))
+        await communicator.send_input({"type": "http.request", "body": payload})
+        await asyncio.sleep(0.2)  # the view's thread is held in request_started
+        await communicator.send_input({"type": "http.disconnect"})
+        await asyncio.sleep(0.1)
+        release.set()  # the view answers now (a 400), after its client left
+        await communicator.wait(5)
+        return await communicator.receive_nothing(0.2)
+
+    signals.request_started.connect(held)
+    try:
+        with _Threads() as seen:
+            nothing_sent = _in_a_thread(leave_while_held())
+    finally:
+        signals.request_started.disconnect(held)
+        release.set()
+    assert nothing_sent
+    assert len(seen.finished) == 2  # the thread's own, and the handler's for the aborted one
+    assert handler._idle == []  # its executor was shut down, not kept for the next request
