@@ -8,6 +8,14 @@ from tenants.audit import apis as audit_apis
 from tokens import apis as token_apis
 
 urlpatterns = [
+    # The agents' endpoints first: Django tries the patterns in order, and these are the
+    # most called (every machine's registration and ping).
+    path("agents/register", agent_apis.RegisterApi.as_view(), name="api-agent-register"),
+    path("agents/me", agent_apis.MeApi.as_view(), name="api-agent-me"),
+    path("agents/me/plan/apply", agent_apis.PlanApplyApi.as_view(), name="api-agent-plan-apply"),
+    path("agents/me/plan/revoke", agent_apis.PlanRevokeApi.as_view(), name="api-agent-plan-revoke"),
+    path("agents/me/unregister", agent_apis.UnregisterApi.as_view(), name="api-agent-unregister"),
+    path("ping", agent_apis.PingApi.as_view(), name="api-ping"),
     path("tenants", tenant_apis.TenantListApi.as_view(), name="api-tenants"),
     path(
         "tenants/<slug:tenant_id>/move", tenant_apis.TenantMoveApi.as_view(), name="api-tenant-move"
@@ -58,12 +66,6 @@ urlpatterns = [
         token_apis.TokenReissueApi.as_view(),
         name="api-token-reissue",
     ),
-    path("agents/register", agent_apis.RegisterApi.as_view(), name="api-agent-register"),
-    path("agents/me", agent_apis.MeApi.as_view(), name="api-agent-me"),
-    path("agents/me/plan/apply", agent_apis.PlanApplyApi.as_view(), name="api-agent-plan-apply"),
-    path("agents/me/plan/revoke", agent_apis.PlanRevokeApi.as_view(), name="api-agent-plan-revoke"),
-    path("agents/me/unregister", agent_apis.UnregisterApi.as_view(), name="api-agent-unregister"),
-    path("ping", agent_apis.PingApi.as_view(), name="api-ping"),
     path("schema", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its script from ?script, not inline (Content-Security-Policy).
     path("docs", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

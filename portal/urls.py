@@ -7,6 +7,12 @@ from tenants.api_clients import oauth
 from . import metrics, password_reset, views
 
 urlpatterns = [
+    # The REST API first (Django tries the patterns in order; no other pattern starts with
+    # "api/v1/"): the agents' endpoints are the most called.
+    # OAuth 2.0 (RFC 6749), not a REST framework view: its errors are OAuth's own
+    # `{"error", "error_description"}`, which OAuth clients read.
+    path("api/v1/oauth/token", oauth.TokenView.as_view(), name="api-oauth-token"),
+    path("api/v1/", include("portal.api_urls")),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
@@ -38,10 +44,6 @@ urlpatterns = [
         name="user-deactivate",
     ),
     path("manage/<slug:tenant_id>/", include("tenants.urls")),
-    # OAuth 2.0 (RFC 6749), not a REST framework view: its errors are OAuth's own
-    # `{"error", "error_description"}`, which OAuth clients read.
-    path("api/v1/oauth/token", oauth.TokenView.as_view(), name="api-oauth-token"),
-    path("api/v1/", include("portal.api_urls")),
     # The original vendor's API v2 and the older paths its scripts call (vendorapi).
     path("", include("vendorapi.urls")),
     path("admin/", admin.site.urls),
