@@ -167,14 +167,15 @@ class SharedPoolRedisCache(RedisCache):
     def count_and_read(self, counter: str, other: str, timeout: int) -> tuple[int, Any]:
         """Add one to `counter` (living `timeout` seconds from its first count) and read
         `other`, in one round trip: (the new count, `other`'s value or None)."""
-        counter_key = self.make_and_validate_key(counter)
-        other_key = self.make_and_validate_key(other)
+        # The throttle's own keys (a prefix and an address): Django's check of each key for
+        # memcached's limits (a scan of its characters) has nothing to find in them.
+        counter_key, other_key = self.make_key(counter), self.make_key(other)
         client = self._cache.get_client(counter_key, write=True)
         count, value = _run(client, _COUNT_AND_READ, counter_key, other_key, args=(timeout,))
         return int(count), None if value is None else self._cache._serializer.loads(value)
 
     def count_down(self, counter: str) -> bool:
         """Take one from `counter` if it still exists, in one round trip (True: done)."""
-        key = self.make_and_validate_key(counter)
+        key = self.make_key(counter)
         _run(self._cache.get_client(key, write=True), _COUNT_DOWN, key)
         return True
