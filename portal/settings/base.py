@@ -230,6 +230,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only, bounded in size (API_MAX_BODY_SIZE: 413) and nesting depth (400).
     "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
+    # REST framework's negotiation, with a short way for the Accept headers JSON satisfies.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.JSONFirstNegotiation",
     "DEFAULT_SCHEMA_CLASS": "api.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.exception_handlers.exception_handler",
 }
