@@ -145,10 +145,12 @@ def rewrite_paths(moved_id: int) -> None:
 # Whether a transaction other than this one began before the given moment and is still
 # open: it may have read a tenant's old path before the move committed and not yet committed
 # the row it copied it to.
+# Client connections only: an autovacuum or autoanalyze worker also shows an open transaction
+# (for as long as it works on a table, minutes on a large one), and inserts no row.
 _OLDER_OPEN = """
 SELECT EXISTS (SELECT 1 FROM pg_stat_activity
                 WHERE datname = current_database() AND pid <> pg_backend_pid()
-                  AND xact_start < %s)
+                  AND backend_type = 'client backend' AND xact_start < %s)
 """
 
 
