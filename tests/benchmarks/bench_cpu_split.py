@@ -26,7 +26,6 @@ import os
 import re
 import secrets
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -39,6 +38,7 @@ import psycopg  # noqa: E402
 
 from portal.launch.production import production_server_command  # noqa: E402
 from tests.benchmarks.bench_scale import REGISTER_LUA, _dsn, _wrk  # noqa: E402
+from tests.benchmarks.demo_token import demo_token  # noqa: E402
 from tests.benchmarks.pyspy import Sampler, summary  # noqa: E402
 from tests.live.server import free_port, start_gunicorn, stop_gunicorn  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
@@ -81,22 +81,6 @@ def _window(server_dsn: str, master: int, cache: int | None, run) -> tuple[float
     app = sum(after_app[p] - before_app.get(p, 0.0) for p in after_app)
     db = sum(after_db[p] - before_db.get(p, 0.0) for p in after_db)
     return rate, app, db, after_cache - before_cache
-
-
-def _token(env: dict) -> str:
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    for step in (["setup_portal", "-v0"], ["seed_demo", "--password", "bench-pw", "-v0"]):
-        subprocess.run([*manage, *step], env=env, cwd=ROOT, check=True)
-    create = ["tokens", "create", "--tenant", "globex", "--user", "globex-alice"]
-    out = subprocess.run(
-        [*manage, *create, "--lifetime", "1d"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return re.search(r"Token:\s+(\S+)", out).group(1)
 
 
 def _production(env: dict, workers: int, cache_url: str, workdir: str):
@@ -160,7 +144,7 @@ def main() -> None:
     redis = RedisServer()
     try:
         script = Path(workdir) / "register.lua"
-        script.write_text(REGISTER_LUA % _token(env))
+        script.write_text(REGISTER_LUA % demo_token(env))
         redis.start()
         if args.server == "production":
             server, base = _production(env, args.workers, redis.url, workdir)

@@ -25,15 +25,14 @@ import re
 import secrets
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.benchmarks.demo_token import demo_token
+
 NAME = os.environ.get("BENCH_DATABASE", "portal_inprocess")
 REGISTER, PING = "/api/v1/agents/register", "/api/v1/ping"
 
@@ -42,28 +41,7 @@ def _prepare(database_url: str) -> str:
     """The scratch database set up with the demo data: a registration token's value."""
     env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "false"}
     env.update(DJANGO_SETTINGS_MODULE="portal.settings.local", CACHE_URL="locmemcache://")
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    for step in (["setup_portal", "-v0"], ["seed_demo", "--password", "bench-pw", "-v0"]):
-        subprocess.run([*manage, *step], env=env, cwd=ROOT, check=True)
-    create = [
-        "tokens",
-        "create",
-        "--tenant",
-        "globex",
-        "--user",
-        "globex-alice",
-        "--lifetime",
-        "1d",
-    ]
-    out = subprocess.run(
-        [*manage, *create, "--lifetime", "1d"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return re.search(r"Token:\s+(\S+)", out).group(1)
+    return demo_token(env)
 
 
 def _production_environment(database_url: str, cache_url: str) -> None:
