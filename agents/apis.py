@@ -100,22 +100,25 @@ class RegisterApi(TokenUsingAPIView):
             return _error(registration.MSG_MACHINE_TAKEN, status.HTTP_409_CONFLICT)
         except TokenNetworkRefused:
             return _error(networks.MSG_REFUSED, status.HTTP_403_FORBIDDEN)
-        token, owner = result.token, result.token.user
         body = {
-            "agent_id": str(result.device.agent_id),
+            "agent_id": str(result.agent_id),
             "agent_secret": result.secret,
             "tenant": {
-                "id": result.tenant.slug,
-                "uuid": str(result.tenant.uuid),
-                "name": result.tenant.name,
+                "id": result.tenant_slug,
+                "uuid": str(result.tenant_uuid),
+                "name": result.tenant_name,
             },
-            "owner": {"id": str(owner.pk), "uuid": str(owner.uuid), "username": owner.username},
-            "plan_available": {"id": str(token.plan_id), "name": token.plan_name}
-            if token.plan_id
+            "owner": {
+                "id": str(result.owner_id),
+                "uuid": str(result.owner_uuid),
+                "username": result.owner_username,
+            },
+            "plan_available": {"id": str(result.plan_id), "name": result.plan_name}
+            if result.plan_id
             else None,
         }
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        request._request.log_tenant = result.tenant.slug  # for the request log
+        request._request.log_tenant = result.tenant_slug  # for the request log
         return Response(body, status=code, headers={"Cache-Control": "no-store"})
 
     def finalize_response(self, request, response, *args, **kwargs):

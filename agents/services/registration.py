@@ -10,14 +10,14 @@ import json
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from common.db import prepared_cursor
 from tenants import audit
 from tenants.audit import Origin
 from tenants.models import AuditEvent, Tenant
-from tokens.models import RegistrationToken, TokenMachine
+from tokens import values
+from tokens.models import RegistrationToken
 from tokens.selectors import InvalidToken, usable_token
 from tokens.services import token_network_check
 
@@ -25,6 +25,7 @@ from ..authentication import Agent, new_secret, secret_digest
 from ..directory import services as directory
 from ..models import Device, ProtectionPlan
 from . import registration_sql as sql
+from .registration_known import Registered, not_registered, register_known, remember
 
 # The answers' messages and the exceptions live with the other outcomes (registration_outcomes);
 # importers keep naming them here.
@@ -53,7 +54,7 @@ class Registration:
 
 def agent_register(
     *, token_value: str, machine: Machine, origin: Origin, proof: str | None = None
-) -> Registration:
+) -> Registered:
     """Register (or re-register) a machine under the token's user and customer.
 
     Raises values.MalformedToken for a mistyped token (before any query) and InvalidToken
@@ -65,12 +66,32 @@ def agent_register(
 
     Two statements in all: the token's lookup by digest, then `_REGISTER`, which does every
     write in one schema-qualified statement (its own transaction), with no `SET search_path`.
+    One statement with a token this process registered with before (`registration_known`).
     """
+    digest = values.digest(values.normalize(token_value))
+    known = register_known(digest, machine, origin, proof)
+    if known is not None:
+        return known
     token = usable_token(token_value)
     if not token.tenant.is_customer:
         raise InvalidToken(token=token)
     token_network_check(token=token, origin=origin, use="register")
-    return register_with(token, machine, origin, proof=proof)
+    registration = register_with(token, machine, origin, proof=proof)
+    remember(digest, token)
+    token, owner = registration.token, registration.token.user
+    return Registered(
+        agent_id=registration.device.agent_id,
+        secret=registration.secret,
+        created=registration.created,
+        tenant_slug=registration.tenant.slug,
+        tenant_uuid=registration.tenant.uuid,
+        tenant_name=registration.tenant.name,
+        owner_id=owner.pk,
+        owner_uuid=owner.uuid,
+        owner_username=owner.username,
+        plan_id=token.plan_id,
+        plan_name=token.plan_name,
+    )
 
 
 def register_with(
@@ -95,13 +116,7 @@ def register_with(
         row = cursor.fetchone()
     device_id, agent_id, registered_at, created, used, refused, live, fresh = row
     if device_id is None:
-        if used:  # registered by someone else after the statement's snapshot
-            _refused_after_all(token, machine, origin, fresh=fresh)
-        if used or refused:
-            raise MachineTaken
-        if live:  # active, but its use limit is reached: the same 401 as an unknown token
-            raise InvalidToken(reason="used_up", token=token)
-        raise InvalidToken(token=token)  # the token was deleted or expired a moment ago
+        not_registered(token, machine, origin, used=used, refused=refused, live=live, fresh=fresh)
     device = Device(
         pk=device_id,
         agent_id=agent_id,
@@ -176,35 +191,6 @@ def grace_use(token: RegistrationToken) -> dict:
     if token.works_until is None:
         return {}
     return {"during_grace": True, "works_until": token.works_until.isoformat()}
-
-
-def _refused_after_all(
-    token: RegistrationToken, machine: Machine, origin: Origin, *, fresh: bool
-) -> None:
-    """The statement counted the token's use, then found the machine id taken by another
-    account in the meantime (a device registered a moment after its snapshot): nothing
-    else was written. Take the use (and the machine, if it was new) back and record the
-    refusal (a rare race only)."""
-    with transaction.atomic():
-        taken_back = {"registrations": F("registrations") - 1}
-        if fresh:
-            TokenMachine.objects.filter(token=token, machine_id=machine.machine_id).delete()
-            taken_back["machines"] = F("machines") - 1
-        RegistrationToken.objects.filter(pk=token.pk).update(**taken_back)
-        audit.record(
-            actor=token.user,
-            origin=origin,
-            action=AuditEvent.Action.DEVICE_REGISTER_REFUSED,
-            tenant=token.tenant,
-            object_type="device",
-            on_behalf_of=token.user,
-            details={
-                "token_id": str(token.public_id),
-                "prefix": token.prefix,
-                "machine_id": machine.machine_id,
-                "hostname": machine.hostname[:200],
-            },
-        )
 
 
 def _plan_token(

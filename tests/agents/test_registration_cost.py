@@ -54,27 +54,33 @@ def test_a_failed_registration_is_still_counted_against_its_address(tenants, use
     server.close()
 
 
-def _prepared_runs(tenant) -> list[int]:
+def _prepared_runs(tenant, *, looked_up: bool | None = None) -> list[int]:
     """Each prepared copy of the registration statement for `tenant`'s schema on this
-    connection, with the times it ran (plans used)."""
+    connection, with the times it ran (plans used): of the one that looks the token up
+    itself, of the one given a token looked up, or (None) of both."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT generic_plans + custom_plans FROM pg_prepared_statements"
+            "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements"
             " WHERE statement LIKE %s AND statement LIKE %s",
-            ["%WITH active AS%", f'%"{tenant.schema_name}".%'],
+            ["%, active AS (%", f'%"{tenant.schema_name}".%'],
         )
-        return [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    return [runs for text, runs in rows if looked_up in (None, "t.digest = " in text)]
 
 
 def test_the_write_statement_is_prepared_once_per_connection(tenants, users):
     """PostgreSQL parses and plans the registration's statement once per connection, not
-    on every call (it cost more of its CPU than running it)."""
+    on every call (it cost more of its CPU than running it): the one after a lookup, and
+    the one that looks a token known to the process up itself (registration_known)."""
     _, value = make_token(tenants["globex"], users["globex-alice"])
-    assert register(value, machine="zero").status_code == 201
-    [before] = _prepared_runs(tenants["globex"])
-    for machine in ("one", "two", "three"):
+    assert register(value, machine="zero").status_code == 201  # looked up, then written
+    assert register(value, machine="one").status_code == 201  # one statement from now on
+    [given] = _prepared_runs(tenants["globex"], looked_up=False)
+    [before] = _prepared_runs(tenants["globex"], looked_up=True)
+    for machine in ("two", "three", "four"):
         assert register(value, machine=machine).status_code == 201
-    assert _prepared_runs(tenants["globex"]) == [before + 3]
+    assert _prepared_runs(tenants["globex"], looked_up=True) == [before + 3]
+    assert _prepared_runs(tenants["globex"], looked_up=False) == [given]
 
 
 def test_behind_a_transaction_pooler_nothing_is_prepared(tenants, users, monkeypatch):

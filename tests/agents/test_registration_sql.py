@@ -14,8 +14,13 @@ from django.db import models
 
 from agents.directory.models import DeviceEntry
 from agents.models import Device, ProtectionPlan
-from agents.services.registration_sql import CUSTOMER_MODELS, PUBLIC_MODELS, register_sql
-from tenants.models import AuditEvent, Tenant
+from agents.services.registration_sql import (
+    CUSTOMER_MODELS,
+    PUBLIC_MODELS,
+    known_token_sql,
+    register_sql,
+)
+from tenants.models import AuditEvent, Tenant, User
 from tokens.models import AgentCredential, RegistrationToken, TokenMachine, UsageDay
 
 SCHEMA = "t_example"
@@ -127,3 +132,19 @@ def test_it_writes_seven_tables_of_three_apps_each_in_its_models_schema():
     for model in read:
         assert f'"{SCHEMA}"."{model._meta.db_table}"' in statement()
     assert set(PUBLIC_MODELS) | set(CUSTOMER_MODELS) == WRITTEN | read
+
+
+def test_the_statement_that_looks_the_token_up_writes_the_same_and_reads_known_columns():
+    """`known_token_sql` (a token the process has seen): the same writes, and its lookup
+    reads columns of the token's, the customer's and the user's models."""
+    sql = re.sub(r"--.*$", "", known_token_sql(SCHEMA), flags=re.MULTILINE)
+    assert written_columns(sql) == written_columns(statement())
+    assert unknown_columns(sql, model_columns()) == []
+    read = aliased_columns(sql)
+    token, tenant, user = (m._meta.db_table for m in (RegistrationToken, Tenant, User))
+    expected = {(token, "digest"), (token, "allowed_networks"), (token, "replaced_by_id")}
+    expected |= {(tenant, "schema_name"), (tenant, "kind"), (user, "is_active")}
+    assert expected <= read
+    columns = model_columns()
+    columns[token] = columns[token] - {"replaced_by_id"}
+    assert unknown_columns(sql, columns) == [f"{token}.replaced_by_id"]
