@@ -26,7 +26,9 @@ import threading
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
-from redis.exceptions import NoScriptError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import InvalidResponse, NoScriptError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 _lock = threading.Lock()
 _pools: dict[tuple, Any] = {}  # a Redis client (with its pool) per server URL and options
@@ -131,25 +133,95 @@ def _packed(*parts: str | int) -> bytes:
     return b"".join(out)
 
 
+class _Incomplete(Exception):
+    """More of the reply is still to come."""
+
+
+def _parsed(data: bytes, at: int = 0) -> tuple[Any, int]:
+    """One reply in Redis' protocol (RESP2 or RESP3) from `data[at:]`: (its value, where it
+    ends). Integers as int, bulk strings as bytes, nil as None, arrays as lists, an error
+    as its exception (not raised); `_Incomplete` when the data stops before its end."""
+    end = data.find(b"\r\n", at)
+    if end < 0:
+        raise _Incomplete
+    kind, line, at = data[at : at + 1], data[at + 1 : end], end + 2
+    if kind == b":":
+        return int(line), at
+    if kind == b"$":
+        size = int(line)
+        if size < 0:
+            return None, at
+        if len(data) < at + size + 2:
+            raise _Incomplete
+        return data[at : at + size], at + size + 2
+    if kind == b"*":
+        items = []
+        for _ in range(int(line)):
+            item, at = _parsed(data, at)
+            items.append(item)
+        return items, at
+    if kind == b"_":
+        return None, at
+    if kind == b"#":
+        return line == b"t", at
+    if kind == b"-":
+        message = line.decode(errors="replace")
+        if message.startswith("NOSCRIPT"):
+            return NoScriptError(message), at
+        return ResponseError(message), at
+    raise InvalidResponse(f"Protocol error: {data[:40]!r}")
+
+
+def _reply(sock) -> Any:
+    """Read one whole reply from `sock` (its timeout is the connection's socket timeout)."""
+    data = b""
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError as error:
+            raise RedisTimeoutError("Timeout reading from socket") from error
+        except OSError as error:
+            raise RedisConnectionError(f"Error while reading from socket: {error}") from error
+        if not chunk:
+            raise RedisConnectionError("Connection closed by server.")
+        data += chunk
+        try:
+            value, _ = _parsed(data)
+        except _Incomplete:
+            continue
+        if isinstance(value, ResponseError):
+            raise value
+        return value
+
+
+def _call(sock, command: bytes) -> Any:
+    try:
+        sock.sendall(command)
+    except TimeoutError as error:
+        raise RedisTimeoutError("Timeout writing to socket") from error
+    except OSError as error:
+        raise RedisConnectionError(f"Error while writing to socket: {error}") from error
+    return _reply(sock)
+
+
 def _run(client, script: str, *keys: str, args: tuple = ()) -> Any:
     """EVALSHA (one round trip once Redis knows the script), EVAL the first time.
 
     Sent on a connection of its own rather than through `client.evalsha`: redis-py's path
     (its pool's bookkeeping and metrics, the retry wrapper, the reply callbacks) cost as
-    much CPU as the round trip itself, on two calls in every registration. The connection
-    goes back only after a whole reply was read; on any error it is closed (a timed-out
-    reply must never be read by the next call) and the error raised, as redis-py does with
-    no retries (the cache settings' socket timeouts: `common.shared_cache` decides)."""
+    much CPU as the round trip itself, on two calls in every registration; its reply
+    parser (a buffer object and four layers of calls for a reply of a few bytes) another
+    fifth, so the command is written to the socket and its reply read by `_reply`. The
+    connection goes back only after a whole reply was read; on any error it is closed (a
+    timed-out reply must never be read by the next call) and the error raised as redis-py
+    raises it, with no retries (the cache settings' socket timeouts: `common.shared_cache`
+    decides)."""
     conn, idle = _connection(client)
     try:
         try:
-            conn.send_packed_command(
-                [_packed("EVALSHA", _SHA[script], len(keys), *keys, *args)], False
-            )
-            answer = conn.read_response()
+            answer = _call(conn._sock, _packed("EVALSHA", _SHA[script], len(keys), *keys, *args))
         except NoScriptError:
-            conn.send_packed_command([_packed("EVAL", script, len(keys), *keys, *args)], False)
-            answer = conn.read_response()
+            answer = _call(conn._sock, _packed("EVAL", script, len(keys), *keys, *args))
     except BaseException:
         conn.disconnect()
         raise

@@ -3,6 +3,7 @@ cache objects made per request context share it, and a forked child starts witho
 parent's connections."""
 
 import os
+import socket
 import threading
 
 import pytest
@@ -106,3 +107,49 @@ def test_the_scripts_commands_carry_any_key_intact(own_redis):
         assert cache.count_down(counter)
         assert cache.get(counter) == 1
         assert rediscache._packed("GET", "ü") == b"*2\r\n$3\r\nGET\r\n$2\r\n\xc3\xbc\r\n"
+
+
+REPLIES = {
+    b":5\r\n": 5,
+    b":-1\r\n": -1,
+    b"$3\r\nab\n\r\n": b"ab\n",
+    b"$0\r\n\r\n": b"",
+    b"$-1\r\n": None,
+    b"_\r\n": None,
+    b"#t\r\n": True,
+    b"*2\r\n:1\r\n$-1\r\n": [1, None],
+    b"*2\r\n:12\r\n$5\r\n\r\n\r\nx\r\n": [12, b"\r\n\r\nx"],
+    b"*2\r\n:1\r\n_\r\n": [1, None],
+    b"*0\r\n": [],
+}
+
+
+@pytest.mark.parametrize("wire", REPLIES, ids=[repr(w) for w in REPLIES])
+def test_the_scripts_replies_are_read_whole_however_they_arrive(wire):
+    """`rediscache._reply` reads both protocol versions' answers, and only a whole one:
+    split anywhere, the first parts are "more to come", never a value."""
+    assert rediscache._parsed(wire) == (REPLIES[wire], len(wire))
+    for cut in range(len(wire)):
+        with pytest.raises(rediscache._Incomplete):
+            rediscache._parsed(wire[:cut])
+    left, right = socket.socketpair()
+    with left, right:
+        right.settimeout(1)
+        for byte in wire:
+            left.sendall(bytes([byte]))  # one recv() may see one byte
+        assert rediscache._reply(right) == REPLIES[wire]
+
+
+def test_an_error_reply_is_raised_as_redis_py_raises_it():
+    left, right = socket.socketpair()
+    with left, right:
+        right.settimeout(1)
+        left.sendall(b"-NOSCRIPT No matching script.\r\n")
+        with pytest.raises(redis.exceptions.NoScriptError):
+            rediscache._reply(right)
+        left.sendall(b"-ERR wrong number of arguments\r\n")
+        with pytest.raises(redis.exceptions.ResponseError, match="wrong number"):
+            rediscache._reply(right)
+        left.close()
+        with pytest.raises(redis.exceptions.ConnectionError):
+            rediscache._reply(right)
