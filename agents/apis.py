@@ -86,9 +86,7 @@ class RegisterApi(TokenUsingAPIView):
         ),
     )
     def post(self, request):
-        data = RegisterInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
+        fields = RegisterInput.validated(request.data)
         try:
             result = registration.agent_register(
                 token_value=fields.pop("token"),
@@ -190,9 +188,7 @@ class PlanChangeApi(AgentView, TokenUsingAPIView):
         },
     )
     def post(self, request):
-        data = PlanTokenInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        token_value = data.validated_data["token"]
+        token_value = PlanTokenInput.validated(request.data)["token"]
         change = registration.plan_apply if self.apply else registration.plan_revoke
         try:
             plan = change(agent=self.agent, token_value=token_value, origin=_origin(request))
