@@ -229,6 +229,27 @@ def _run(client, script: str, *keys: str, args: tuple = ()) -> Any:
     return answer
 
 
+def _send_only(client, script: str, *keys: str) -> None:
+    """Run a script without waiting for its reply: `CLIENT REPLY SKIP` asks Redis to send
+    none for the next command, so the call is one write, no read, and the thread never
+    waits for Redis. EVAL (the script's text), not EVALSHA: with no reply, a NOSCRIPT
+    error would go unseen. Errors writing close the connection and are raised as redis-py
+    raises them; what the script did is not known (for a step whose loss costs little)."""
+    conn, idle = _connection(client)
+    command = _packed("CLIENT", "REPLY", "SKIP") + _packed("EVAL", script, len(keys), *keys)
+    try:
+        try:
+            conn._sock.sendall(command)
+        except TimeoutError as error:
+            raise RedisTimeoutError("Timeout writing to socket") from error
+        except OSError as error:
+            raise RedisConnectionError(f"Error while writing to socket: {error}") from error
+    except BaseException:
+        conn.disconnect()
+        raise
+    idle.append(conn)
+
+
 class SharedPoolRedisCache(RedisCache):
     """`portal.rediscache.SharedPoolRedisCache`: what a `redis://` CACHE_URL configures."""
 
@@ -247,7 +268,10 @@ class SharedPoolRedisCache(RedisCache):
         return int(count), None if value is None else self._cache._serializer.loads(value)
 
     def count_down(self, counter: str) -> bool:
-        """Take one from `counter` if it still exists, in one round trip (True: done)."""
+        """Take one from `counter` if it still exists, without waiting for Redis' answer
+        (True: sent). A count lost on the way (Redis restarting at that moment) stays
+        counted until the counter's lifetime ends: the throttle's counts of lookups in
+        flight start afresh every minute for this (tokens.throttling.PENDING_LIFETIME)."""
         key = self.make_key(counter)
-        _run(self._cache.get_client(key, write=True), _COUNT_DOWN, key)
+        _send_only(self._cache.get_client(key, write=True), _COUNT_DOWN, key)
         return True

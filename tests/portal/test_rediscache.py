@@ -153,3 +153,23 @@ def test_an_error_reply_is_raised_as_redis_py_raises_it():
         left.close()
         with pytest.raises(redis.exceptions.ConnectionError):
             rediscache._reply(right)
+
+
+def test_a_count_down_sent_without_a_reply_leaves_the_connection_in_step(own_redis):
+    """count_down asks Redis for no reply (CLIENT REPLY SKIP): nothing is left unread on
+    the connection for the next call, and the count is taken down while the counter
+    exists, never recreating one that has ended."""
+    with override_settings(CACHES={"default": cache_config(own_redis.url)}):
+        cache = caches.create_connection("default")
+        assert cache.count_and_read("c", "other", 60) == (1, None)
+        assert cache.count_and_read("c", "other", 60) == (2, None)
+        for _ in range(3):
+            assert cache.count_down("c")
+            cache.set("other", 5)
+            # The same connection (one idle at a time here): its next reply is its own.
+            assert cache.count_and_read("d", "other", 60)[1] == 5
+        server = redis.Redis.from_url(own_redis.url)
+        assert server.get(cache.make_key("c")) == b"-1"
+        assert cache.count_down("ended")
+        assert server.get(cache.make_key("ended")) is None
+        server.close()
