@@ -10,11 +10,13 @@ soon as it is back.
 """
 
 import logging
+import os
 import threading
 import time
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.signals import setting_changed
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,35 @@ class _Breaker:
 breaker = _Breaker()
 
 
+_process_cache: tuple[int, Any] | None = None
+
+
+def cache() -> Any:
+    """The default cache as one object for this whole process.
+
+    Django's `cache` is a new backend object in every request context (asgiref's Local),
+    since some backends' clients may not be shared between threads; under the production
+    server every request built one, and its Redis client, for the throttle's two calls.
+    The backends configured here are all thread-safe (Redis: `portal.rediscache`; the
+    development file cache; the tests' local memory), so one object serves every thread.
+    It follows the settings (`override_settings(CACHES=...)`) and is made anew in a forked
+    child."""
+    global _process_cache
+    held = _process_cache
+    if held is None or held[0] != os.getpid():
+        held = _process_cache = (os.getpid(), caches.create_connection(DEFAULT_CACHE_ALIAS))
+    return held[1]
+
+
+def _forget(*, setting: str, **kwargs: Any) -> None:
+    global _process_cache
+    if setting == "CACHES":
+        _process_cache = None
+
+
+setting_changed.connect(_forget)
+
+
 def guarded(operation: str, default: Any, *args: Any, **kwargs: Any) -> Any:
     """`cache.<operation>(*args, **kwargs)`, or `default` if the cache is failing.
 
@@ -60,7 +91,7 @@ def guarded(operation: str, default: Any, *args: Any, **kwargs: Any) -> Any:
     if breaker.is_open():
         return default
     try:
-        return getattr(cache, operation)(*args, **kwargs)
+        return getattr(cache(), operation)(*args, **kwargs)
     except ValueError:
         raise
     except Exception as error:  # noqa: BLE001 - any backend's connection or timeout error

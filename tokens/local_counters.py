@@ -58,6 +58,6 @@ def combined(operation: str, *args: Any) -> Any:
     """A step the shared cache's backend takes in one round trip where the cache API takes
     several (`portal.rediscache`: Redis), or None when the backend has no such step or is
     failing: then the caller takes the steps one by one through `guarded`."""
-    if not hasattr(shared_cache.cache, operation):
+    if not hasattr(shared_cache.cache(), operation):
         return None
     return shared_cache.guarded(operation, None, *args)

@@ -2,6 +2,7 @@
 cache objects made per request context share it, and a forked child starts without its
 parent's connections."""
 
+import contextvars
 import os
 import socket
 import threading
@@ -11,6 +12,7 @@ import redis
 from django.core.cache import caches
 from django.test import override_settings
 
+from common import shared_cache
 from portal import rediscache
 from portal.settings.base import cache_config
 
@@ -173,3 +175,28 @@ def test_a_count_down_sent_without_a_reply_leaves_the_connection_in_step(own_red
         assert cache.count_down("ended")
         assert server.get(cache.make_key("ended")) is None
         server.close()
+
+
+def test_the_shared_cache_is_one_object_for_every_context_and_thread(own_redis):
+    """common.shared_cache.cache(): one backend object (and client) per process, not one per
+    request context as Django's `cache`; it follows the settings when they change."""
+    with override_settings(CACHES={"default": cache_config(own_redis.url)}):
+        seen = []
+
+        def request_context():
+            seen.append(shared_cache.cache())
+
+        threads = [
+            threading.Thread(target=lambda: contextvars.Context().run(request_context))
+            for _ in range(3)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len({id(cache) for cache in seen}) == 1
+        assert shared_cache.cache() is seen[0]
+        # It is this Redis the throttle's calls reach.
+        assert shared_cache.guarded("count_and_read", None, "c", "o", 60) == (1, None)
+        assert redis.Redis.from_url(own_redis.url).get(seen[0].make_key("c")) == b"1"
+    assert shared_cache.cache() is not seen[0]  # the settings changed back
