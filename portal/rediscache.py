@@ -194,13 +194,18 @@ def _reply(sock) -> Any:
         return value
 
 
-def _call(sock, command: bytes) -> Any:
+def _write(sock, command: bytes) -> None:
+    """Send `command` whole, its errors raised as redis-py raises them."""
     try:
         sock.sendall(command)
     except TimeoutError as error:
         raise RedisTimeoutError("Timeout writing to socket") from error
     except OSError as error:
         raise RedisConnectionError(f"Error while writing to socket: {error}") from error
+
+
+def _call(sock, command: bytes) -> Any:
+    _write(sock, command)
     return _reply(sock)
 
 
@@ -238,12 +243,7 @@ def _send_only(client, script: str, *keys: str) -> None:
     conn, idle = _connection(client)
     command = _packed("CLIENT", "REPLY", "SKIP") + _packed("EVAL", script, len(keys), *keys)
     try:
-        try:
-            conn._sock.sendall(command)
-        except TimeoutError as error:
-            raise RedisTimeoutError("Timeout writing to socket") from error
-        except OSError as error:
-            raise RedisConnectionError(f"Error while writing to socket: {error}") from error
+        _write(conn._sock, command)
     except BaseException:
         conn.disconnect()
         raise
