@@ -1,13 +1,15 @@
 """The one statement that does every write of a registration (`registration.register_with`).
 
-The token's use is counted only while it is still active (`used`; a delete that won the
-race leaves no row, so nothing below happens and the caller answers 401). Its use limit
-is enforced here too: `live` locks the token row (FOR UPDATE reads its latest committed
-count), a machine new to the token takes a `tokens_tokenmachine` row only while
-`machines < max_machines`, and `machines` grows only for a new pair, so parallel
-registrations of different machines stop exactly at the limit, and a re-registration of
-a machine the token already registered (`known`, or the pair's ON CONFLICT) does not use
-one up. A used-up token writes nothing (`live` but not `used`: 401). The device is
+The token's use is counted only while it is still active, by the database function
+`tokens_take_use` (tokens migration 0014), called once from the statement (`taken`): it locks
+the token row, takes a `tokens_tokenmachine` row for a machine new to the token only while
+`machines < max_machines`, and counts the registration (and the machine, for a new pair).
+Its statements each read after the lock is held, so parallel registrations of different
+machines stop exactly at the limit, a re-registration of a machine the token already
+registered does not use one up, and a token row changed by a parallel registration is
+never re-checked against this whole statement (the cost of one token registering a fleet).
+A deleted or expired token (`live` false: a delete that won the race) and a used-up one
+(`live` but not `used`: 401) write nothing. The device is
 upserted on its machine id (parallel registrations of one machine give one device); its
 directory entry and its credential are upserted; the audit event is written. One
 statement is one transaction: all of it commits, or none.
@@ -39,7 +41,7 @@ from django.db import connection, models
 from django_tenants.utils import get_public_schema_name
 
 from tenants.models import AuditEvent, Tenant, User
-from tokens.models import AgentCredential, RegistrationToken, TokenMachine, UsageDay
+from tokens.models import AgentCredential, RegistrationToken, UsageDay
 
 from ..directory.models import DeviceEntry
 from ..models import Device, ProtectionPlan
@@ -48,7 +50,6 @@ from ..models import Device, ProtectionPlan
 # table's placeholder in the statement ({Device}, {Device_plans}: the plans' join table).
 PUBLIC_MODELS: tuple[type[models.Model], ...] = (
     RegistrationToken,
-    TokenMachine,
     AgentCredential,
     UsageDay,
     AuditEvent,
@@ -111,34 +112,21 @@ _REGISTER = """, active AS (
 ), existing AS (
     SELECT d.id, d.hostname, {may_take_over_d} AS allowed
     FROM {Device} d WHERE d.machine_id = %(machine_id)s
-), live AS (
-    SELECT id, machines, max_machines FROM {RegistrationToken}
-    WHERE id = (SELECT id FROM tk) AND deleted_at IS NULL AND expires_at > %(now)s
-      AND NOT EXISTS (SELECT 1 FROM existing WHERE NOT existing.allowed)
-    FOR UPDATE
-), known AS (
-    SELECT 1 FROM {TokenMachine}
-    WHERE token_id = (SELECT id FROM tk) AND machine_id = %(machine_id)s
-), pair AS (
-    INSERT INTO {TokenMachine} AS m (token_id, machine_id, registered_at)
-    SELECT live.id, %(machine_id)s, %(now)s FROM live
-    WHERE live.max_machines IS NULL OR live.machines < live.max_machines
-    ON CONFLICT (token_id, machine_id) DO UPDATE SET token_id = EXCLUDED.token_id
-    RETURNING (m.xmax = 0) AS fresh
-), used AS (
-    UPDATE {RegistrationToken}
-    SET registrations = registrations + 1, last_used_at = %(now)s,
-        machines = machines + (SELECT count(*) FROM pair WHERE pair.fresh)
-    WHERE id = (SELECT id FROM tk) AND EXISTS (SELECT 1 FROM live)
-      AND (EXISTS (SELECT 1 FROM pair) OR EXISTS (SELECT 1 FROM known))
-    RETURNING id
+), taken AS (
+    -- The token's use (tokens migration 0014): its row locked, the machine counted against
+    -- the use limit, the registration counted, each after the lock, in its own snapshot.
+    -- Not taken for a machine that is another account's (`existing` not `allowed`).
+    SELECT took.live, took.used, took.fresh
+    FROM (SELECT id FROM tk
+          WHERE NOT EXISTS (SELECT 1 FROM existing WHERE NOT existing.allowed)) g,
+         LATERAL {take_use}(g.id, %(machine_id)s, %(now)s) took
 ), device AS (
     INSERT INTO {Device} AS d
         (agent_id, hostname, os, machine_id, agent_version, owner_id, registered_at,
          last_seen_at, registered_token_id, registered_token_prefix)
     SELECT %(agent_id)s, %(hostname)s, %(os)s, %(machine_id)s, %(agent_version)s, tk.user_id,
            %(now)s, %(now)s, tk.public_id, tk.prefix
-    FROM used, tk
+    FROM taken, tk WHERE taken.used
     ON CONFLICT (machine_id) DO UPDATE SET
         hostname = EXCLUDED.hostname, os = EXCLUDED.os,
         agent_version = EXCLUDED.agent_version, owner_id = EXCLUDED.owner_id,
@@ -197,8 +185,10 @@ _REGISTER = """, active AS (
     ON CONFLICT (tenant_id, day) DO UPDATE SET registrations = u.registrations + 1
 )
 SELECT device.id, device.agent_id, device.registered_at, device.inserted,
-       EXISTS (SELECT 1 FROM used) AS used, EXISTS (SELECT 1 FROM refusal) AS refused,
-       EXISTS (SELECT 1 FROM live) AS live, EXISTS (SELECT 1 FROM pair WHERE fresh) AS fresh
+       EXISTS (SELECT 1 FROM taken WHERE taken.used) AS used,
+       EXISTS (SELECT 1 FROM refusal) AS refused,
+       EXISTS (SELECT 1 FROM taken WHERE taken.live) AS live,
+       EXISTS (SELECT 1 FROM taken WHERE taken.fresh) AS fresh
        {answer}
 FROM (VALUES (1)) AS one LEFT JOIN device ON true{joined}
 """
@@ -229,6 +219,7 @@ def _register_sql(schema_name: str, *, looked_up: bool) -> str:
     tables = {m.__name__: f"{public}.{quote(m._meta.db_table)}" for m in PUBLIC_MODELS}
     tables |= {m.__name__: f"{schema}.{quote(m._meta.db_table)}" for m in CUSTOMER_MODELS}
     may_take_over_d = _MAY_TAKE_OVER.format(device="d", **tables)
+    take_use = f"{public}.tokens_take_use"
     if looked_up:
         looked_up_tables = {m.__name__: f"{public}.{quote(m._meta.db_table)}" for m in LOOKUP}
         kinds = ", ".join(f"'{kind}'" for kind in CUSTOMER_KINDS)
@@ -236,4 +227,5 @@ def _register_sql(schema_name: str, *, looked_up: bool) -> str:
         tail = {"answer": _ANSWER, "joined": " LEFT JOIN tk ON true"}
     else:
         head, tail = _GIVEN, {"answer": "", "joined": ""}
-    return head + _REGISTER.format(may_take_over_d=may_take_over_d, **tables, **tail)
+    body = _REGISTER.format(may_take_over_d=may_take_over_d, take_use=take_use, **tables, **tail)
+    return head + body
