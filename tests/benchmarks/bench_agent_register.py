@@ -16,10 +16,7 @@ import argparse
 import itertools
 import json
 import os
-import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -28,9 +25,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
+# tests.live reads the settings when imported: the test settings, as for every live server
+# (the documented command sets none).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
 
-from tests.live.server import start_gunicorn
+import psycopg  # noqa: E402
+
+from tests.benchmarks.demo_token import demo_token  # noqa: E402
+from tests.live.server import start_gunicorn  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 # The scratch database (BENCH_DATABASE), so two runs on one server do not share one.
@@ -88,30 +90,7 @@ def main() -> None:
         "CACHE_URL": f"filecache://{cache_dir}",
         "AGENT_TOKEN_FAILURE_LIMIT": "1000000",
     }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "setup_portal", "-v0"], env=env, cwd=ROOT, check=True)
-    subprocess.run(
-        [*manage, "seed_demo", "--password", "bench-pw", "-v0"], env=env, cwd=ROOT, check=True
-    )
-    out = subprocess.run(
-        [
-            *manage,
-            "tokens",
-            "create",
-            "--tenant",
-            "globex",
-            "--user",
-            "globex-alice",
-            "--lifetime",
-            "1h",
-        ],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    token = re.search(r"Token:\s+(\S+)", out).group(1)
+    token = demo_token(env, lifetime="1h")
 
     server, base = start_gunicorn(env=env, workers=args.workers)
     try:

@@ -15,8 +15,6 @@ table gives each rate as a median with its spread and as a ratio to the direct s
 import argparse
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -26,8 +24,9 @@ from urllib.parse import urlsplit
 import psycopg
 
 from tests.benchmarks.bench_scale import REGISTER_LUA, _dsn, _spread, _urls, _wrk
+from tests.benchmarks.demo_token import demo_token
 from tests.live.pgbouncer import PgBouncer
-from tests.live.server import ROOT, start_gunicorn
+from tests.live.server import start_gunicorn
 
 NAME = "portal_bench"
 
@@ -52,16 +51,7 @@ def main() -> None:
         "PORTAL_TEST_CACHE_DIR": workdir,
         "AGENT_TOKEN_FAILURE_LIMIT": "1000000",
     }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "setup_portal", "-v0"], env=env, cwd=ROOT, check=True)
-    subprocess.run([*manage, "seed_demo", "--password", "bench-pw", "-v0"], env=env, cwd=ROOT,
-                   check=True)  # fmt: skip
-    out = subprocess.run(
-        [*manage, "tokens", "create", "--tenant", "globex", "--user", "globex-alice",
-         "--lifetime", "1d"],
-        env=env, cwd=ROOT, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    token = next(line.split()[-1] for line in out.splitlines() if line.startswith("Token:"))
+    token = demo_token(env)
     script = Path(workdir) / "register.lua"
     script.write_text(REGISTER_LUA % token)
 

@@ -31,10 +31,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg
+# tests.live reads the settings when imported: the test settings, as for every live server
+# (the documented command sets none).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
 
-from tests.benchmarks.bench_scale import _dsn, _get, _spread
-from tests.live.server import start_gunicorn
+import psycopg  # noqa: E402
+
+from tests.benchmarks.bench_scale import _dsn, _get, _spread  # noqa: E402
+from tests.benchmarks.demo_token import demo_database  # noqa: E402
+from tests.live.server import start_gunicorn  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = os.environ.get("BENCH_DATABASE", "portal_sorts")
@@ -317,9 +322,7 @@ def prepare(args, env: dict, server_url: str) -> dict:
     with psycopg.connect(_dsn(server_url), autocommit=True) as c:
         c.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
         c.execute(f"CREATE DATABASE {NAME}")
-    subprocess.run([*manage, "setup_portal", "-v0"], env=env, cwd=ROOT, check=True)
-    seed = [*manage, "seed_demo", "--password", "bench-pw", "-v0"]
-    subprocess.run(seed, env=env, cwd=ROOT, check=True)
+    demo_database(env)
     started = time.perf_counter()
     inside = [sys.executable, "-m", "tests.benchmarks.bench_sorts", "--inside", "build"]
     out = subprocess.run(

@@ -9,15 +9,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def demo_token(env: dict) -> str:
-    """`setup_portal` and `seed_demo` on `env`'s database, then a day-long token of
-    globex-alice at Globex: its value."""
+def demo_database(env: dict) -> None:
+    """`setup_portal` and `seed_demo` on `env`'s database (created empty by the caller)."""
     manage = [sys.executable, str(ROOT / "manage.py")]
     for step in (["setup_portal", "-v0"], ["seed_demo", "--password", "bench-pw", "-v0"]):
         subprocess.run([*manage, *step], env=env, cwd=ROOT, check=True)
+
+
+def demo_token(env: dict, lifetime: str = "1d") -> str:
+    """The demo data on `env`'s database (`demo_database`), then a token of globex-alice at
+    Globex living `lifetime`: its value."""
+    demo_database(env)
     create = ["tokens", "create", "--tenant", "globex", "--user", "globex-alice"]
     out = subprocess.run(
-        [*manage, *create, "--lifetime", "1d"],
+        [sys.executable, str(ROOT / "manage.py"), *create, "--lifetime", lifetime],
         env=env,
         cwd=ROOT,
         check=True,
