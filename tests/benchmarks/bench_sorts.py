@@ -38,7 +38,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
 import psycopg  # noqa: E402
 
 from tests.benchmarks.bench_scale import _dsn, _get, _spread  # noqa: E402
-from tests.benchmarks.demo_token import demo_database  # noqa: E402
+from tests.benchmarks.demo_token import built_inside, demo_database  # noqa: E402
 from tests.live.server import start_gunicorn  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -323,19 +323,8 @@ def prepare(args, env: dict, server_url: str) -> dict:
         c.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
         c.execute(f"CREATE DATABASE {NAME}")
     demo_database(env)
-    started = time.perf_counter()
-    inside = [sys.executable, "-m", "tests.benchmarks.bench_sorts", "--inside", "build"]
-    out = subprocess.run(
-        [*inside, "--customers", str(args.customers), "--per-customer", str(args.per_customer)],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    state_file.write_text(out.strip().splitlines()[-1])
-    print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
-    return json.loads(state_file.read_text())
+    options = ["--customers", str(args.customers), "--per-customer", str(args.per_customer)]
+    return built_inside("tests.benchmarks.bench_sorts", options, env, state_file)
 
 
 def main() -> None:

@@ -1,9 +1,11 @@
 """A scratch database set up with the demo data, and a registration token for it, through
 `manage.py` in child processes (so the benchmark's own process has not read any settings)."""
 
+import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,3 +32,20 @@ def demo_token(env: dict, lifetime: str = "1d") -> str:
         text=True,
     ).stdout
     return re.search(r"Token:\s+(\S+)", out).group(1)
+
+
+def built_inside(module: str, options: list[str], env: dict, state_file: Path) -> dict:
+    """Run `module --inside build` with `options` in a child process (on the scratch database
+    of `env`), keep the state it prints last in `state_file` (for --reuse) and return it."""
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", module, "--inside", "build", *options],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    state_file.write_text(out.strip().splitlines()[-1])
+    print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+    return json.loads(state_file.read_text())
