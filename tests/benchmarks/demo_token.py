@@ -23,14 +23,7 @@ def demo_token(env: dict, lifetime: str = "1d") -> str:
     Globex living `lifetime`: its value."""
     demo_database(env)
     create = ["tokens", "create", "--tenant", "globex", "--user", "globex-alice"]
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *create, "--lifetime", lifetime],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    out = _output([str(ROOT / "manage.py"), *create, "--lifetime", lifetime], env)
     return re.search(r"Token:\s+(\S+)", out).group(1)
 
 
@@ -38,14 +31,14 @@ def built_inside(module: str, options: list[str], env: dict, state_file: Path) -
     """Run `module --inside build` with `options` in a child process (on the scratch database
     of `env`), keep the state it prints last in `state_file` (for --reuse) and return it."""
     started = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-m", module, "--inside", "build", *options],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    out = _output(["-m", module, "--inside", "build", *options], env)
     state_file.write_text(out.strip().splitlines()[-1])
     print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
     return json.loads(state_file.read_text())
+
+
+def _output(arguments: list[str], env: dict) -> str:
+    """What a child Python process given `arguments` prints (it must succeed)."""
+    command = [sys.executable, *arguments]
+    done = subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    return done.stdout
