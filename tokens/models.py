@@ -216,8 +216,8 @@ class RegistrationToken(models.Model):
 
 class TokenMachine(models.Model):
     """A distinct machine a token registered: what its use limit counts. Written by the
-    registration statement (`agents.services.registration_sql`), ON CONFLICT DO NOTHING-
-    style, so a re-registration of the same machine does not use the token up."""
+    database function the registration statement calls (`tokens_take_use`, migration 0014),
+    once per machine, so a re-registration of the same machine does not use the token up."""
 
     token = models.ForeignKey(RegistrationToken, on_delete=models.CASCADE, related_name="+")
     machine_id = models.CharField(max_length=128)
