@@ -31,17 +31,15 @@ import time
 import urllib.request
 from pathlib import Path
 
-# tests.live reads the settings when imported: the test settings, as for every live server.
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
+import psycopg
 
-import psycopg  # noqa: E402
-
-from portal.launch.production import production_server_command  # noqa: E402
-from tests.benchmarks.bench_scale import REGISTER_LUA, _dsn, _wrk  # noqa: E402
-from tests.benchmarks.demo_token import demo_token  # noqa: E402
-from tests.benchmarks.pyspy import Sampler, summary  # noqa: E402
-from tests.live.server import free_port, start_gunicorn, stop_gunicorn  # noqa: E402
-from tests.redis_server import RedisServer  # noqa: E402
+import tests.benchmarks.live_env  # noqa: F401  (first: it chooses the settings)
+from portal.launch.production import production_server_command
+from tests.benchmarks.bench_scale import REGISTER_LUA, _dsn, _wrk
+from tests.benchmarks.demo_token import demo_token
+from tests.benchmarks.pyspy import Sampler, summary
+from tests.live.server import free_port, start_gunicorn, stop_gunicorn
+from tests.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = os.environ.get("BENCH_DATABASE", "portal_cpu")

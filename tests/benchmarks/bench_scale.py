@@ -30,14 +30,11 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-# tests.live reads the settings when imported: the test settings, as for every live server
-# (the documented command sets none).
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
+import psycopg
 
-import psycopg  # noqa: E402
-
-from tests.benchmarks.demo_token import built_inside, demo_database  # noqa: E402
-from tests.live.server import start_gunicorn  # noqa: E402
+import tests.benchmarks.live_env  # noqa: F401  (first: it chooses the settings)
+from tests.benchmarks.demo_token import built_inside, demo_database
+from tests.live.server import start_gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 # The scratch database (BENCH_DATABASE), so two runs on one server do not share one.

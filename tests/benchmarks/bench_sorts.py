@@ -31,15 +31,12 @@ import tempfile
 import time
 from pathlib import Path
 
-# tests.live reads the settings when imported: the test settings, as for every live server
-# (the documented command sets none).
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
+import psycopg
 
-import psycopg  # noqa: E402
-
-from tests.benchmarks.bench_scale import _dsn, _get, _spread  # noqa: E402
-from tests.benchmarks.demo_token import built_inside, demo_database  # noqa: E402
-from tests.live.server import start_gunicorn  # noqa: E402
+import tests.benchmarks.live_env  # noqa: F401  (first: it chooses the settings)
+from tests.benchmarks.bench_scale import _dsn, _get, _spread
+from tests.benchmarks.demo_token import built_inside, demo_database
+from tests.live.server import start_gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = os.environ.get("BENCH_DATABASE", "portal_sorts")
